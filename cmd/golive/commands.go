@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/golive-dev/golive"
+	"github.com/golive-dev/golive/config"
+	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/runner"
+)
+
+func printVersion(w io.Writer) {
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	fmt.Fprintf(w, "golive %s\n", v)
+}
+
+// cmdInit writes the documented example as .reload.toml, never over an
+// existing file.
+func cmdInit(inv *invocation, stdout, stderr io.Writer) int {
+	path := filepath.Join(inv.dir, config.FileName)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return reportUsage(stderr, fmt.Errorf("%s already exists; remove it first to start over", path))
+	}
+	if err != nil {
+		return reportUsage(stderr, err)
+	}
+	_, err = f.Write(golive.ExampleConfig)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return reportUsage(stderr, fmt.Errorf("write %s: %w", path, err))
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", path)
+	return exitOK
+}
+
+// cmdConfig prints the effective configuration.
+func cmdConfig(s *session, stdout, stderr io.Writer) int {
+	out, err := config.Encode(s.cfg)
+	if err != nil {
+		return reportUsage(stderr, err)
+	}
+	stdout.Write(out)
+	return exitOK
+}
+
+// cmdBuild builds once, as the watch mode would, for editors and CI.
+func cmdBuild(s *session) int {
+	work, err := runner.NewWorkDir(s.startDir, s.binaryName())
+	if err != nil {
+		s.log.Errorf("%v", err)
+		return exitUsage
+	}
+	defer work.Remove()
+	s.log.Emit(log.Event{Type: log.BuildStart, Package: s.pkg})
+	res := runner.NewGoBuilder(s.buildOptions(work)).Build(context.Background())
+	switch {
+	case res.Err != nil:
+		s.log.Errorf("build: %v", res.Err)
+		return exitBuildFailed
+	case res.Failed:
+		s.log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Diagnostics: res.Diagnostics, Output: res.Output})
+		return exitBuildFailed
+	}
+	s.log.Emit(log.Event{Type: log.BuildOK, Duration: res.Duration})
+	return exitOK
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golive-dev/golive/config"
+)
+
+// invocation is what the command line asked for.
+type invocation struct {
+	command    string // "" (watch), build, config, init, version, help
+	dir        string // -C
+	configFile string // -c
+	progArgs   []string
+	set        map[string]bool // flags given, by name
+	flags      flagValues
+}
+
+// flagValues are the flags that override config keys.
+type flagValues struct {
+	pkg       string
+	color     string
+	logFormat string
+	debounce  time.Duration
+	plugins   stringList
+}
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+var commands = []string{"build", "config", "init", "version", "help"}
+
+// errHelp means -h was asked for and usage was printed.
+var errHelp = errors.New("help requested")
+
+func newFlagSet(inv *invocation, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("golive", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&inv.dir, "C", "", "run as if golive was started in `dir`")
+	fs.StringVar(&inv.configFile, "c", "", "config `file` (default .reload.toml in the start directory)")
+	fs.StringVar(&inv.flags.pkg, "p", "", "main `package` to build (build.package), e.g. ./cmd/server")
+	fs.StringVar(&inv.flags.color, "color", "", "colour: auto, always or never (log.color)")
+	fs.StringVar(&inv.flags.logFormat, "log-format", "", "golive's own lines as text or json (log.format)")
+	fs.DurationVar(&inv.flags.debounce, "debounce", 0, "quiet `window` that ends a burst of edits (watch.debounce)")
+	fs.Var(&inv.flags.plugins, "plugin", "`package` reloaded in process, repeatable (plugins.packages)")
+	version := fs.Bool("version", false, "print golive's version and exit")
+	fs.Usage = func() { usage(fs, out) }
+	_ = version
+	return fs
+}
+
+func usage(fs *flag.FlagSet, out io.Writer) {
+	fmt.Fprint(out, `golive builds and runs a Go program, and rebuilds and restarts it on every save.
+
+Usage:
+  golive [flags] [-- program args]   build, run and watch (the default)
+  golive build [flags]               build once; exit 1 on a compile error
+  golive config [flags]              print the effective configuration as TOML
+  golive init                        write .reload.toml with every key and its default
+  golive version                     print the version
+
+Flags (each overrides the config key in parentheses):
+`)
+	fs.PrintDefaults()
+	fmt.Fprint(out, `
+Keys without a flag are set in .reload.toml; see .reload.toml.example and docs/.
+`)
+}
+
+// parseArgs reads golive's command line. Everything after "--" belongs to
+// the program.
+func parseArgs(args []string, out io.Writer) (*invocation, error) {
+	inv := &invocation{set: map[string]bool{}}
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, inv.progArgs = args[:i], args[i+1:]
+	}
+	if len(args) > 0 && slices.Contains(commands, args[0]) {
+		inv.command, args = args[0], args[1:]
+	}
+	fs := newFlagSet(inv, out)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			inv.command = "help"
+			return inv, nil
+		}
+		return nil, err
+	}
+	if fs.NArg() > 0 && inv.command == "" && slices.Contains(commands, fs.Arg(0)) {
+		inv.command = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return nil, err
+		}
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q; program arguments go after --, as in golive -- %s", fs.Arg(0), strings.Join(fs.Args(), " "))
+	}
+	fs.Visit(func(f *flag.Flag) { inv.set[f.Name] = true })
+	if inv.set["version"] {
+		inv.command = "version"
+	}
+	return inv, nil
+}
+
+// apply lays the flags given over cfg.
+func (inv *invocation) apply(cfg *config.Config) {
+	f := inv.flags
+	if inv.set["p"] {
+		cfg.Build.Package = f.pkg
+	}
+	if inv.set["color"] {
+		cfg.Log.Color = f.color
+	}
+	if inv.set["log-format"] {
+		cfg.Log.Format = f.logFormat
+	}
+	if inv.set["debounce"] {
+		cfg.Watch.Debounce = config.Duration(f.debounce)
+	}
+	if inv.set["plugin"] {
+		cfg.Plugins.Packages = append(cfg.Plugins.Packages, f.plugins...)
+	}
+	if len(inv.progArgs) > 0 {
+		cfg.Run.Args = inv.progArgs
+	}
+}

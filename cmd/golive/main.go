@@ -1,0 +1,47 @@
+// Command golive builds and runs a Go program, and rebuilds and restarts
+// it on every save. See docs/ for the whole story.
+package main
+
+import (
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Exit statuses, listed in docs/cli.md.
+const (
+	exitOK          = 0
+	exitBuildFailed = 1
+	exitUsage       = 2
+)
+
+// run is golive without the process around it, so tests can call it.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	inv, err := parseArgs(args, stderr)
+	if err != nil {
+		return reportUsage(stderr, err)
+	}
+	switch inv.command {
+	case "help":
+		return exitOK
+	case "version":
+		printVersion(stdout)
+		return exitOK
+	case "init":
+		return cmdInit(inv, stdout, stderr)
+	}
+	s, err := setUp(inv, stderr)
+	if err != nil {
+		return reportUsage(stderr, err)
+	}
+	switch inv.command {
+	case "config":
+		return cmdConfig(s, stdout, stderr)
+	case "build":
+		return cmdBuild(s)
+	}
+	return watch(s, stdin, stdout, stderr)
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/golive-dev/golive/config"
+	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/project"
+	"github.com/golive-dev/golive/runner"
+)
+
+// session is everything resolved before anything starts.
+type session struct {
+	cfg      config.Config
+	startDir string // absolute; the watched root and the program's working directory
+	pkg      string // main package, relative to startDir
+	log      *log.Logger
+}
+
+// setUp loads the config, applies the flags and finds the program. Every
+// error it returns is a usage or config error (exit status 2).
+func setUp(inv *invocation, stderr io.Writer) (*session, error) {
+	dir, err := filepath.Abs(inv.dir)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("-C %s: not a directory", inv.dir)
+	}
+	cfg, err := loadConfig(inv, dir)
+	if err != nil {
+		return nil, err
+	}
+	inv.apply(&cfg)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &session{cfg: cfg, startDir: dir, log: newLogger(cfg.Log, stderr)}
+	if _, err := project.ModuleRoot(dir); err != nil {
+		return nil, err
+	}
+	s.pkg = cfg.Build.Package
+	if s.pkg == "" {
+		s.pkg, err = project.FindMain(dir, cfg.Build.Tags, cfg.Plugins.Packages)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// loadConfig reads -c FILE, or .reload.toml in dir when there is one.
+func loadConfig(inv *invocation, dir string) (config.Config, error) {
+	path := inv.configFile
+	if path == "" {
+		path = filepath.Join(dir, config.FileName)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return config.Default(), nil
+		}
+		// Errors name the file as the user knows it.
+		if rel, err := filepath.Rel(mustWd(), path); err == nil {
+			path = rel
+		}
+	}
+	return config.Load(path)
+}
+
+func mustWd() string {
+	wd, _ := os.Getwd()
+	return wd
+}
+
+func newLogger(c config.Log, w io.Writer) *log.Logger {
+	return log.New(w, log.Options{JSON: c.Format == "json", Color: useColor(c.Color, w)})
+}
+
+// useColor decides colour: always and never are obeyed; auto means a
+// terminal and no NO_COLOR (no-color.org).
+func useColor(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// buildOptions turns the config into the builder's options.
+func (s *session) buildOptions(work *runner.WorkDir) runner.BuildOptions {
+	b := s.cfg.Build
+	return runner.BuildOptions{
+		Dir: s.startDir, Package: s.pkg, Flags: b.Flags, Tags: b.Tags, LDFlags: b.LDFlags,
+		Debug: b.Debug, Env: withEnv(os.Environ(), b.Env), Work: work,
+	}
+}
+
+// withEnv returns base with extra set, extra winning.
+func withEnv(base []string, extra map[string]string) []string {
+	env := slices.Clone(base)
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		env = append(env, k+"="+extra[k])
+	}
+	return env
+}
+
+// binaryName names the binary after the program, so ps and top show it.
+func (s *session) binaryName() string {
+	name := filepath.Base(filepath.Join(s.startDir, s.pkg))
+	if name == "." || name == string(filepath.Separator) {
+		return "app"
+	}
+	return name
+}
+
+func reportUsage(w io.Writer, err error) int {
+	fmt.Fprintf(w, "golive: %v\n", err)
+	return exitUsage
+}

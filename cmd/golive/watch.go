@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/golive-dev/golive/project"
+	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/watcher"
+)
+
+// watch is golive's main job: build, run, watch, rebuild, restart, until
+// Ctrl-C or SIGTERM. It returns only once nothing of the program is left.
+func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
+	work, err := runner.NewWorkDir(s.startDir, s.binaryName())
+	if err != nil {
+		return reportUsage(stderr, err)
+	}
+	defer work.Remove()
+	runOpts, err := s.runOptions(stdout, stderr)
+	if err != nil {
+		return reportUsage(stderr, err)
+	}
+	if err := runner.BecomeSubreaper(); err != nil {
+		s.log.Warnf("cannot become a child subreaper (%v); orphans of the program are left to init", err)
+	}
+	embeds := &embedSet{}
+	w, err := watcher.New(watcher.Options{
+		Root:     s.startDir,
+		Include:  s.cfg.Watch.Include,
+		Exclude:  s.cfg.Watch.Exclude,
+		Ignore:   []string{work.Dir()},
+		Debounce: time.Duration(s.cfg.Watch.Debounce),
+		Extra:    embeds.has,
+		Warn:     func(err error) { s.log.Warnf("%v", err) },
+	})
+	if err != nil {
+		return reportUsage(stderr, err)
+	}
+
+	ctx, force, stopSignals := interrupts()
+	defer stopSignals()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	batches := make(chan watcher.Batch)
+	watchErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := w.Run(ctx, batches); err != nil {
+			watchErr <- err
+			cancel()
+		}
+	})
+	builds := make(chan []string, 1)
+	wg.Go(func() { embeds.refresh(ctx, s, builds) })
+
+	r := runner.New(runner.Options{
+		Builder: runner.NewGoBuilder(s.buildOptions(work)),
+		Starter: runner.ProcessStarter{Opts: runOpts},
+		Log:     s.log,
+		Package: s.pkg,
+		Force:   force,
+		Built: func(changed []string) {
+			select {
+			case builds <- changed:
+			default: // a refresh is already pending
+			}
+		},
+	})
+	r.Run(ctx, batches)
+	cancel()
+	wg.Wait()
+	select {
+	case err := <-watchErr:
+		s.log.Errorf("%v", err)
+		return exitUsage
+	default:
+		return exitOK
+	}
+}
+
+// interrupts turns the first SIGINT or SIGTERM into a cancelled context
+// and the second into a closed force channel: stop now, kill if need be.
+func interrupts() (context.Context, <-chan struct{}, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	force := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-sigs:
+				n++
+				if n == 1 {
+					cancel()
+				} else if n == 2 {
+					close(force)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ctx, force, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
+}
+
+func (s *session) runOptions(stdout, stderr io.Writer) (runner.RunOptions, error) {
+	sig, err := runner.ParseSignal(s.cfg.Run.StopSignal)
+	if err != nil {
+		return runner.RunOptions{}, err
+	}
+	return runner.RunOptions{
+		Dir:         s.startDir,
+		Args:        s.cfg.Run.Args,
+		Env:         withEnv(os.Environ(), s.cfg.Run.Env),
+		Stdout:      stdout,
+		Stderr:      stderr,
+		StopSignal:  sig,
+		StopTimeout: time.Duration(s.cfg.Run.StopTimeout),
+	}, nil
+}
+
+// embedSet is the set of files the program embeds, so that an edit to
+// one rebuilds. It is read by the watcher's goroutine and replaced by the
+// refresh goroutine.
+type embedSet struct {
+	mu    sync.RWMutex
+	files map[string]bool
+}
+
+func (e *embedSet) has(rel string) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.files[rel]
+}
+
+// refresh asks go list for the embedded files after the first successful
+// build, and after a build whose changes could have changed the set (a
+// .go file with a //go:embed line, or a file added or removed). It runs
+// after the build, never on the save-to-restart path.
+func (e *embedSet) refresh(ctx context.Context, s *session, builds <-chan []string) {
+	first := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case changed := <-builds:
+			if !first && !mayEmbed(s.startDir, changed) {
+				continue
+			}
+			first = false
+			files, err := project.EmbedFiles(ctx, s.startDir, s.pkg, s.cfg.Build.Tags, os.Environ())
+			if err != nil {
+				continue // a broken tree; the next good build tries again
+			}
+			set := make(map[string]bool, len(files))
+			for _, f := range files {
+				set[f] = true
+			}
+			e.mu.Lock()
+			e.files = set
+			e.mu.Unlock()
+		}
+	}
+}
+
+func mayEmbed(root string, changed []string) bool {
+	for _, p := range changed {
+		if !strings.HasSuffix(p, ".go") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(root, p))
+		if err != nil || bytes.Contains(data, []byte("//go:embed")) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,79 @@
+// Package config holds golive's settings: defaults, the strict
+// .reload.toml file, and validation that names the key and line of every
+// mistake. It knows nothing of watching, building or running; cmd/golive
+// turns a Config into the options of those packages.
+package config
+
+import "time"
+
+// FileName is the config file golive reads from the start directory.
+const FileName = ".reload.toml"
+
+// Config is every setting golive has. Field tags are the TOML keys; the
+// "inline" option only makes Encode write maps as `env = {}` tables, so an
+// empty map still shows its key.
+type Config struct {
+	Watch   Watch   `toml:"watch"`
+	Build   Build   `toml:"build"`
+	Run     Run     `toml:"run"`
+	Plugins Plugins `toml:"plugins"`
+	Log     Log     `toml:"log"`
+}
+
+// Watch decides which changes trigger a rebuild.
+type Watch struct {
+	Include  []string `toml:"include"`  // globs added to *.go, go.mod, go.sum
+	Exclude  []string `toml:"exclude"`  // globs added to the built-in ignores
+	Debounce Duration `toml:"debounce"` // quiet window that ends a burst
+}
+
+// Build is how the program is built.
+type Build struct {
+	Package string            `toml:"package"`    // main package; empty means discover it
+	Flags   []string          `toml:"flags"`      // extra go build flags
+	Tags    []string          `toml:"tags"`       // build tags
+	LDFlags string            `toml:"ldflags"`    // merged with the dev profile's -w
+	Env     map[string]string `toml:"env,inline"` // extra environment for go build
+	Debug   bool              `toml:"debug"`      // keep DWARF for debuggers
+}
+
+// Run is how the program is run and stopped.
+type Run struct {
+	Args        []string          `toml:"args"`
+	Env         map[string]string `toml:"env,inline"`
+	EnvFile     string            `toml:"env_file"`
+	StopSignal  string            `toml:"stop_signal"`
+	StopTimeout Duration          `toml:"stop_timeout"`
+	Restart     string            `toml:"restart"` // never, on-failure, always
+	Ready       string            `toml:"ready"`   // tcp://host:port or http://...
+	Stdin       bool              `toml:"stdin"`
+}
+
+// Plugins lists packages reloaded inside the running program.
+type Plugins struct {
+	Packages   []string `toml:"packages"`
+	MaxReloads int      `toml:"max_reloads"`
+}
+
+// Log is how golive reports.
+type Log struct {
+	Format string `toml:"format"` // text or json
+	Color  string `toml:"color"`  // auto, always or never
+}
+
+// Duration is a time.Duration written as a Go duration string ("150ms").
+type Duration time.Duration
+
+// Default returns the settings golive uses with no file and no flags.
+func Default() Config {
+	return Config{
+		Watch: Watch{Debounce: Duration(20 * time.Millisecond)},
+		Run: Run{
+			StopSignal:  "SIGTERM",
+			StopTimeout: Duration(5 * time.Second),
+			Restart:     "never",
+		},
+		Plugins: Plugins{MaxReloads: 50},
+		Log:     Log{Format: "text", Color: "auto"},
+	}
+}

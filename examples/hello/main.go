@@ -1,0 +1,50 @@
+// Command hello is the smallest program worth live-reloading: an HTTP
+// server on 127.0.0.1:$PORT (default 8080) that shuts down gracefully.
+// Run it with `go run ./cmd/golive -C examples/hello`, then edit the
+// greeting below and save.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+const greeting = "Hello from golive!"
+
+func main() {
+	addr := "127.0.0.1:" + envOr("PORT", "8080")
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, greeting)
+	})
+	srv := &http.Server{Addr: addr, Handler: mux}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+
+	log.Printf("hello: serving on http://%s", addr)
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		log.Fatalf("hello: %v", err)
+	}
+	log.Printf("hello: stopped")
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

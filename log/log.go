@@ -1,0 +1,125 @@
+// Package log writes golive's own lines: one Event per thing that happened,
+// rendered as coloured text for people or as JSON lines for editors and
+// scripts. The program's own output never passes through here.
+package log
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// Event types. The JSON schema of each is in docs/events.md.
+const (
+	Change      = "change"       // Paths changed on disk
+	BuildStart  = "build_start"  // a go build began
+	BuildOK     = "build_ok"     // it succeeded (Duration)
+	BuildFailed = "build_failed" // it failed (Duration, Diagnostics)
+	Start       = "start"        // the program started (PID)
+	Reload      = "reload"       // new plugin code was loaded in process
+	Ready       = "ready"        // the program answered its readiness check
+	Exit        = "exit"         // the program exited by itself (Code or Signal)
+	Stop        = "stop"         // golive stopped the program (PID, Duration)
+	Info        = "info"         // anything else worth a line
+	Warn        = "warn"         // a problem golive worked around
+	Error       = "error"        // a problem golive could not work around
+)
+
+// Diagnostic is one compile error, its file relative to the start directory.
+type Diagnostic struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+func (d Diagnostic) String() string {
+	if d.Column > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Column, d.Message)
+	}
+	return fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Message)
+}
+
+// Event is one thing that happened. Only the fields its Type uses are set.
+type Event struct {
+	Type        string        `json:"type"`
+	Time        time.Time     `json:"time"`
+	Paths       []string      `json:"paths,omitempty"`
+	Count       int           `json:"count,omitempty"` // total paths when Paths is cut short
+	Package     string        `json:"package,omitempty"`
+	Duration    time.Duration `json:"-"`
+	Millis      *float64      `json:"duration_ms,omitempty"`
+	Diagnostics []Diagnostic  `json:"diagnostics,omitempty"`
+	Output      string        `json:"output,omitempty"` // build output that held no diagnostic
+	PID         int           `json:"pid,omitempty"`
+	Code        *int          `json:"code,omitempty"`
+	Signal      string        `json:"signal,omitempty"`
+	Killed      bool          `json:"killed,omitempty"` // the stop needed SIGKILL
+	Message     string        `json:"message,omitempty"`
+}
+
+// Options choose how a Logger renders.
+type Options struct {
+	JSON  bool // one JSON object per line instead of text
+	Color bool // ANSI colours in text mode
+}
+
+// Logger renders events to one writer. It is safe for concurrent use.
+type Logger struct {
+	mu   sync.Mutex
+	w    io.Writer
+	opts Options
+	pal  palette
+	now  func() time.Time
+}
+
+// New returns a Logger writing to w.
+func New(w io.Writer, opts Options) *Logger {
+	return &Logger{w: w, opts: opts, pal: newPalette(opts.Color), now: time.Now}
+}
+
+// Emit writes e, stamping its time when unset.
+func (l *Logger) Emit(e Event) {
+	if e.Time.IsZero() {
+		e.Time = l.now()
+	}
+	var out []byte
+	if l.opts.JSON {
+		out = l.json(e)
+	} else {
+		out = []byte(l.text(e))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.w.Write(out) // a terminal that went away is no reason to stop golive
+}
+
+func (l *Logger) json(e Event) []byte {
+	if e.Duration > 0 {
+		ms := float64(e.Duration.Microseconds()) / 1000
+		e.Millis = &ms
+	}
+	b, err := json.Marshal(e)
+	if err != nil { // only unmarshalable types fail, and Event has none
+		b = []byte(fmt.Sprintf(`{"type":"error","message":%q}`, err.Error()))
+	}
+	return append(b, '\n')
+}
+
+// Infof, Warnf and Errorf are shorthands for golive's free-form lines.
+func (l *Logger) Infof(format string, args ...any) {
+	l.Emit(Event{Type: Info, Message: fmt.Sprintf(format, args...)})
+}
+
+func (l *Logger) Warnf(format string, args ...any) {
+	l.Emit(Event{Type: Warn, Message: fmt.Sprintf(format, args...)})
+}
+
+func (l *Logger) Errorf(format string, args ...any) {
+	l.Emit(Event{Type: Error, Message: fmt.Sprintf(format, args...)})
+}
+
+// Int returns a pointer to n, for Event.Code.
+func Int(n int) *int { return &n }

@@ -1,0 +1,134 @@
+package log
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fatih/color"
+)
+
+// palette holds one colour per component. Each Logger has its own, so one
+// writing JSON to a file and one writing text to a terminal can coexist
+// (the global color.NoColor would switch both).
+type palette struct {
+	watch, build, run, golive, fail, dim *color.Color
+}
+
+func newPalette(on bool) palette {
+	mk := func(attrs ...color.Attribute) *color.Color {
+		c := color.New(attrs...)
+		if on {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return palette{
+		watch:  mk(color.FgCyan),
+		build:  mk(color.FgYellow),
+		run:    mk(color.FgGreen),
+		golive: mk(color.FgMagenta),
+		fail:   mk(color.FgRed, color.Bold),
+		dim:    mk(color.Faint),
+	}
+}
+
+// text renders e as golive's line(s). Diagnostics are printed bare,
+// "file:line:col: message" at the start of a line, because that is the
+// shape every editor's error parser expects.
+func (l *Logger) text(e Event) string {
+	p := l.pal
+	switch e.Type {
+	case Change:
+		return line(p.watch, "watch", describePaths(e.Paths, e.Count))
+	case BuildStart:
+		return line(p.build, "build", "building "+e.Package)
+	case BuildOK:
+		return line(p.build, "build", "built in "+ms(e.Duration))
+	case BuildFailed:
+		return l.buildFailed(e)
+	case Start:
+		return line(p.run, "run", fmt.Sprintf("started pid %d", e.PID))
+	case Reload:
+		return line(p.run, "run", fmt.Sprintf("reloaded %s in pid %d in %s", e.Package, e.PID, ms(e.Duration)))
+	case Ready:
+		return line(p.run, "run", fmt.Sprintf("ready %s after the save", ms(e.Duration)))
+	case Exit:
+		return line(p.run, "run", fmt.Sprintf("pid %d %s", e.PID, exitText(e)))
+	case Stop:
+		return line(p.run, "run", stopText(e))
+	case Warn:
+		return line(p.fail, "golive", e.Message)
+	case Error:
+		return line(p.fail, "golive", e.Message)
+	default:
+		return line(p.golive, "golive", e.Message)
+	}
+}
+
+func (l *Logger) buildFailed(e Event) string {
+	var b strings.Builder
+	n := len(e.Diagnostics)
+	b.WriteString(line(l.pal.fail, "build", fmt.Sprintf("failed in %s (%d %s)", ms(e.Duration), n, plural(n, "error"))))
+	for _, d := range e.Diagnostics {
+		b.WriteString(l.pal.fail.Sprint(d.String()) + "\n")
+	}
+	if e.Output != "" {
+		b.WriteString(strings.TrimRight(e.Output, "\n") + "\n")
+	}
+	return b.String()
+}
+
+func line(c *color.Color, component, msg string) string {
+	return c.Sprintf("[%s]", component) + " " + msg + "\n"
+}
+
+func describePaths(paths []string, count int) string {
+	if count < len(paths) {
+		count = len(paths)
+	}
+	switch {
+	case count == 0:
+		return "change"
+	case count == 1:
+		return paths[0] + " changed"
+	default:
+		return fmt.Sprintf("%s changed (+%d more)", paths[0], count-1)
+	}
+}
+
+func exitText(e Event) string {
+	switch {
+	case e.Signal != "":
+		return "killed by " + e.Signal
+	case e.Code != nil && *e.Code == 0:
+		return "exited with code 0"
+	case e.Code != nil:
+		return fmt.Sprintf("exited with code %d", *e.Code)
+	default:
+		return "exited"
+	}
+}
+
+func stopText(e Event) string {
+	if e.Killed {
+		return fmt.Sprintf("pid %d %s; killed", e.PID, e.Message)
+	}
+	return fmt.Sprintf("stopped pid %d in %s", e.PID, ms(e.Duration))
+}
+
+func ms(d time.Duration) string {
+	if d >= 10*time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

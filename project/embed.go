@@ -1,0 +1,46 @@
+package project
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// EmbedFiles lists the files that the main package pkg and the packages of
+// the main module it imports embed with //go:embed, as slash paths
+// relative to root. It asks `go list`, which resolves the patterns exactly
+// as the compiler will; callers run it off the save-to-restart path.
+func EmbedFiles(ctx context.Context, root, pkg string, tags []string, env []string) ([]string, error) {
+	args := []string{"list", "-deps", "-e", "-f",
+		`{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .EmbedFiles}}{{$d}}{{"\x00"}}{{.}}{{"\n"}}{{end}}{{end}}{{end}}`}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
+	cmd.Dir = root
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list embedded files: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var files []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		dir, file, ok := strings.Cut(sc.Text(), "\x00")
+		if !ok {
+			continue
+		}
+		rel, err := filepath.Rel(root, filepath.Join(dir, file))
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue // embedded from outside the watched tree
+		}
+		files = append(files, filepath.ToSlash(rel))
+	}
+	return files, nil
+}

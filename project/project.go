@@ -1,0 +1,107 @@
+// Package project answers questions about the user's Go project that
+// golive needs before it can build: where the module is, which package is
+// the program, and which files the program embeds.
+package project
+
+import (
+	"errors"
+	"fmt"
+	"go/build"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// ModuleRoot returns the directory of the nearest go.mod at or above dir.
+func ModuleRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod in %s or any parent; run golive inside a Go module (go mod init)", abs)
+		}
+	}
+}
+
+// FindMain returns the main package to build, as a "./dir" path relative to
+// root: "." when root itself is package main, otherwise the single
+// directory below root that is. skip lists directories (relative to root)
+// that are never candidates, such as plugin packages.
+func FindMain(root string, tags, skip []string) (string, error) {
+	ctx := buildContext(tags)
+	if isMain(ctx, root) {
+		return ".", nil
+	}
+	var found []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) { // deleted mid-walk
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() || path == root {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path) // path is below root: no error
+		rel = filepath.ToSlash(rel)
+		if skipDir(path, d.Name()) || slices.Contains(skip, rel) || slices.Contains(skip, "./"+rel) {
+			return filepath.SkipDir
+		}
+		if isMain(ctx, path) {
+			found = append(found, "./"+rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("look for the main package: %w", err)
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("no main package in %s; set build.package in %s or pass -p ./path/to/cmd", root, ".reload.toml")
+	case 1:
+		return found[0], nil
+	default:
+		return "", fmt.Errorf("%d main packages (%s); pick one with -p %s or build.package in .reload.toml",
+			len(found), strings.Join(found, ", "), found[0])
+	}
+}
+
+// skipDir reports directories that can hold no candidate: hidden ones,
+// testdata, vendor, node_modules, and nested modules (their own go.mod).
+func skipDir(path, name string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+		return true
+	}
+	switch name {
+	case "testdata", "vendor", "node_modules":
+		return true
+	}
+	_, err := os.Stat(filepath.Join(path, "go.mod"))
+	return err == nil
+}
+
+func buildContext(tags []string) build.Context {
+	ctx := build.Default
+	ctx.BuildTags = append(slices.Clone(ctx.BuildTags), tags...)
+	return ctx
+}
+
+// isMain reports whether dir holds a package main that builds under ctx:
+// go/build applies the build constraints, so a //go:build ignore generator
+// does not count.
+func isMain(ctx build.Context, dir string) bool {
+	pkg, err := ctx.ImportDir(dir, 0)
+	if err != nil {
+		var multi *build.MultiplePackageError
+		return errors.As(err, &multi) && slices.Contains(multi.Packages, "main")
+	}
+	return pkg.Name == "main"
+}

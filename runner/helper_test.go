@@ -1,0 +1,108 @@
+package runner
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The test binary doubles as the programs the supervisor tests run: with
+// GOLIVE_HELPER set it becomes that program instead of running tests.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("GOLIVE_HELPER"); mode != "" {
+		helper(mode)
+		return
+	}
+	BecomeSubreaper()
+	os.Exit(m.Run())
+}
+
+func helper(mode string) {
+	switch mode {
+	case "serve": // graceful: exits 0 on SIGTERM
+		ln := listen()
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+		fmt.Println("ready")
+		<-sigs
+		ln.Close()
+		os.Exit(0)
+	case "stubborn": // ignores SIGTERM and SIGINT
+		signal.Ignore(syscall.SIGTERM, os.Interrupt)
+		fmt.Println("ready")
+		time.Sleep(time.Hour)
+	case "spawn": // listens and leaves a grandchild behind that ignores SIGTERM
+		ln := listen()
+		defer ln.Close()
+		child := exec.Command(os.Args[0])
+		child.Env = append(os.Environ(), "GOLIVE_HELPER=stubborn")
+		child.Stdout = os.Stdout
+		if err := child.Start(); err != nil {
+			panic(err)
+		}
+		os.WriteFile(os.Getenv("GOLIVE_PIDFILE"), []byte(fmt.Sprint(child.Process.Pid)), 0o644)
+		fmt.Println("ready")
+		time.Sleep(time.Hour)
+	case "exit3":
+		fmt.Println("ready")
+		os.Exit(3)
+	}
+}
+
+func listen() net.Listener {
+	ln, err := net.Listen("tcp", os.Getenv("GOLIVE_ADDR"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		os.Exit(4)
+	}
+	return ln
+}
+
+// lineWaiter is an io.Writer that signals every write, so tests wait on
+// output with a timeout instead of sleeping.
+type lineWaiter struct {
+	ch chan string
+}
+
+func newLineWaiter() *lineWaiter { return &lineWaiter{ch: make(chan string, 100)} }
+
+func (w *lineWaiter) Write(p []byte) (int, error) {
+	for _, l := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.ch <- l
+	}
+	return len(p), nil
+}
+
+func (w *lineWaiter) wait(t *testing.T, want string) {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case l := <-w.ch:
+			if strings.Contains(l, want) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no line with %q within 20s", want)
+		}
+	}
+}
+
+// helperOptions returns RunOptions that run the test binary as helper mode.
+func helperOptions(t *testing.T, mode string, out *lineWaiter) RunOptions {
+	return RunOptions{
+		Dir:         t.TempDir(),
+		Env:         append(os.Environ(), "GOLIVE_HELPER="+mode, "GOLIVE_PIDFILE="+filepath.Join(t.TempDir(), "pid")),
+		Stdout:      out,
+		Stderr:      out,
+		StopSignal:  syscall.SIGTERM,
+		StopTimeout: 5 * time.Second,
+	}
+}

@@ -1,0 +1,87 @@
+package runner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// WorkDir is the directory golive owns for one session: the binary that
+// runs, the one being built, and go's temp files. It lives in the user's
+// cache directory, not in the project, so there is nothing to .gitignore.
+// The name carries golive's pid so two sessions never share one, and a
+// session killed before it could clean up is swept by the next one.
+type WorkDir struct {
+	dir  string
+	name string // the binary's base name, so ps shows the program's name
+	seq  atomic.Int64
+}
+
+// NewWorkDir creates the work directory for the project at root, whose
+// binary is called name.
+func NewWorkDir(root, name string) (*WorkDir, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	sum := sha256.Sum256([]byte(root))
+	prefix := filepath.Base(root) + "-" + hex.EncodeToString(sum[:4]) + "-"
+	parent := filepath.Join(base, "golive")
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("create work directory: %w", err)
+	}
+	sweepStale(parent, prefix)
+	dir := filepath.Join(parent, prefix+strconv.Itoa(os.Getpid()))
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
+		return nil, fmt.Errorf("create work directory: %w", err)
+	}
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	return &WorkDir{dir: dir, name: name}, nil
+}
+
+// sweepStale removes the work directories of sessions of the same project
+// whose golive is no longer running.
+func sweepStale(parent, prefix string) {
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(strings.TrimPrefix(e.Name(), prefix))
+		if !strings.HasPrefix(e.Name(), prefix) || err != nil || processAlive(pid) {
+			continue
+		}
+		os.RemoveAll(filepath.Join(parent, e.Name()))
+	}
+}
+
+// Dir is the work directory's path.
+func (w *WorkDir) Dir() string { return w.dir }
+
+// Binary is the path of the binary that runs next.
+func (w *WorkDir) Binary() string { return filepath.Join(w.dir, w.name) }
+
+// GoTmp is the GOTMPDIR for go build, swept after a killed build.
+func (w *WorkDir) GoTmp() string { return filepath.Join(w.dir, "tmp") }
+
+func (w *WorkDir) nextTemp() string {
+	return filepath.Join(w.dir, fmt.Sprintf(".%s.build-%d", w.name, w.seq.Add(1)))
+}
+
+// sweepGoTmp removes what a killed go build left in GOTMPDIR. Builds never
+// overlap, so nothing in there belongs to a running build.
+func (w *WorkDir) sweepGoTmp() {
+	entries, _ := os.ReadDir(w.GoTmp())
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(w.GoTmp(), e.Name()))
+	}
+}
+
+// Remove deletes the work directory; golive calls it on exit.
+func (w *WorkDir) Remove() error { return os.RemoveAll(w.dir) }
