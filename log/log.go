@@ -73,6 +73,7 @@ type Logger struct {
 	opts Options
 	pal  palette
 	now  func() time.Time
+	also *Logger // a second sink, such as --events FILE
 }
 
 // New returns a Logger writing to w.
@@ -80,10 +81,18 @@ func New(w io.Writer, opts Options) *Logger {
 	return &Logger{w: w, opts: opts, pal: newPalette(opts.Color), now: time.Now}
 }
 
+// Also returns l writing every event to other too.
+func (l *Logger) Also(other *Logger) *Logger {
+	return &Logger{w: l.w, opts: l.opts, pal: l.pal, now: l.now, also: other}
+}
+
 // Emit writes e, stamping its time when unset.
 func (l *Logger) Emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = l.now()
+	}
+	if l.also != nil {
+		l.also.Emit(e)
 	}
 	var out []byte
 	if l.opts.JSON {

@@ -18,13 +18,13 @@ func TestParseDiagnostics(t *testing.T) {
 		rest  string
 	}{
 		{
-			name: "relative with column",
-			out:  "# example.com/app\n./main.go:5:2: undefined: x\n",
+			name:  "relative with column",
+			out:   "# example.com/app\n./main.go:5:2: undefined: x\n",
 			diags: []log.Diagnostic{{File: "main.go", Line: 5, Column: 2, Message: "undefined: x"}},
 		},
 		{
-			name: "subdirectory and no column",
-			out:  "# example.com/app/internal/a\ninternal/a/a.go:12: syntax error: unexpected }\n",
+			name:  "subdirectory and no column",
+			out:   "# example.com/app/internal/a\ninternal/a/a.go:12: syntax error: unexpected }\n",
 			diags: []log.Diagnostic{{File: "internal/a/a.go", Line: 12, Message: "syntax error: unexpected }"}},
 		},
 		{

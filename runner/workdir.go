@@ -26,15 +26,11 @@ type WorkDir struct {
 // NewWorkDir creates the work directory for the project at root, whose
 // binary is called name.
 func NewWorkDir(root, name string) (*WorkDir, error) {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
 	sum := sha256.Sum256([]byte(root))
 	prefix := filepath.Base(root) + "-" + hex.EncodeToString(sum[:4]) + "-"
-	parent := filepath.Join(base, "golive")
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("create work directory: %w", err)
+	parent, err := workParent()
+	if err != nil {
+		return nil, err
 	}
 	sweepStale(parent, prefix)
 	dir := filepath.Join(parent, prefix+strconv.Itoa(os.Getpid()))
@@ -46,6 +42,22 @@ func NewWorkDir(root, name string) (*WorkDir, error) {
 		name += ".exe"
 	}
 	return &WorkDir{dir: dir, name: name}, nil
+}
+
+// workParent returns the user's cache directory for golive, or a temp
+// directory when there is no usable cache (HOME unset or read-only).
+func workParent() (string, error) {
+	if base, err := os.UserCacheDir(); err == nil {
+		dir := filepath.Join(base, "golive")
+		if os.MkdirAll(dir, 0o755) == nil {
+			return dir, nil
+		}
+	}
+	dir := filepath.Join(os.TempDir(), "golive-"+strconv.Itoa(os.Getuid()))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create work directory: %w", err)
+	}
+	return dir, nil
 }
 
 // sweepStale removes the work directories of sessions of the same project

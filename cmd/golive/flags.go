@@ -17,6 +17,7 @@ type invocation struct {
 	command    string // "" (watch), build, config, init, version, help
 	dir        string // -C
 	configFile string // -c
+	events     string // --events
 	progArgs   []string
 	set        map[string]bool // flags given, by name
 	flags      flagValues
@@ -50,6 +51,7 @@ func newFlagSet(inv *invocation, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&inv.flags.color, "color", "", "colour: auto, always or never (log.color)")
 	fs.StringVar(&inv.flags.logFormat, "log-format", "", "golive's own lines as text or json (log.format)")
 	fs.DurationVar(&inv.flags.debounce, "debounce", 0, "quiet `window` that ends a burst of edits (watch.debounce)")
+	fs.StringVar(&inv.events, "events", "", "also write golive's events as JSON lines to `file`, a stream the program never writes to")
 	fs.Var(&inv.flags.plugins, "plugin", "`package` reloaded in process, repeatable (plugins.packages)")
 	version := fs.Bool("version", false, "print golive's version and exit")
 	fs.Usage = func() { usage(fs, out) }

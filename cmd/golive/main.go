@@ -37,6 +37,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return reportUsage(stderr, err)
 	}
+	defer s.close()
 	switch inv.command {
 	case "config":
 		return cmdConfig(s, stdout, stderr)

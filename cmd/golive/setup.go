@@ -24,6 +24,13 @@ type session struct {
 	startDir string // absolute; the watched root and the program's working directory
 	pkg      string // main package, relative to startDir
 	log      *log.Logger
+	closers  []io.Closer // closed when golive is done
+}
+
+func (s *session) close() {
+	for _, c := range s.closers {
+		c.Close()
+	}
 }
 
 // setUp loads the config, applies the flags and finds the program. Every
@@ -45,6 +52,14 @@ func setUp(inv *invocation, stderr io.Writer) (*session, error) {
 		return nil, err
 	}
 	s := &session{cfg: cfg, startDir: dir, log: newLogger(cfg.Log, stderr)}
+	if inv.events != "" {
+		f, err := os.Create(inv.events)
+		if err != nil {
+			return nil, fmt.Errorf("--events: %w", err)
+		}
+		s.closers = append(s.closers, f)
+		s.log = s.log.Also(log.New(f, log.Options{JSON: true}))
+	}
 	if _, err := project.ModuleRoot(dir); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain makes this test binary the golive command inside scripts.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"golive": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs golive end to end, as a user would, on the small
+// modules in testdata/script.
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir:   "testdata/script",
+		Setup: setupScript,
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"waitevent": cmdWaitEvent,
+			"events":    cmdEvents,
+			"httpget":   cmdHTTPGet,
+			"freeport":  cmdFreePort,
+			"gone":      cmdGone,
+			"signal":    cmdSignal,
+		},
+	})
+}
+
+// setupScript passes go's caches through, so builds in scripts are warm
+// and offline, and gives each script a free port in $PORT.
+func setupScript(env *testscript.Env) error {
+	for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
+		out, err := exec.Command("go", "env", k).Output()
+		if err != nil {
+			return err
+		}
+		env.Setenv(k, strings.TrimSpace(string(out)))
+	}
+	env.Setenv("GOFLAGS", "-mod=mod")
+	env.Setenv("GOPROXY", "off")
+	env.Setenv("GOTOOLCHAIN", "local")
+	env.Setenv("NO_COLOR", "1")
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	env.Setenv("PORT", port)
+	return nil
+}
+
+const scriptTimeout = 60 * time.Second
+
+// waitevent FILE TYPE [N] waits until the JSON events file holds N events
+// of TYPE (default 1).
+func cmdWaitEvent(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: waitevent FILE TYPE [N]")
+	}
+	n := 1
+	if len(args) == 3 {
+		n, _ = strconv.Atoi(args[2])
+	}
+	deadline := time.Now().Add(scriptTimeout)
+	for {
+		got := countEvents(ts.MkAbs(args[0]), args[1])
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			data, _ := os.ReadFile(ts.MkAbs(args[0]))
+			ts.Fatalf("%d %s events after %s, want %d; events:\n%s", got, args[1], scriptTimeout, n, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// events FILE TYPE N checks that the events file holds exactly N events
+// of TYPE.
+func cmdEvents(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: events FILE TYPE N")
+	}
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	if got := countEvents(ts.MkAbs(args[0]), args[1]); (got == n) == neg {
+		ts.Fatalf("%d %s events, want %d", got, args[1], n)
+	}
+}
+
+func countEvents(path, typ string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var ev struct{ Type string }
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// httpget URL WANT polls URL until its body contains WANT; with !, it
+// checks once that it does not.
+func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: httpget URL WANT")
+	}
+	client := http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(scriptTimeout)
+	last := ""
+	for {
+		resp, err := client.Get(args[0])
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			last = string(body)
+		} else {
+			last = err.Error()
+		}
+		has := strings.Contains(last, args[1])
+		if neg {
+			if has {
+				ts.Fatalf("%s answered %q", args[0], last)
+			}
+			return
+		}
+		if has {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s never answered %q; last: %q", args[0], args[1], last)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// freeport NAME sets $NAME to a free loopback port.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	port, err := freePort()
+	ts.Check(err)
+	ts.Setenv(args[0], port)
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
+}
+
+// gone FILE... checks that no process whose pid is in FILE is alive.
+func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
+	for _, f := range args {
+		data, err := os.ReadFile(ts.MkAbs(f))
+		ts.Check(err)
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		ts.Check(err)
+		if alive := processLives(pid); alive != neg {
+			ts.Fatalf("process %d from %s: alive=%v", pid, f, alive)
+		}
+	}
+}
+
+// signal NAME SIG sends SIG (TERM, INT, USR1, KILL) to the background
+// command NAME, which testscript's kill cannot do for TERM and USR1.
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: signal NAME SIG")
+	}
+	sig, err := parseTestSignal(args[1])
+	ts.Check(err)
+	for _, bg := range ts.BackgroundCmds() {
+		if filepath.Base(bg.Path) == args[0] {
+			ts.Check(bg.Process.Signal(sig))
+			return
+		}
+	}
+	ts.Fatalf("no background command %s", args[0])
+}

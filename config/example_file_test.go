@@ -1,0 +1,42 @@
+package config
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// examplePath is the documented config at the repository root. Go's embed
+// cannot reach a parent directory, so the test reads it from disk.
+const examplePath = "../.reload.toml.example"
+
+// TestExampleFile keeps .reload.toml.example from drifting: it must load to
+// exactly Default(), and every key of Config must be set in it (not just
+// mentioned) with a comment right above it.
+func TestExampleFile(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(examplePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := parse(examplePath, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := Default(); !reflect.DeepEqual(c, want) {
+		t.Errorf("example loads to\n%+v\nwant Default()\n%+v", c, want)
+	}
+
+	keys, _ := scan(data)
+	lines := strings.Split(string(data), "\n")
+	for _, key := range leafKeys(configType, "") {
+		line, ok := keys[key]
+		switch {
+		case !ok:
+			t.Errorf("%s: key %s is missing", examplePath, key)
+		case line < 2 || !strings.HasPrefix(lines[line-2], "#"):
+			t.Errorf("%s:%d: key %s has no comment above it", examplePath, line, key)
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package config
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestValidateDefault(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestValidateFlags covers values set after Load, by flags: the error names
+// the key, has no file or line, and carries the key for cmd/golive to map
+// back to its flag.
+func TestValidateFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		set     func(*Config)
+		key     string
+		wantErr string
+	}{
+		{"glob", func(c *Config) { c.Watch.Exclude = []string{"a", "b/[c"} }, "watch.exclude[1]", `watch.exclude[1]: bad glob "b/[c"`},
+		{"debounce", func(c *Config) { c.Watch.Debounce = Duration(-time.Millisecond) }, "watch.debounce", `watch.debounce: negative duration "-1ms"`},
+		{"env", func(c *Config) { c.Run.Env = map[string]string{"": "x"} }, `run.env.""`, `run.env: bad variable name ""`},
+		{"env value", func(c *Config) { c.Build.Env = map[string]string{"A": "x\x00"} }, "build.env.A", `build.env.A: value holds a NUL byte`},
+		{"signal", func(c *Config) { c.Run.StopSignal = "SIGSTOP" }, "run.stop_signal", `run.stop_signal: unknown signal "SIGSTOP" (want one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2)`},
+		{"empty signal", func(c *Config) { c.Run.StopSignal = "" }, "run.stop_signal", `run.stop_signal: unknown signal "" (want one of SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL, SIGUSR1, SIGUSR2)`},
+		{"restart", func(c *Config) { c.Run.Restart = "Always" }, "run.restart", `run.restart: bad value "Always" (want "never", "on-failure" or "always")`},
+		{"ready scheme", func(c *Config) { c.Run.Ready = "udp://127.0.0.1:53" }, "run.ready", `run.ready: bad address "udp://127.0.0.1:53" (want "tcp://host:port" or "http://host:port/path")`},
+		{"ready path", func(c *Config) { c.Run.Ready = "tcp://127.0.0.1:80/x" }, "run.ready", `run.ready: bad address "tcp://127.0.0.1:80/x" (want "tcp://host:port" or "http://host:port/path")`},
+		{"ready host", func(c *Config) { c.Run.Ready = "http:///health" }, "run.ready", `run.ready: bad address "http:///health" (want "tcp://host:port" or "http://host:port/path")`},
+		{"max reloads", func(c *Config) { c.Plugins.MaxReloads = -5 }, "plugins.max_reloads", `plugins.max_reloads: negative count -5`},
+		{"color", func(c *Config) { c.Log.Color = "" }, "log.color", `log.color: bad value "" (want "auto", "always" or "never")`},
+		// The first mistake in file order wins.
+		{"first", func(c *Config) { c.Log.Format = "x"; c.Watch.Include = []string{""} }, "watch.include[0]", `watch.include[0]: empty glob`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := Default()
+			tt.set(&c)
+			err := c.Validate()
+			var ve *Error
+			if !errors.As(err, &ve) {
+				t.Fatalf("Validate() = %v, want an *Error", err)
+			}
+			if err.Error() != tt.wantErr || ve.Key != tt.key {
+				t.Errorf("Validate():\n got %s (key %s)\nwant %s (key %s)", err, ve.Key, tt.wantErr, tt.key)
+			}
+		})
+	}
+}
+
+func TestValidateAccepts(t *testing.T) {
+	t.Parallel()
+	tests := map[string]func(*Config){
+		"tcp":         func(c *Config) { c.Run.Ready = "tcp://127.0.0.1:8080" },
+		"tcp any":     func(c *Config) { c.Run.Ready = "tcp://:8080" },
+		"tcp ipv6":    func(c *Config) { c.Run.Ready = "tcp://[::1]:8080" },
+		"https":       func(c *Config) { c.Run.Ready = "https://localhost/health?deep=1" },
+		"zero":        func(c *Config) { c.Watch.Debounce, c.Run.StopTimeout = 0, 0 },
+		"globs":       func(c *Config) { c.Watch.Include = []string{"**/*.tmpl", "{a,b}/*.sql", "[a-z]*.txt"} },
+		"all signals": func(c *Config) { c.Run.StopSignal = "usr2" },
+	}
+	for name, set := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := Default()
+			set(&c)
+			if err := c.Validate(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestValidateNormalises(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"SIGTERM": "SIGTERM", "term": "SIGTERM", "sigint": "SIGINT", "Hup": "SIGHUP",
+		"QUIT": "SIGQUIT", "SigKill": "SIGKILL", "usr1": "SIGUSR1", " SIGUSR2 ": "SIGUSR2",
+	} {
+		c := Default()
+		c.Run.StopSignal = in
+		if err := c.Validate(); err != nil || c.Run.StopSignal != want {
+			t.Errorf("stop_signal %q → %q, %v; want %q", in, c.Run.StopSignal, err, want)
+		}
+	}
+
+	c := Default()
+	c.Watch.Include, c.Run.Env = []string{}, map[string]string{}
+	if err := c.Validate(); err != nil || c.Watch.Include != nil || c.Run.Env != nil {
+		t.Errorf("empty list and table not made nil: %#v %#v, %v", c.Watch.Include, c.Run.Env, err)
+	}
+}

@@ -1,0 +1,76 @@
+package log
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		ev   Event
+		want string
+	}{
+		{Event{Type: Change, Paths: []string{"main.go"}, Count: 1}, "[watch] main.go changed\n"},
+		{Event{Type: Change, Paths: []string{"a.go", "b.go"}, Count: 40}, "[watch] a.go changed (+39 more)\n"},
+		{Event{Type: BuildStart, Package: "./cmd/app"}, "[build] building ./cmd/app\n"},
+		{Event{Type: BuildOK, Duration: 412345 * time.Microsecond}, "[build] built in 412ms\n"},
+		{Event{Type: BuildFailed, Duration: 90 * time.Millisecond, Diagnostics: []Diagnostic{
+			{File: "main.go", Line: 3, Column: 7, Message: "undefined: x"}, {File: "a/a.go", Line: 9, Message: "bad"}}},
+			"[build] failed in 90ms (2 errors)\nmain.go:3:7: undefined: x\na/a.go:9: bad\n"},
+		{Event{Type: Start, PID: 42}, "[run] started pid 42\n"},
+		{Event{Type: Exit, PID: 42, Code: Int(3)}, "[run] pid 42 exited with code 3\n"},
+		{Event{Type: Exit, PID: 42, Signal: "SIGSEGV"}, "[run] pid 42 killed by SIGSEGV\n"},
+		{Event{Type: Stop, PID: 42, Duration: 5 * time.Millisecond}, "[run] stopped pid 42 in 5ms\n"},
+		{Event{Type: Stop, PID: 42, Killed: true, Message: "did not stop within 5s"}, "[run] pid 42 did not stop within 5s; killed\n"},
+		{Event{Type: Error, Message: "boom"}, "[golive] boom\n"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		New(&b, Options{}).Emit(tt.ev)
+		if b.String() != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.ev.Type, b.String(), tt.want)
+		}
+	}
+}
+
+func TestColourIsPerLogger(t *testing.T) {
+	t.Parallel()
+	var on, off bytes.Buffer
+	New(&on, Options{Color: true}).Emit(Event{Type: Start, PID: 1})
+	New(&off, Options{Color: false}).Emit(Event{Type: Start, PID: 1})
+	if !strings.Contains(on.String(), "\x1b[32m[run]") {
+		t.Errorf("colour on: %q has no green prefix", on.String())
+	}
+	if strings.Contains(off.String(), "\x1b[") {
+		t.Errorf("colour off: %q has escapes", off.String())
+	}
+}
+
+func TestJSON(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	l := New(&b, Options{JSON: true, Color: true})
+	l.Emit(Event{Type: BuildFailed, Duration: 1500 * time.Microsecond, Diagnostics: []Diagnostic{{File: "m.go", Line: 1, Column: 2, Message: "x"}}})
+	l.Emit(Event{Type: Exit, PID: 7, Code: Int(0)})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines, got %q", b.String())
+	}
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev["type"] != "build_failed" || ev["duration_ms"] != 1.5 || ev["time"] == nil {
+		t.Errorf("build_failed = %v", ev)
+	}
+	if strings.Contains(b.String(), "\x1b[") {
+		t.Error("JSON carries colour escapes")
+	}
+	if !strings.Contains(lines[1], `"code":0`) {
+		t.Errorf("exit code 0 must be present: %s", lines[1])
+	}
+}

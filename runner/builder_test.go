@@ -1,0 +1,118 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fixture writes a one-file main module and returns its directory.
+func fixture(t *testing.T, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "go.mod"), "module example.com/fx\n\ngo 1.22\n")
+	write(t, filepath.Join(dir, "main.go"), src)
+	return dir
+}
+
+func write(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newTestBuilder(t *testing.T, dir string) (*GoBuilder, *WorkDir) {
+	t.Helper()
+	if os.Getenv("GOCACHE") == "" { // keep go's cache when moving the user cache
+		out, err := exec.Command("go", "env", "GOCACHE").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("GOCACHE", strings.TrimSpace(string(out)))
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	work, err := NewWorkDir(dir, "fx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { work.Remove() })
+	return NewGoBuilder(BuildOptions{Dir: dir, Package: ".", Env: os.Environ(), Work: work}), work
+}
+
+func TestBuildSwapsBinaryAndCleansUp(t *testing.T) {
+	dir := fixture(t, "package main\n\nfunc main() { println(\"v1\") }\n")
+	b, work := newTestBuilder(t, dir)
+	res := b.Build(context.Background())
+	if res.Err != nil || res.Failed {
+		t.Fatalf("build: %+v", res)
+	}
+	out, err := exec.Command(res.Binary).CombinedOutput()
+	if err != nil || string(out) != "v1\n" {
+		t.Fatalf("binary printed %q, %v", out, err)
+	}
+	write(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() { println(\"v2\") }\n")
+	res = b.Build(context.Background())
+	if out, _ := exec.Command(res.Binary).CombinedOutput(); string(out) != "v2\n" {
+		t.Fatalf("second binary printed %q", out)
+	}
+	entries, _ := os.ReadDir(work.Dir())
+	for _, e := range entries {
+		if e.Name() != "fx" && e.Name() != "tmp" {
+			t.Errorf("work directory holds %s besides the binary", e.Name())
+		}
+	}
+}
+
+func TestBuildFailureKeepsOldBinary(t *testing.T) {
+	dir := fixture(t, "package main\n\nfunc main() {}\n")
+	b, work := newTestBuilder(t, dir)
+	if res := b.Build(context.Background()); res.Failed || res.Err != nil {
+		t.Fatalf("build: %+v", res)
+	}
+	before, _ := os.Stat(work.Binary())
+	write(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() { x }\n")
+	res := b.Build(context.Background())
+	if !res.Failed || len(res.Diagnostics) != 1 {
+		t.Fatalf("want one diagnostic, got %+v", res)
+	}
+	d := res.Diagnostics[0]
+	if d.File != "main.go" || d.Line != 3 || d.Column != 15 {
+		t.Errorf("diagnostic = %+v, want main.go:3:15", d)
+	}
+	after, err := os.Stat(work.Binary())
+	if err != nil || !os.SameFile(before, after) {
+		t.Fatal("a failed build replaced the binary")
+	}
+}
+
+// Cancelling a build kills go build and its children and leaves nothing
+// behind in golive's directory.
+func TestBuildCancelKillsAndSweeps(t *testing.T) {
+	// A package big enough that the build is still running when cancelled:
+	// a fresh GOCACHE makes go compile the standard library it needs.
+	dir := fixture(t, "package main\n\nimport _ \"net/http\"\n\nfunc main() {}\n")
+	t.Setenv("GOCACHE", t.TempDir())
+	b, work := newTestBuilder(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	res := b.Build(ctx)
+	if res.Err == nil {
+		t.Skip("the build finished before the cancel; nothing to check")
+	}
+	if _, err := os.Stat(work.Binary()); err == nil {
+		t.Fatal("a cancelled build produced a binary")
+	}
+	entries, _ := os.ReadDir(work.GoTmp())
+	if len(entries) != 0 {
+		t.Fatalf("GOTMPDIR holds %d entries after a killed build", len(entries))
+	}
+	entries, _ = os.ReadDir(work.Dir())
+	if len(entries) != 1 {
+		t.Fatalf("work directory holds %v, want only tmp", entries)
+	}
+}

@@ -1,0 +1,263 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/watcher"
+)
+
+// fakeBuilder hands out builds that finish only when the test says so,
+// or when they are cancelled.
+type fakeBuilder struct {
+	calls chan *fakeBuild
+}
+
+type fakeBuild struct {
+	n      int
+	finish chan BuildResult
+}
+
+func (b *fakeBuilder) Build(ctx context.Context) BuildResult {
+	fb := &fakeBuild{finish: make(chan BuildResult, 1)}
+	b.calls <- fb
+	select {
+	case res := <-fb.finish:
+		return res
+	case <-ctx.Done():
+		return BuildResult{Err: ctx.Err()}
+	}
+}
+
+// fakeStarter records which binaries were started.
+type fakeStarter struct {
+	mu      sync.Mutex
+	started []string
+	progs   []*fakeProgram
+}
+
+func (s *fakeStarter) Start(bin string) (Program, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := &fakeProgram{pid: 100 + len(s.progs), done: make(chan struct{}), code: -1}
+	s.started = append(s.started, bin)
+	s.progs = append(s.progs, p)
+	return p, nil
+}
+
+func (s *fakeStarter) snapshot() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.started...)
+}
+
+type fakeProgram struct {
+	pid     int
+	done    chan struct{}
+	once    sync.Once
+	code    int
+	stopped bool
+}
+
+func (p *fakeProgram) PID() int              { return p.pid }
+func (p *fakeProgram) Done() <-chan struct{} { return p.done }
+func (p *fakeProgram) Exit() (int, string)   { return p.code, "" }
+func (p *fakeProgram) exit(code int)         { p.code = code; p.once.Do(func() { close(p.done) }) }
+func (p *fakeProgram) Stop(<-chan struct{}) StopResult {
+	p.stopped = true
+	p.exit(0)
+	return StopResult{}
+}
+
+// events is a JSON logger's output, read back one event at a time.
+type events struct {
+	ch chan log.Event
+}
+
+func (e *events) Write(p []byte) (int, error) {
+	for _, l := range strings.Split(strings.TrimSpace(string(p)), "\n") {
+		var ev log.Event
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			return 0, err
+		}
+		e.ch <- ev
+	}
+	return len(p), nil
+}
+
+// next returns the next event of type typ, failing on any other type
+// except those listed in skip.
+func (e *events) next(t *testing.T, typ string) log.Event {
+	t.Helper()
+	select {
+	case ev := <-e.ch:
+		if ev.Type != typ {
+			t.Fatalf("event %q (%+v), want %q", ev.Type, ev, typ)
+		}
+		return ev
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %q event within 10s", typ)
+	}
+	return log.Event{}
+}
+
+type harness struct {
+	builder *fakeBuilder
+	starter *fakeStarter
+	events  *events
+	batches chan watcher.Batch
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+func startRunner(t *testing.T) *harness {
+	h := &harness{
+		builder: &fakeBuilder{calls: make(chan *fakeBuild)},
+		starter: &fakeStarter{},
+		events:  &events{ch: make(chan log.Event, 100)},
+		batches: make(chan watcher.Batch),
+		done:    make(chan struct{}),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	r := New(Options{Builder: h.builder, Starter: h.starter, Log: log.New(h.events, log.Options{JSON: true}), Package: "."})
+	go func() {
+		r.Run(ctx, h.batches)
+		close(h.done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-h.done
+	})
+	return h
+}
+
+func (h *harness) build(t *testing.T) *fakeBuild {
+	t.Helper()
+	select {
+	case b := <-h.builder.calls:
+		return b
+	case <-time.After(10 * time.Second):
+		t.Fatal("no build started within 10s")
+	}
+	return nil
+}
+
+func (h *harness) save(paths ...string) {
+	var b watcher.Batch
+	for _, p := range paths {
+		b.Changes = append(b.Changes, watcher.Change{Path: p})
+	}
+	b.First = time.Now()
+	h.batches <- b
+}
+
+func TestRunnerBuildsAndStarts(t *testing.T) {
+	t.Parallel()
+	h := startRunner(t)
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin1"}
+	h.events.next(t, log.BuildOK)
+	if ev := h.events.next(t, log.Start); ev.PID != 100 {
+		t.Fatalf("start pid = %d", ev.PID)
+	}
+	h.save("main.go", "a/a.go")
+	if ev := h.events.next(t, log.Change); ev.Count != 2 || ev.Paths[0] != "main.go" {
+		t.Fatalf("change = %+v", ev)
+	}
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin2"}
+	h.events.next(t, log.BuildOK)
+	if ev := h.events.next(t, log.Stop); ev.PID != 100 {
+		t.Fatalf("stopped pid %d, want the old program", ev.PID)
+	}
+	h.events.next(t, log.Start)
+	h.cancel()
+	<-h.done
+	if got := h.starter.snapshot(); fmt.Sprint(got) != "[bin1 bin2]" {
+		t.Fatalf("started %v", got)
+	}
+	if !h.starter.progs[1].stopped {
+		t.Fatal("the program was not stopped on shutdown")
+	}
+}
+
+// An edit during a build cancels it; the stale build's binary never runs.
+func TestRunnerCancelsStaleBuild(t *testing.T) {
+	t.Parallel()
+	h := startRunner(t)
+	h.events.next(t, log.BuildStart)
+	first := h.build(t)
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	second := h.build(t)
+	first.finish <- BuildResult{Binary: "stale"} // too late: it was cancelled
+	second.finish <- BuildResult{Binary: "fresh"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+	if got := h.starter.snapshot(); fmt.Sprint(got) != "[fresh]" {
+		t.Fatalf("started %v, want only the fresh build", got)
+	}
+}
+
+// A failed build leaves the old program running.
+func TestRunnerKeepsOldProgramOnCompileError(t *testing.T) {
+	t.Parallel()
+	h := startRunner(t)
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin1"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Failed: true, Diagnostics: []log.Diagnostic{{File: "main.go", Line: 1, Column: 2, Message: "boom"}}}
+	if ev := h.events.next(t, log.BuildFailed); len(ev.Diagnostics) != 1 {
+		t.Fatalf("diagnostics = %+v", ev.Diagnostics)
+	}
+	if h.starter.progs[0].stopped {
+		t.Fatal("old program stopped after a failed build")
+	}
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin2"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Stop)
+	h.events.next(t, log.Start)
+}
+
+// A program that exits by itself is reported and not restarted until the
+// next change.
+func TestRunnerReportsExitAndWaits(t *testing.T) {
+	t.Parallel()
+	h := startRunner(t)
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin1"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+	h.starter.progs[0].exit(3)
+	if ev := h.events.next(t, log.Exit); ev.Code == nil || *ev.Code != 3 {
+		t.Fatalf("exit event = %+v, want code 3", ev)
+	}
+	select {
+	case <-h.builder.calls:
+		t.Fatal("a crash started a build")
+	case ev := <-h.events.ch:
+		t.Fatalf("unexpected event after exit: %+v", ev)
+	case <-time.After(100 * time.Millisecond):
+	}
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin2"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start) // no stop: nothing was running
+}

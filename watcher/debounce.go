@@ -1,0 +1,163 @@
+package watcher
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// event is one path the filter let through.
+type event struct {
+	path string    // slash-separated, relative to the root
+	at   time.Time // when the watcher saw it
+}
+
+// verdict is what a pending path amounts to when a burst ends.
+type verdict struct {
+	op     Op
+	sum    uint64 // content hash, for record; meaningless for Remove
+	counts bool   // false: the path changed nothing since the last batch
+}
+
+// ledger decides which pending paths really changed. debounce calls judge
+// once per path per quiet window in which the path had an event, and record
+// only for the verdicts of a batch the consumer took.
+type ledger interface {
+	judge(path string) verdict
+	record(path string, v verdict)
+}
+
+// burst is the set of paths with events since the last batch was taken.
+type burst struct {
+	set   map[string]*pending
+	first time.Time // when the first of them arrived
+}
+
+// pending is one path of the burst.
+type pending struct {
+	judged bool // v is current: no event since it was judged
+	v      verdict
+}
+
+// debounce turns events into batches until ctx is done or in is closed.
+//
+// It is a small state machine over three nil-able things: wait (the quiet
+// timer's channel, set while a burst is open), offer (out, set while a batch
+// is on offer) and the burst. Every event joins the burst, withdraws any
+// offer and restarts the quiet window, so a batch is built only from a burst
+// that has had no event for a full window (events already queued when the
+// timer fires count as inside it), and the batch on offer always
+// describes exactly the current burst. When the window ends the paths not
+// yet judged are hashed (only those: a path keeps its verdict until it has a
+// new event, so hashing stays proportional to the changed files); if none
+// counts, the burst is dropped and nothing is offered. Otherwise the batch
+// stays on offer for as long as the consumer is busy, while the select keeps
+// receiving events, so a slow consumer gets one merged batch rather than one
+// per burst. Only when the consumer takes the batch are its verdicts
+// recorded and the burst cleared, so a withdrawn offer leaves no trace. With
+// quiet zero the window ends at once, which still merges whatever piles up
+// while the consumer is busy. Every case of the one select also waits on
+// ctx.Done, so debounce never blocks past cancellation.
+func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time.Duration, l ledger) {
+	b := &burst{set: map[string]*pending{}}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	var wait <-chan time.Time
+	var offer chan<- Batch
+	var batch Batch
+	for {
+		ready := false
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-in:
+			if !ok {
+				return
+			}
+			b.add(ev)
+			offer = nil
+			if quiet > 0 {
+				timer.Reset(quiet)
+				wait = timer.C
+			} else {
+				b.drain(in)
+				ready = true
+			}
+		case <-wait:
+			if b.drain(in) {
+				timer.Reset(quiet) // events already waiting belong to this burst
+				continue
+			}
+			wait, ready = nil, true
+		case offer <- batch:
+			b.take(l)
+			offer = nil
+		}
+		if ready {
+			if batch = b.settle(l); len(batch.Changes) > 0 {
+				offer = out
+			}
+		}
+	}
+}
+
+// add puts ev in the burst, forgetting any verdict on its path.
+func (b *burst) add(ev event) {
+	if len(b.set) == 0 {
+		b.first = ev.at
+	}
+	b.set[ev.path] = &pending{}
+}
+
+// drain adds the events already waiting on in and reports whether there
+// were any. With no quiet window it makes a pile of events judged once
+// rather than once per event; when the window ends it keeps an event that
+// lost the select's coin toss against the timer inside the burst.
+func (b *burst) drain(in <-chan event) bool {
+	added := false
+	for {
+		select {
+		case ev, ok := <-in:
+			if !ok {
+				return added // debounce sees the close next
+			}
+			b.add(ev)
+			added = true
+		default:
+			return added
+		}
+	}
+}
+
+// settle judges the paths that had an event since their last verdict and
+// returns the batch of those that count. A burst where nothing counts is
+// dropped.
+func (b *burst) settle(l ledger) Batch {
+	var cs []Change
+	for path, p := range b.set {
+		if !p.judged {
+			p.v, p.judged = l.judge(path), true
+		}
+		if p.v.counts {
+			cs = append(cs, Change{Path: path, Op: p.v.op})
+		}
+	}
+	if len(cs) == 0 {
+		clear(b.set)
+	}
+	slices.SortFunc(cs, func(x, y Change) int { return strings.Compare(x.Path, y.Path) })
+	return Batch{Changes: cs, First: b.first}
+}
+
+// take records the verdicts of the batch the consumer took and empties the
+// burst.
+func (b *burst) take(l ledger) {
+	for path, p := range b.set {
+		if p.v.counts {
+			l.record(path, p.v)
+		}
+	}
+	clear(b.set)
+}

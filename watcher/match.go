@@ -1,0 +1,142 @@
+package watcher
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// skippedDirs are never watched and nothing under them counts: version
+// control stores and trees that go build ignores or never edits by hand.
+var skippedDirs = map[string]bool{
+	".git": true, ".hg": true, ".svn": true, ".bzr": true, ".jj": true,
+	"node_modules": true, "testdata": true,
+}
+
+// defaultIncludes are the files a Go build reads besides *.go.
+var defaultIncludes = map[string]bool{
+	"go.mod": true, "go.sum": true, "go.work": true, "go.work.sum": true,
+}
+
+// pattern is one compiled include or exclude glob.
+type pattern struct {
+	glob string
+	base bool // no "/" in the glob: it matches the base name at any depth
+}
+
+func (p pattern) match(rel string) bool {
+	if p.base {
+		return doublestar.MatchUnvalidated(p.glob, path.Base(rel))
+	}
+	return doublestar.MatchUnvalidated(p.glob, rel)
+}
+
+// matcher is the filter: which directories are watched and which files
+// count. It is immutable after newMatcher, so any goroutine may use it.
+type matcher struct {
+	include, exclude []pattern
+	ignore           []string // slash-separated, relative to the root
+	extra            func(rel string) bool
+}
+
+func newMatcher(root string, opts Options) (*matcher, error) {
+	m := &matcher{extra: opts.Extra}
+	var err error
+	if m.include, err = compile("include", opts.Include); err != nil {
+		return nil, err
+	}
+	if m.exclude, err = compile("exclude", opts.Exclude); err != nil {
+		return nil, err
+	}
+	for _, dir := range opts.Ignore {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("ignore %s: %w", dir, err)
+		}
+		rel, err := filepath.Rel(root, abs)
+		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue // the root itself or outside it: nothing to prune
+		}
+		m.ignore = append(m.ignore, filepath.ToSlash(rel))
+	}
+	return m, nil
+}
+
+func compile(kind string, globs []string) ([]pattern, error) {
+	var ps []pattern
+	for _, g := range globs {
+		p := pattern{glob: strings.TrimPrefix(strings.TrimPrefix(g, "./"), "/")}
+		p.base = !strings.Contains(g, "/")
+		if p.glob == "" || !doublestar.ValidatePattern(p.glob) {
+			return nil, fmt.Errorf("%s pattern %q: %w", kind, g, doublestar.ErrBadPattern)
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// skipDir reports whether the directory at rel (not the root) must never be
+// watched nor have anything under it count.
+func (m *matcher) skipDir(rel string) bool {
+	name := path.Base(rel)
+	if skippedDirs[name] || strings.HasPrefix(name, ".") {
+		return true
+	}
+	for _, ig := range m.ignore {
+		if rel == ig {
+			return true
+		}
+	}
+	return false
+}
+
+// match reports whether the file at rel triggers a rebuild.
+func (m *matcher) match(rel string) bool {
+	rel = path.Clean(rel)
+	if rel == "." || rel == ".." || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
+		return false
+	}
+	if m.underSkipped(rel) || editorFile(path.Base(rel)) || matchAny(m.exclude, rel) {
+		return false
+	}
+	return goFile(path.Base(rel)) || matchAny(m.include, rel) || (m.extra != nil && m.extra(rel))
+}
+
+// underSkipped reports whether a directory on the way to rel is skipped.
+func (m *matcher) underSkipped(rel string) bool {
+	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
+		if m.skipDir(dir) {
+			return true
+		}
+	}
+	return false
+}
+
+// goFile reports whether name is read by go build by default.
+func goFile(name string) bool {
+	if defaultIncludes[name] {
+		return true
+	}
+	return strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go")
+}
+
+// editorFile reports whether name is a swap, backup or temp file an editor
+// writes next to the real one; reacting to those would double every save.
+func editorFile(name string) bool {
+	return name == "4913" || // vim's probe for a writable directory
+		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, ".swx") ||
+		strings.HasSuffix(name, "~") || strings.HasPrefix(name, ".#") ||
+		strings.HasSuffix(name, "___jb_tmp___") || strings.HasSuffix(name, "___jb_old___")
+}
+
+func matchAny(ps []pattern, rel string) bool {
+	for _, p := range ps {
+		if p.match(rel) {
+			return true
+		}
+	}
+	return false
+}

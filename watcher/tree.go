@@ -1,0 +1,112 @@
+package watcher
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// tree knows which directories are watched: it walks, adds watches and
+// drops them. New uses it first; Run's goroutine owns it afterwards.
+type tree struct {
+	root   string // absolute
+	m      *matcher
+	add    func(dir string) error // the backend's Add
+	remove func(dir string) error // the backend's Remove
+	warn   func(error)
+	dirs   map[string]bool // absolute paths holding a watch
+}
+
+// walk watches dir and every directory under it that is not skipped, and
+// calls file for every counted file. WalkDir visits a directory before it
+// reads the entries, so each watch is in place before its directory is
+// listed: a file written meanwhile is seen by the listing, the watch, or
+// both, never by neither. Whatever vanishes during the walk is skipped.
+func (t *tree) walk(dir string, file func(rel string) error) error {
+	return filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return t.walkError(err)
+		}
+		rel := t.rel(name)
+		if d.IsDir() {
+			return t.watch(name, rel)
+		}
+		if t.m.match(rel) {
+			return file(rel)
+		}
+		return nil
+	})
+}
+
+// watch adds a watch on the directory name, or tells WalkDir to skip it.
+func (t *tree) watch(name, rel string) error {
+	if rel != "." && t.m.skipDir(rel) {
+		return filepath.SkipDir
+	}
+	if t.dirs[name] {
+		return nil
+	}
+	err := t.add(name)
+	switch {
+	case err == nil:
+		t.dirs[name] = true
+		return nil
+	case gone(err):
+		return filepath.SkipDir
+	case errors.Is(err, fs.ErrPermission):
+		t.warn(fmt.Errorf("watch %s: %w", name, err))
+		return filepath.SkipDir
+	}
+	return watchError(name, err)
+}
+
+func (t *tree) walkError(err error) error {
+	switch {
+	case gone(err):
+		return nil
+	case errors.Is(err, fs.ErrPermission):
+		t.warn(fmt.Errorf("walk: %w", err)) // err names the path
+		return nil
+	}
+	return fmt.Errorf("walk: %w", err)
+}
+
+// drop forgets dir and every watched directory under it, reporting whether
+// dir was watched. The backend has usually dropped those watches itself
+// already, so failures to remove them say nothing and are ignored.
+func (t *tree) drop(dir string) bool {
+	if !t.dirs[dir] {
+		return false
+	}
+	prefix := dir + string(filepath.Separator)
+	for d := range t.dirs {
+		if d == dir || strings.HasPrefix(d, prefix) {
+			_ = t.remove(d)
+			delete(t.dirs, d)
+		}
+	}
+	return true
+}
+
+// prune drops the watched directories that no longer exist, for when
+// events were lost and their removal may have gone unseen.
+func (t *tree) prune() {
+	for d := range t.dirs {
+		if _, err := os.Lstat(d); gone(err) {
+			t.drop(d)
+		}
+	}
+}
+
+// rel turns an absolute path under the root into the slash-separated
+// relative form every other part of the package uses.
+func (t *tree) rel(name string) string {
+	rel, err := filepath.Rel(t.root, name)
+	if err != nil {
+		return ".." // not under the root; match rejects it
+	}
+	return filepath.ToSlash(rel)
+}

@@ -1,0 +1,179 @@
+package watcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// errBackendClosed reports that fsnotify stopped delivering on its own.
+var errBackendClosed = errors.New("watcher: fsnotify channels closed")
+
+// Watcher watches one root. Create it with New and start it with Run, once.
+type Watcher struct {
+	opts Options
+	m    *matcher
+	sums *sums
+	tree *tree
+	fsw  *fsnotify.Watcher
+}
+
+// New validates the patterns, watches every directory under opts.Root that
+// is not ignored and records the content of every counted file, so that the
+// first save of a file that did not change is recognised as nothing.
+func New(opts Options) (*Watcher, error) {
+	root, err := checkRoot(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMatcher(root, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Warn == nil {
+		opts.Warn = func(error) {}
+	}
+	fsw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, watchError(root, err)
+	}
+	w := &Watcher{opts: opts, m: m, sums: newSums(root), fsw: fsw}
+	w.tree = &tree{root: root, m: m, add: fsw.Add, remove: fsw.Remove, warn: opts.Warn, dirs: map[string]bool{}}
+	if err := w.tree.walk(root, w.baseline); err != nil {
+		fsw.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func checkRoot(dir string) (string, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("watch %s: %w", dir, err)
+	}
+	info, err := os.Stat(root)
+	if err != nil {
+		return "", fmt.Errorf("watch root: %w", err) // err names the path
+	}
+	if !info.IsDir() {
+		return "", fmt.Errorf("watch %s: not a directory", dir)
+	}
+	return root, nil
+}
+
+func (w *Watcher) baseline(rel string) error {
+	if err := w.sums.baseline(rel); err != nil {
+		w.opts.Warn(fmt.Errorf("hash %s: %w", rel, err))
+	}
+	return nil
+}
+
+// Match reports whether the slash-separated path rel, relative to the root,
+// is a file that triggers a rebuild. It only filters; nothing is hashed.
+func (w *Watcher) Match(rel string) bool { return w.m.match(rel) }
+
+// Run delivers batches on out until ctx is done or the backend fails, then
+// closes the backend and out. It returns nil when ctx ends it. The debounce
+// goroutine it starts has returned by the time Run does.
+func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
+	ctx, cancel := context.WithCancel(ctx)
+	events := make(chan event, 1024)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		debounce(ctx, events, out, w.opts.Debounce, w.sums)
+	}()
+	err := w.loop(ctx, events)
+	cancel()
+	<-done
+	w.fsw.Close()
+	close(out)
+	return err
+}
+
+// loop reads the backend and forwards what the filter keeps.
+func (w *Watcher) loop(ctx context.Context, events chan<- event) error {
+	emit := func(rel string) error {
+		select {
+		case events <- event{path: rel, at: time.Now()}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for {
+		var err error
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.fsw.Events:
+			if !ok {
+				return errBackendClosed
+			}
+			err = w.handle(ev, emit)
+		case e, ok := <-w.fsw.Errors:
+			if !ok {
+				return errBackendClosed
+			}
+			err = w.backendError(e, emit)
+		}
+		if err != nil && ctx.Err() == nil {
+			return err
+		}
+	}
+}
+
+// handle turns one backend event into the paths it may have changed.
+func (w *Watcher) handle(ev fsnotify.Event, emit func(string) error) error {
+	rel := w.tree.rel(ev.Name)
+	if ev.Has(fsnotify.Create) && isDir(ev.Name) {
+		// A new directory's files may predate its watch: walk lists them.
+		return w.tree.walk(ev.Name, emit)
+	}
+	if (ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)) && w.tree.drop(ev.Name) {
+		if rel == "." {
+			w.opts.Warn(fmt.Errorf("watch %s: root directory removed", w.tree.root))
+		}
+		// Files inside a directory moved away send no events of their own.
+		return emitAll(w.sums.under(rel), emit)
+	}
+	if ev.Op == fsnotify.Chmod || !w.m.match(rel) {
+		return nil // a touch or chmod never changes content
+	}
+	return emit(rel)
+}
+
+// backendError handles an error the backend reports while running. Lost
+// events are recovered by looking at everything again; the hashes make
+// that cost nothing downstream.
+func (w *Watcher) backendError(err error, emit func(string) error) error {
+	if !errors.Is(err, fsnotify.ErrEventOverflow) {
+		w.opts.Warn(fmt.Errorf("watch %s: %w", w.tree.root, err))
+		return nil
+	}
+	w.opts.Warn(fmt.Errorf("watch %s: %w; rescanning", w.tree.root, err))
+	w.tree.prune()
+	if err := emitAll(w.sums.under("."), emit); err != nil {
+		return err
+	}
+	return w.tree.walk(w.tree.root, emit)
+}
+
+func emitAll(paths []string, emit func(string) error) error {
+	for _, p := range paths {
+		if err := emit(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isDir(name string) bool {
+	info, err := os.Lstat(name)
+	return err == nil && info.IsDir()
+}
