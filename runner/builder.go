@@ -149,12 +149,13 @@ func (b *GoBuilder) Build(ctx context.Context) BuildResult {
 		res.Diagnostics, res.Output = ParseDiagnostics(out.String(), b.opts.Dir)
 		return res
 	}
-	if err := os.Rename(tmp, w.Binary()); err != nil {
+	bin, err := w.place(tmp)
+	if err != nil {
 		os.Remove(tmp)
 		res.Err = fmt.Errorf("swap binary: %w", err)
 		return res
 	}
-	res.Binary = w.Binary()
+	res.Binary = bin
 	res.Output = out.String() // warnings from cgo and the like
 	return res
 }
@@ -166,16 +167,32 @@ func runGroup(ctx context.Context, cmd *exec.Cmd) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
+	release, err := afterStart(cmd.Process)
+	if err != nil {
+		killGroup(cmd.Process)
+		cmd.Wait()
+		return err
+	}
 	done := make(chan struct{})
-	defer close(done)
+	killed := make(chan struct{})
 	go func() {
+		defer close(killed)
 		select {
 		case <-ctx.Done():
 			killGroup(cmd.Process)
 		case <-done:
 		}
 	}()
-	return cmd.Wait()
+	err = cmd.Wait()
+	close(done)
+	<-killed // release only after the last use of the group
+	if ctx.Err() != nil {
+		// The compile and link children die with the group; wait for
+		// them so that the next build starts on a quiet machine.
+		waitGroupGone(cmd.Process, time.Second)
+	}
+	release()
+	return err
 }
 
 // relPath makes an absolute path relative to dir when it lies below it.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
-	"time"
 )
 
 // setGroup puts cmd in a process group of its own, so that a stop reaches
@@ -37,18 +36,6 @@ func signalGroup(p *os.Process, sig os.Signal) error {
 }
 
 func killGroup(p *os.Process) error { return signalGroup(p, syscall.SIGKILL) }
-
-// waitGroupGone polls until the group is empty or d passes.
-func waitGroupGone(p *os.Process, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for !groupGone(p) {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
-}
 
 func processAlive(pid int) bool {
 	return pid > 0 && syscall.Kill(pid, 0) == nil

@@ -27,7 +27,6 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -251,18 +250,6 @@ func groupGone(p *os.Process) bool {
 		return !processAlive(p.Pid)
 	}
 	return info.ActiveProcesses == 0
-}
-
-// waitGroupGone polls until the group is empty or d passes.
-func waitGroupGone(p *os.Process, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for !groupGone(p) {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
 }
 
 // processAlive reports whether process pid exists and has not ended. A

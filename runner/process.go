@@ -118,3 +118,16 @@ func (p *Process) Stop(force <-chan struct{}) StopResult {
 	}
 	return StopResult{Duration: time.Since(start), Killed: killed, Reason: reason}
 }
+
+// waitGroupGone polls until the program's group is empty or d passes.
+// Polling is fine here: it runs only while a stop is in progress.
+func waitGroupGone(p *os.Process, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for !groupGone(p) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}

@@ -195,13 +195,19 @@ func (l *loop) restart(bin string) {
 	l.opts.Log.Emit(log.Event{Type: log.Start, PID: p.PID()})
 }
 
+// stopProgram stops the running program with its tree. A program that
+// exited by itself may have left processes of its group behind; they are
+// stopped too, so nothing of it outlives the next start.
 func (l *loop) stopProgram() {
-	if l.state != running {
+	if l.state == noProgram {
 		return
 	}
+	wasRunning := l.state == running
 	res := l.prog.Stop(l.opts.Force)
 	l.state = noProgram
-	l.opts.Log.Emit(log.Event{Type: log.Stop, PID: l.prog.PID(), Duration: res.Duration, Killed: res.Killed, Message: res.Reason})
+	if wasRunning || res.Killed {
+		l.opts.Log.Emit(log.Event{Type: log.Stop, PID: l.prog.PID(), Duration: res.Duration, Killed: res.Killed, Message: res.Reason})
+	}
 }
 
 func (l *loop) reportExit() {

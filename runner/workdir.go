@@ -83,7 +83,31 @@ func (w *WorkDir) Binary() string { return filepath.Join(w.dir, w.name) }
 func (w *WorkDir) GoTmp() string { return filepath.Join(w.dir, "tmp") }
 
 func (w *WorkDir) nextTemp() string {
-	return filepath.Join(w.dir, fmt.Sprintf(".%s.build-%d", w.name, w.seq.Add(1)))
+	n := w.seq.Add(1)
+	if runtime.GOOS == "windows" {
+		base := strings.TrimSuffix(w.name, ".exe")
+		return filepath.Join(w.dir, fmt.Sprintf("%s-%d.exe", base, n))
+	}
+	return filepath.Join(w.dir, fmt.Sprintf(".%s.build-%d", w.name, n))
+}
+
+// place puts a fresh build where the next start finds it and returns
+// that path. On Unix that is a rename onto Binary: same directory, so the
+// swap is atomic, and the running program keeps its open inode. Windows
+// cannot rename over a running .exe, so there each build keeps its own
+// name, and older builds are deleted once they no longer run (deleting a
+// running .exe fails, which is what keeps the current one).
+func (w *WorkDir) place(tmp string) (string, error) {
+	if runtime.GOOS != "windows" {
+		return w.Binary(), os.Rename(tmp, w.Binary())
+	}
+	entries, _ := os.ReadDir(w.dir)
+	for _, e := range entries {
+		if p := filepath.Join(w.dir, e.Name()); p != tmp && strings.HasSuffix(e.Name(), ".exe") {
+			os.Remove(p)
+		}
+	}
+	return tmp, nil
 }
 
 // sweepGoTmp removes what a killed go build left in GOTMPDIR. Builds never
