@@ -37,6 +37,7 @@ func TestScripts(t *testing.T) {
 			"httpget":   cmdHTTPGet,
 			"freeport":  cmdFreePort,
 			"gone":      cmdGone,
+			"waitfile":  cmdWaitFile,
 			"signal":    cmdSignal,
 		},
 	})
@@ -150,6 +151,20 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if time.Now().After(deadline) {
 			ts.Fatalf("%s never answered %q; last: %q", args[0], args[1], last)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitfile FILE waits until FILE exists.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	deadline := time.Now().Add(scriptTimeout)
+	for {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s did not appear within %s", args[0], scriptTimeout)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
