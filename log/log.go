@@ -25,6 +25,7 @@ const (
 	Info        = "info"         // anything else worth a line
 	Warn        = "warn"         // a problem golive worked around
 	Error       = "error"        // a problem golive could not work around
+	Output      = "output"       // a line the program wrote (JSON mode only)
 )
 
 // Diagnostic is one compile error, its file relative to the start directory.
@@ -58,6 +59,8 @@ type Event struct {
 	Signal      string        `json:"signal,omitempty"`
 	Killed      bool          `json:"killed,omitempty"` // the stop needed SIGKILL
 	Message     string        `json:"message,omitempty"`
+	Stream      string        `json:"stream,omitempty"` // output: "stderr"
+	Line        string        `json:"line,omitempty"`   // output: the line, without its newline
 }
 
 // Options choose how a Logger renders.

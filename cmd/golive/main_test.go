@@ -32,13 +32,14 @@ func TestScripts(t *testing.T) {
 		Dir:   "testdata/script",
 		Setup: setupScript,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"waitevent": cmdWaitEvent,
-			"events":    cmdEvents,
-			"httpget":   cmdHTTPGet,
-			"freeport":  cmdFreePort,
-			"gone":      cmdGone,
-			"waitfile":  cmdWaitFile,
-			"signal":    cmdSignal,
+			"waitevent":   cmdWaitEvent,
+			"events":      cmdEvents,
+			"checkevents": cmdCheckEvents,
+			"httpget":     cmdHTTPGet,
+			"freeport":    cmdFreePort,
+			"gone":        cmdGone,
+			"waitfile":    cmdWaitFile,
+			"signal":      cmdSignal,
 		},
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/golive-dev/golive/log"
 	"github.com/golive-dev/golive/project"
 	"github.com/golive-dev/golive/runner"
 	"github.com/golive-dev/golive/watcher"
@@ -124,6 +125,12 @@ func (s *session) runOptions(stdout, stderr io.Writer) (runner.RunOptions, error
 	sig, err := runner.ParseSignal(s.cfg.Run.StopSignal)
 	if err != nil {
 		return runner.RunOptions{}, err
+	}
+	if s.cfg.Log.Format == "json" {
+		// Every line on golive's stderr must be a JSON object, so the
+		// program's stderr lines are wrapped as output events. Its stdout
+		// stays untouched.
+		stderr = log.NewLineWriter(s.log, "stderr")
 	}
 	return runner.RunOptions{
 		Dir:         s.startDir,
