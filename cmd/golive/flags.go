@@ -69,7 +69,7 @@ Usage:
   golive init                        write .reload.toml with every key and its default
   golive version                     print the version
 
-Flags (each overrides the config key in parentheses):
+Flags (a key in parentheses is the config key that the flag overrides):
 `)
 	fs.PrintDefaults()
 	fmt.Fprint(out, `
