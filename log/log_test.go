@@ -20,7 +20,7 @@ func TestText(t *testing.T) {
 		{Event{Type: BuildOK, Duration: 412345 * time.Microsecond}, "[build] built in 412ms\n"},
 		{Event{Type: BuildFailed, Duration: 90 * time.Millisecond, Diagnostics: []Diagnostic{
 			{File: "main.go", Line: 3, Column: 7, Message: "undefined: x"}, {File: "a/a.go", Line: 9, Message: "bad"}}},
-			"[build] failed in 90ms (2 errors)\nmain.go:3:7: undefined: x\na/a.go:9: bad\n"},
+			"main.go:3:7: undefined: x\na/a.go:9: bad\n[build] failed in 90ms (2 errors)\n"},
 		{Event{Type: Start, PID: 42}, "[run] started pid 42\n"},
 		{Event{Type: Exit, PID: 42, Code: Int(3)}, "[run] pid 42 exited with code 3\n"},
 		{Event{Type: Exit, PID: 42, Signal: "SIGSEGV"}, "[run] pid 42 killed by SIGSEGV\n"},

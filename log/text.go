@@ -69,15 +69,17 @@ func (l *Logger) text(e Event) string {
 }
 
 func (l *Logger) buildFailed(e Event) string {
+	// The summary comes last: editors take "[build] failed" as the end
+	// of the build, so every diagnostic must be out before it.
 	var b strings.Builder
-	n := len(e.Diagnostics)
-	b.WriteString(line(l.pal.fail, "build", fmt.Sprintf("failed in %s (%d %s)", ms(e.Duration), n, plural(n, "error"))))
 	for _, d := range e.Diagnostics {
 		b.WriteString(l.pal.fail.Sprint(d.String()) + "\n")
 	}
 	if e.Output != "" {
 		b.WriteString(strings.TrimRight(e.Output, "\n") + "\n")
 	}
+	n := len(e.Diagnostics)
+	b.WriteString(line(l.pal.fail, "build", fmt.Sprintf("failed in %s (%d %s)", ms(e.Duration), n, plural(n, "error"))))
 	return b.String()
 }
 

@@ -16,10 +16,16 @@ import (
 // The test binary doubles as the programs the supervisor tests run: with
 // GOLIVE_HELPER set it becomes that program instead of running tests.
 func TestMain(m *testing.M) {
+	if IsKeeper() {
+		os.Exit(RunKeeper())
+	}
 	if mode := os.Getenv("GOLIVE_HELPER"); mode != "" {
 		helper(mode)
 		return
 	}
+	// Race-enabled binaries sleep a second at exit to catch late races;
+	// the keepers and helper programs these tests start are such binaries.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	BecomeSubreaper()
 	os.Exit(m.Run())
 }
@@ -49,6 +55,36 @@ func helper(mode string) {
 		}
 		os.WriteFile(os.Getenv("GOLIVE_PIDFILE"), []byte(fmt.Sprint(child.Process.Pid)), 0o644)
 		fmt.Println("ready")
+		time.Sleep(time.Hour)
+	case "escape": // a middle process starts a setsid grandchild and exits
+		mid := exec.Command(os.Args[0])
+		mid.Env = append(os.Environ(), "GOLIVE_HELPER=setsid-and-exit")
+		mid.Stdout = os.Stdout
+		if err := mid.Run(); err != nil {
+			panic(err)
+		}
+		fmt.Println("ready")
+		time.Sleep(time.Hour)
+	case "setsid-and-exit":
+		gc := exec.Command(os.Args[0])
+		gc.Env = append(os.Environ(), "GOLIVE_HELPER=stubborn")
+		gc.Stdout = os.Stdout
+		gc.SysProcAttr = newSessionAttr()
+		if err := gc.Start(); err != nil {
+			panic(err)
+		}
+		os.WriteFile(os.Getenv("GOLIVE_PIDFILE"), []byte(fmt.Sprint(gc.Process.Pid)), 0o644)
+		os.Exit(0)
+	case "golive": // a stand-in for golive: runs an escaping program, then waits to be killed
+		p, err := StartProcess(os.Args[0], RunOptions{
+			Env:    append(os.Environ(), "GOLIVE_HELPER=escape"),
+			Stdout: os.Stdout, Stderr: os.Stderr,
+			StopSignal: syscall.SIGTERM, StopTimeout: time.Second,
+		})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println("program", p.PID())
 		time.Sleep(time.Hour)
 	case "exit3":
 		fmt.Println("ready")
@@ -96,8 +132,9 @@ func (w *lineWaiter) wait(t *testing.T, want string) {
 }
 
 // helperOptions returns RunOptions that run the test binary as helper mode.
-func helperOptions(t *testing.T, mode string, out *lineWaiter) RunOptions {
+func helperOptions(t *testing.T, mode string, out *lineWaiter, direct bool) RunOptions {
 	return RunOptions{
+		Direct:      direct,
 		Dir:         t.TempDir(),
 		Env:         append(os.Environ(), "GOLIVE_HELPER="+mode, "GOLIVE_PIDFILE="+filepath.Join(t.TempDir(), "pid")),
 		Stdout:      out,

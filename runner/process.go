@@ -18,6 +18,9 @@ type RunOptions struct {
 	Stderr      io.Writer
 	StopSignal  os.Signal
 	StopTimeout time.Duration
+	// Direct starts the program as golive's own child even where a keeper
+	// is available (tests of the direct path use it).
+	Direct bool
 }
 
 // Process is one run of the program and, through its process group, all
@@ -31,8 +34,18 @@ type Process struct {
 	started time.Time
 }
 
-// StartProcess starts bin directly (no shell) in its own process group.
-func StartProcess(bin string, opts RunOptions) (*Process, error) {
+// StartProcess starts bin (no shell) in its own process group. On Linux
+// a keeper process stands between golive and the program, so that the
+// whole tree dies even when golive is SIGKILLed (keeper_linux.go).
+func StartProcess(bin string, opts RunOptions) (Program, error) {
+	if keeperAvailable && !opts.Direct {
+		return startKept(bin, opts)
+	}
+	return startDirect(bin, opts)
+}
+
+// startDirect starts bin as golive's own child.
+func startDirect(bin string, opts RunOptions) (*Process, error) {
 	cmd := exec.Command(bin, opts.Args...)
 	cmd.Dir = opts.Dir
 	cmd.Env = opts.Env

@@ -14,111 +14,126 @@ import (
 
 func TestStopGraceful(t *testing.T) {
 	t.Parallel()
-	out := newLineWaiter()
-	opts := helperOptions(t, "serve", out)
-	opts.Env = append(opts.Env, "GOLIVE_ADDR=127.0.0.1:0")
-	p, err := StartProcess(os.Args[0], opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out.wait(t, "ready")
-	res := p.Stop(nil)
-	if res.Killed {
-		t.Fatalf("a program that exits on SIGTERM was killed: %+v", res)
-	}
-	if code, sig := p.Exit(); code != 0 || sig != "" {
-		t.Fatalf("exit = %d %q, want 0", code, sig)
-	}
+	bothModes(t, func(t *testing.T, direct bool) {
+		out := newLineWaiter()
+		opts := helperOptions(t, "serve", out, direct)
+		opts.Env = append(opts.Env, "GOLIVE_ADDR=127.0.0.1:0")
+		p, err := StartProcess(os.Args[0], opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.wait(t, "ready")
+		res := p.Stop(nil)
+		if res.Killed {
+			t.Fatalf("a program that exits on SIGTERM was killed: %+v", res)
+		}
+		if code, sig := p.Exit(); code != 0 || sig != "" {
+			t.Fatalf("exit = %d %q, want 0", code, sig)
+		}
+	})
 }
 
 func TestStopStubbornIsKilledAfterTimeout(t *testing.T) {
 	t.Parallel()
-	out := newLineWaiter()
-	opts := helperOptions(t, "stubborn", out)
-	opts.StopTimeout = 300 * time.Millisecond
-	p, err := StartProcess(os.Args[0], opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out.wait(t, "ready")
-	res := p.Stop(nil)
-	if !res.Killed || !strings.Contains(res.Reason, "did not stop within 300ms") {
-		t.Fatalf("stop = %+v, want killed after the timeout", res)
-	}
-	if _, sig := p.Exit(); sig != "SIGKILL" {
-		t.Fatalf("exit signal = %q, want SIGKILL", sig)
-	}
+	bothModes(t, func(t *testing.T, direct bool) {
+		out := newLineWaiter()
+		opts := helperOptions(t, "stubborn", out, direct)
+		opts.StopTimeout = 300 * time.Millisecond
+		p, err := StartProcess(os.Args[0], opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.wait(t, "ready")
+		res := p.Stop(nil)
+		if !res.Killed || !strings.Contains(res.Reason, "did not stop within 300ms") {
+			t.Fatalf("stop = %+v, want killed after the timeout", res)
+		}
+		if _, sig := p.Exit(); sig != "SIGKILL" {
+			t.Fatalf("exit signal = %q, want SIGKILL", sig)
+		}
+	})
 }
 
 func TestStopForceKillsAtOnce(t *testing.T) {
 	t.Parallel()
-	out := newLineWaiter()
-	opts := helperOptions(t, "stubborn", out)
-	opts.StopTimeout = time.Hour
-	p, err := StartProcess(os.Args[0], opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out.wait(t, "ready")
-	force := make(chan struct{})
-	close(force)
-	if res := p.Stop(force); !res.Killed {
-		t.Fatalf("stop = %+v, want killed", res)
-	}
+	bothModes(t, func(t *testing.T, direct bool) {
+		out := newLineWaiter()
+		opts := helperOptions(t, "stubborn", out, direct)
+		opts.StopTimeout = time.Hour
+		p, err := StartProcess(os.Args[0], opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.wait(t, "ready")
+		force := make(chan struct{})
+		close(force)
+		if res := p.Stop(force); !res.Killed {
+			t.Fatalf("stop = %+v, want killed", res)
+		}
+	})
 }
 
 // A grandchild that ignores SIGTERM and holds the listening port must be
 // gone when Stop returns, so the next program can bind the port.
 func TestStopKillsGrandchildAndFreesPort(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	for i := range 3 {
-		out := newLineWaiter()
-		opts := helperOptions(t, "spawn", out)
-		opts.StopTimeout = 200 * time.Millisecond
-		opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr)
-		pidfile := strings.TrimPrefix(opts.Env[len(opts.Env)-2], "GOLIVE_PIDFILE=")
-		p, err := StartProcess(os.Args[0], opts)
+	bothModes(t, func(t *testing.T, direct bool) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		out.wait(t, "ready")
-		out.wait(t, "ready") // the grandchild's
-		p.Stop(nil)
-		if code, _ := p.Exit(); code == 4 {
-			t.Fatalf("round %d: the program could not bind %s", i, addr)
+		addr := ln.Addr().String()
+		ln.Close()
+		for i := range 3 {
+			out := newLineWaiter()
+			opts := helperOptions(t, "spawn", out, direct)
+			opts.StopTimeout = 200 * time.Millisecond
+			opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr)
+			pidfile := strings.TrimPrefix(opts.Env[len(opts.Env)-2], "GOLIVE_PIDFILE=")
+			p, err := StartProcess(os.Args[0], opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.wait(t, "ready")
+			out.wait(t, "ready") // the grandchild's
+			p.Stop(nil)
+			if code, _ := p.Exit(); code == 4 {
+				t.Fatalf("round %d: the program could not bind %s", i, addr)
+			}
+			data, err := os.ReadFile(pidfile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gc, _ := strconv.Atoi(string(data))
+			if err := syscall.Kill(gc, 0); err == nil {
+				t.Fatalf("round %d: grandchild %d still alive after Stop", i, gc)
+			}
 		}
-		data, err := os.ReadFile(pidfile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gc, _ := strconv.Atoi(string(data))
-		if err := syscall.Kill(gc, 0); err == nil {
-			st, _ := os.ReadFile("/proc/" + string(data) + "/stat")
-			t.Logf("stat: %s groupGone=%v", st, groupGone(p.cmd.Process))
-			t.Fatalf("round %d: grandchild %d still alive after Stop", i, gc)
-		}
-	}
+	})
 }
 
 func TestExitCodeReported(t *testing.T) {
 	t.Parallel()
-	out := newLineWaiter()
-	p, err := StartProcess(os.Args[0], helperOptions(t, "exit3", out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.Done():
-	case <-time.After(20 * time.Second):
-		t.Fatal("program did not exit")
-	}
-	if code, sig := p.Exit(); code != 3 || sig != "" {
-		t.Fatalf("exit = %d %q, want 3", code, sig)
-	}
+	bothModes(t, func(t *testing.T, direct bool) {
+		out := newLineWaiter()
+		p, err := StartProcess(os.Args[0], helperOptions(t, "exit3", out, direct))
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-p.Done():
+		case <-time.After(20 * time.Second):
+			t.Fatal("program did not exit")
+		}
+		if code, sig := p.Exit(); code != 3 || sig != "" {
+			t.Fatalf("exit = %d %q, want 3", code, sig)
+		}
+	})
+}
+
+// bothModes runs fn with the program started through a keeper (where
+// there is one) and directly.
+func bothModes(t *testing.T, fn func(t *testing.T, direct bool)) {
+	t.Run("kept", func(t *testing.T) { t.Parallel(); fn(t, false) })
+	t.Run("direct", func(t *testing.T) { t.Parallel(); fn(t, true) })
 }

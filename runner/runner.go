@@ -37,11 +37,7 @@ type ProcessStarter struct{ Opts RunOptions }
 
 // Start implements Starter.
 func (s ProcessStarter) Start(bin string) (Program, error) {
-	p, err := StartProcess(bin, s.Opts)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return StartProcess(bin, s.Opts)
 }
 
 // Options wire a Runner.

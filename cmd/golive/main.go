@@ -5,9 +5,14 @@ package main
 import (
 	"io"
 	"os"
+
+	"github.com/golive-dev/golive/runner"
 )
 
 func main() {
+	if runner.IsKeeper() {
+		os.Exit(runner.RunKeeper())
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -15,10 +15,18 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/golive-dev/golive/runner"
 )
 
 // TestMain makes this test binary the golive command inside scripts.
 func TestMain(m *testing.M) {
+	if runner.IsKeeper() {
+		os.Exit(runner.RunKeeper())
+	}
+	// Race-enabled binaries sleep a second at exit to catch late races;
+	// the keepers and helper programs these tests start are such binaries.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	testscript.Main(m, map[string]func(){
 		"golive": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})

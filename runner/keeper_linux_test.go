@@ -1,0 +1,129 @@
+package runner
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// alive reports whether pid runs and is not a zombie.
+func alive(pid int) bool {
+	st, ok := readStat(pid)
+	return ok && st.state != 'Z'
+}
+
+func readPid(t *testing.T, path string) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		data, err := os.ReadFile(path)
+		if pid, perr := strconv.Atoi(string(data)); err == nil && perr == nil {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pid in %s", path)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A grandchild that left the group with setsid, and whose parent exited,
+// is still found and stopped.
+func TestKeeperStopsSetsidEscaper(t *testing.T) {
+	t.Parallel()
+	out := newLineWaiter()
+	opts := helperOptions(t, "escape", out, false)
+	opts.StopTimeout = 200 * time.Millisecond
+	pidfile := strings.TrimPrefix(opts.Env[len(opts.Env)-1], "GOLIVE_PIDFILE=")
+	p, err := StartProcess(os.Args[0], opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.wait(t, "ready")
+	escaper := readPid(t, pidfile)
+	if st, _ := readStat(escaper); st.pgid == p.PID() {
+		t.Fatalf("the escaper is still in the program's group")
+	}
+	res := p.Stop(nil)
+	if !res.Killed {
+		t.Errorf("an escaper that ignores SIGTERM must need a kill: %+v", res)
+	}
+	if alive(escaper) {
+		t.Fatalf("setsid escaper %d survived the stop", escaper)
+	}
+}
+
+// If golive itself is SIGKILLed, the program and every descendant die.
+func TestKeeperKillsTreeWhenGoliveDies(t *testing.T) {
+	t.Parallel()
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	g := exec.Command(os.Args[0])
+	g.Env = append(os.Environ(), "GOLIVE_HELPER=golive", "GOLIVE_PIDFILE="+pidfile)
+	stdout, err := g.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	program := 0
+	for program == 0 && sc.Scan() {
+		if pid, ok := strings.CutPrefix(sc.Text(), "program "); ok {
+			program, _ = strconv.Atoi(pid)
+		}
+	}
+	escaper := readPid(t, pidfile)
+	g.Process.Kill()
+	g.Wait()
+	deadline := time.Now().Add(20 * time.Second)
+	for alive(program) || alive(escaper) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after golive was killed: program alive=%v, setsid escaper alive=%v", alive(program), alive(escaper))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// 100 restarts of a program that listens on a port and leaves a stubborn
+// grandchild: no process is left and every new program binds the port.
+func TestKeeperHundredRestarts(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	rounds := 100
+	if testing.Short() {
+		rounds = 10
+	}
+	for i := range rounds {
+		out := newLineWaiter()
+		opts := helperOptions(t, "spawn", out, false)
+		opts.StopTimeout = 50 * time.Millisecond
+		opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr)
+		pidfile := strings.TrimPrefix(opts.Env[len(opts.Env)-2], "GOLIVE_PIDFILE=")
+		p, err := StartProcess(os.Args[0], opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.wait(t, "ready")
+		out.wait(t, "ready")
+		gc := readPid(t, pidfile)
+		p.Stop(nil)
+		if code, _ := p.Exit(); code == 4 {
+			t.Fatalf("round %d: the program could not bind %s", i, addr)
+		}
+		if alive(gc) || alive(p.PID()) {
+			t.Fatalf("round %d: program or grandchild alive after Stop", i)
+		}
+	}
+}

@@ -1,0 +1,16 @@
+//go:build !linux
+
+package runner
+
+import "errors"
+
+// keeperAvailable is false: only Linux has child subreapers, which the
+// keeper needs to find every process of the tree.
+const keeperAvailable = false
+
+func startKept(string, RunOptions) (Program, error) {
+	return nil, errors.New("keeper: not available on this OS")
+}
+
+// RunKeeper is never used off Linux.
+func RunKeeper() int { return 2 }
