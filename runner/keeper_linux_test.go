@@ -46,6 +46,7 @@ func TestKeeperStopsSetsidEscaper(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.wait(t, "ready")
+	out.wait(t, "ready") // the escaper's, once it ignores SIGTERM
 	escaper := readPid(t, pidfile)
 	if st, _ := readStat(escaper); st.pgid == p.PID() {
 		t.Fatalf("the escaper is still in the program's group")

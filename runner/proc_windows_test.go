@@ -52,7 +52,7 @@ func waitDead(t *testing.T, pid int) {
 func TestWindowsStopByCtrlBreak(t *testing.T) {
 	t.Parallel()
 	out := newLineWaiter()
-	p, err := StartProcess(os.Args[0], helperOptions(t, "serve", out))
+	p, err := startDirect(os.Args[0], helperOptions(t, "serve", out, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,9 +74,9 @@ func TestWindowsStopByCtrlBreak(t *testing.T) {
 func TestWindowsStopStubbornIsKilled(t *testing.T) {
 	t.Parallel()
 	out := newLineWaiter()
-	opts := helperOptions(t, "stubborn", out)
+	opts := helperOptions(t, "stubborn", out, false)
 	opts.StopTimeout = 300 * time.Millisecond
-	p, err := StartProcess(os.Args[0], opts)
+	p, err := startDirect(os.Args[0], opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,10 +101,10 @@ func TestWindowsStopKillsGrandchildAndFreesPort(t *testing.T) {
 	ln.Close()
 	for i := range 3 {
 		out := newLineWaiter()
-		opts := helperOptions(t, "spawn", out)
+		opts := helperOptions(t, "spawn", out, false)
 		opts.StopTimeout = 200 * time.Millisecond
 		opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr)
-		p, err := StartProcess(os.Args[0], opts)
+		p, err := startDirect(os.Args[0], opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,9 +124,9 @@ func TestWindowsStopKillsGrandchildAndFreesPort(t *testing.T) {
 func TestWindowsReleaseKillsTree(t *testing.T) {
 	t.Parallel()
 	out := newLineWaiter()
-	opts := helperOptions(t, "spawn", out)
+	opts := helperOptions(t, "spawn", out, false)
 	opts.Env = append(opts.Env, "GOLIVE_ADDR=127.0.0.1:0")
-	p, err := StartProcess(os.Args[0], opts)
+	p, err := startDirect(os.Args[0], opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestWindowsProcessAlive(t *testing.T) {
 		t.Error("processAlive of pid 0 or -1 = true")
 	}
 	out := newLineWaiter()
-	p, err := StartProcess(os.Args[0], helperOptions(t, "exit3", out))
+	p, err := startDirect(os.Args[0], helperOptions(t, "exit3", out, false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/golive-dev/golive/log"
@@ -35,17 +37,26 @@ func (b *fakeBuilder) Build(ctx context.Context) BuildResult {
 	}
 }
 
-// fakeStarter records which binaries were started.
+// fakeStarter records which binaries were started. With addr set, each
+// program listens there until it stops.
 type fakeStarter struct {
 	mu      sync.Mutex
 	started []string
 	progs   []*fakeProgram
+	addr    string
 }
 
 func (s *fakeStarter) Start(bin string) (Program, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := &fakeProgram{pid: 100 + len(s.progs), done: make(chan struct{}), code: -1}
+	if s.addr != "" {
+		ln, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			return nil, err
+		}
+		p.ln = ln
+	}
 	s.started = append(s.started, bin)
 	s.progs = append(s.progs, p)
 	return p, nil
@@ -58,6 +69,7 @@ func (s *fakeStarter) snapshot() []string {
 }
 
 type fakeProgram struct {
+	ln      net.Listener
 	pid     int
 	done    chan struct{}
 	once    sync.Once
@@ -68,7 +80,15 @@ type fakeProgram struct {
 func (p *fakeProgram) PID() int              { return p.pid }
 func (p *fakeProgram) Done() <-chan struct{} { return p.done }
 func (p *fakeProgram) Exit() (int, string)   { return p.code, "" }
-func (p *fakeProgram) exit(code int)         { p.code = code; p.once.Do(func() { close(p.done) }) }
+func (p *fakeProgram) exit(code int) {
+	p.once.Do(func() {
+		p.code = code
+		if p.ln != nil {
+			p.ln.Close()
+		}
+		close(p.done)
+	})
+}
 func (p *fakeProgram) Stop(<-chan struct{}) StopResult {
 	p.stopped = true
 	p.exit(0)
@@ -117,6 +137,10 @@ type harness struct {
 }
 
 func startRunner(t *testing.T) *harness {
+	return startRunnerWith(t, func(*Options) {})
+}
+
+func startRunnerWith(t *testing.T, configure func(*Options)) *harness {
 	h := &harness{
 		builder: &fakeBuilder{calls: make(chan *fakeBuild)},
 		starter: &fakeStarter{},
@@ -126,7 +150,12 @@ func startRunner(t *testing.T) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
-	r := New(Options{Builder: h.builder, Starter: h.starter, Log: log.New(h.events, log.Options{JSON: true}), Package: "."})
+	opts := Options{Builder: h.builder, Starter: h.starter, Log: log.New(h.events, log.Options{JSON: true}), Package: "."}
+	configure(&opts)
+	if opts.Ready != nil {
+		h.starter.addr = opts.Ready.addr
+	}
+	r := New(opts)
 	go func() {
 		r.Run(ctx, h.batches)
 		close(h.done)
@@ -260,4 +289,112 @@ func TestRunnerReportsExitAndWaits(t *testing.T) {
 	h.build(t).finish <- BuildResult{Binary: "bin2"}
 	h.events.next(t, log.BuildOK)
 	h.events.next(t, log.Start) // no stop: nothing was running
+}
+
+// A program that crashes is started again with a back-off that doubles,
+// until it exits cleanly (on-failure).
+func TestRunnerRestartPolicyBacksOff(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := startRunnerWith(t, func(o *Options) { o.Restart = RestartOnFailure })
+		h.events.next(t, log.BuildStart)
+		h.build(t).finish <- BuildResult{Binary: "bin"}
+		h.events.next(t, log.BuildOK)
+		h.events.next(t, log.Start)
+		var waits []time.Duration
+		for i := range 4 {
+			h.starter.progs[i].exit(3)
+			h.events.next(t, log.Exit)
+			if ev := h.events.next(t, log.Info); !strings.Contains(ev.Message, "after exit code 3") {
+				t.Fatalf("info = %q", ev.Message)
+			}
+			before := time.Now()
+			h.events.next(t, log.Start)
+			waits = append(waits, time.Since(before))
+		}
+		if fmt.Sprint(waits) != "[100ms 200ms 400ms 800ms]" {
+			t.Fatalf("back-off waits %v", waits)
+		}
+		h.starter.progs[4].exit(0)
+		h.events.next(t, log.Exit)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		select {
+		case ev := <-h.events.ch:
+			t.Fatalf("a clean exit under on-failure gave %+v", ev)
+		default:
+		}
+	})
+}
+
+// A change to the env file alone restarts without a build.
+func TestRunnerRestartOnlyChange(t *testing.T) {
+	t.Parallel()
+	h := startRunnerWith(t, func(o *Options) { o.RestartOnly = func(p string) bool { return p == ".env" } })
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+	h.save(".env")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.Stop)
+	h.events.next(t, log.Start)
+	h.save(".env", "main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.build(t)
+}
+
+// A program that exits while a build runs is reported; the build's
+// binary then starts.
+func TestRunnerProgramExitsDuringBuild(t *testing.T) {
+	t.Parallel()
+	h := startRunner(t)
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin1"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	b := h.build(t)
+	h.starter.progs[0].exit(1)
+	h.events.next(t, log.Exit)
+	b.finish <- BuildResult{Binary: "bin2"}
+	h.events.next(t, log.BuildOK)
+	if ev := h.events.next(t, log.Start); ev.PID != 101 {
+		t.Fatalf("start = %+v", ev)
+	}
+}
+
+// With run.ready, the loop reports the program ready, with the time
+// since the save.
+func TestRunnerReportsReady(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ready, err := ParseReadiness("tcp://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startRunnerWith(t, func(o *Options) { o.Ready = ready })
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin1"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+	if ev := h.events.next(t, log.Ready); ev.PID != 100 || ev.Millis == nil || *ev.Millis <= 0 {
+		t.Fatalf("ready = %+v", ev)
+	}
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin2"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Stop)
+	h.events.next(t, log.Start) // the old program freed the port first
+	h.events.next(t, log.Ready)
 }

@@ -47,6 +47,7 @@ func TestScripts(t *testing.T) {
 			"freeport":    cmdFreePort,
 			"gone":        cmdGone,
 			"waitfile":    cmdWaitFile,
+			"expandenv":   cmdExpandEnv,
 			"signal":      cmdSignal,
 		},
 	})
@@ -165,6 +166,15 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// expandenv FILE replaces $VAR and ${VAR} in FILE with the script's
+// environment (config files that need the script's port).
+func cmdExpandEnv(ts *testscript.TestScript, neg bool, args []string) {
+	for _, f := range args {
+		data := ts.ReadFile(f)
+		ts.Check(os.WriteFile(ts.MkAbs(f), []byte(os.Expand(data, ts.Getenv)), 0o644))
+	}
+}
+
 // waitfile FILE waits until FILE exists.
 func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	deadline := time.Now().Add(scriptTimeout)
@@ -195,15 +205,26 @@ func freePort() (string, error) {
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
 }
 
-// gone FILE... checks that no process whose pid is in FILE is alive.
+// gone FILE... waits until no process whose pid is in FILE is alive;
+// with !, it checks once that they all are.
 func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
+	deadline := time.Now().Add(scriptTimeout)
 	for _, f := range args {
 		data, err := os.ReadFile(ts.MkAbs(f))
 		ts.Check(err)
 		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 		ts.Check(err)
-		if alive := processLives(pid); alive != neg {
-			ts.Fatalf("process %d from %s: alive=%v", pid, f, alive)
+		if neg {
+			if !processLives(pid) {
+				ts.Fatalf("process %d from %s is gone", pid, f)
+			}
+			continue
+		}
+		for processLives(pid) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("process %d from %s still alive after %s", pid, f, scriptTimeout)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 }

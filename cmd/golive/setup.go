@@ -69,6 +69,7 @@ func setUp(inv *invocation, stderr io.Writer) (*session, error) {
 		if err != nil {
 			return nil, err
 		}
+		s.cfg.Build.Package = s.pkg // golive config shows what was found
 	}
 	return s, nil
 }

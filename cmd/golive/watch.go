@@ -34,13 +34,18 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		s.log.Warnf("cannot become a child subreaper (%v); orphans of the program are left to init", err)
 	}
 	embeds := &embedSet{}
+	envFile := s.envFileRel()
+	ready, err := runner.ParseReadiness(s.cfg.Run.Ready)
+	if err != nil {
+		return reportUsage(stderr, err)
+	}
 	w, err := watcher.New(watcher.Options{
 		Root:     s.startDir,
 		Include:  s.cfg.Watch.Include,
 		Exclude:  s.cfg.Watch.Exclude,
 		Ignore:   []string{work.Dir()},
 		Debounce: time.Duration(s.cfg.Watch.Debounce),
-		Extra:    embeds.has,
+		Extra:    func(rel string) bool { return rel == envFile || embeds.has(rel) },
 		Warn:     func(err error) { s.log.Warnf("%v", err) },
 	})
 	if err != nil {
@@ -62,15 +67,22 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 			cancel()
 		}
 	})
+	rebuild := make(chan struct{})
+	defer notifyRebuild(rebuild)()
+	s.manualRebuilds(ctx, stdin, rebuild)
 	builds := make(chan []string, 1)
 	wg.Go(func() { embeds.refresh(ctx, s, builds) })
 
 	r := runner.New(runner.Options{
-		Builder: runner.NewGoBuilder(s.buildOptions(work)),
-		Starter: runner.ProcessStarter{Opts: runOpts},
-		Log:     s.log,
-		Package: s.pkg,
-		Force:   force,
+		Builder:     runner.NewGoBuilder(s.buildOptions(work)),
+		Starter:     s.starter(runOpts, stdin),
+		Log:         s.log,
+		Package:     s.pkg,
+		Force:       force,
+		Rebuild:     rebuild,
+		Ready:       ready,
+		Restart:     runner.RestartPolicy(s.cfg.Run.Restart),
+		RestartOnly: func(rel string) bool { return rel != "" && rel == envFile },
 		Built: func(changed []string) {
 			select {
 			case builds <- changed:

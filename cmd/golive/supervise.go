@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+	"github.com/mattn/go-isatty"
+
+	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/runner"
+)
+
+// starter builds the runner's Starter from run.env, run.env_file and
+// run.stdin.
+func (s *session) starter(opts runner.RunOptions, stdin io.Reader) runner.ProcessStarter {
+	st := runner.ProcessStarter{Opts: opts, Env: s.programEnv}
+	if s.cfg.Run.Stdin {
+		st.Stdin = runner.NewStdinMux(stdin)
+	}
+	return st
+}
+
+// programEnv is golive's environment, then the env file (read again on
+// every start), then run.env: the more specific source wins.
+func (s *session) programEnv() ([]string, error) {
+	env := os.Environ()
+	if f := s.cfg.Run.EnvFile; f != "" {
+		vars, err := godotenv.Read(filepath.Join(s.startDir, f))
+		if err != nil {
+			return nil, fmt.Errorf("run.env_file %s: %w", f, err)
+		}
+		for _, k := range slices.Sorted(maps.Keys(vars)) {
+			env = append(env, k+"="+vars[k])
+		}
+	}
+	return withEnv(env, s.cfg.Run.Env), nil
+}
+
+// envFileRel is run.env_file as the watcher names it, or "".
+func (s *session) envFileRel() string {
+	f := s.cfg.Run.EnvFile
+	if f == "" {
+		return ""
+	}
+	if !filepath.IsAbs(f) {
+		f = filepath.Join(s.startDir, f)
+	}
+	rel, err := filepath.Rel(s.startDir, f)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}
+
+// manualRebuilds turns "r" and Enter on the terminal into rebuild
+// requests, when golive owns its stdin (run.stdin is off) and stdin is a
+// terminal. Reading the terminal from a background process group would
+// stop golive with SIGTTIN, so it reads only while in the foreground.
+func (s *session) manualRebuilds(ctx context.Context, stdin io.Reader, rebuild chan<- struct{}) {
+	f, ok := stdin.(*os.File)
+	if s.cfg.Run.Stdin || !ok || !isatty.IsTerminal(f.Fd()) {
+		return
+	}
+	ignoreTTIN()
+	go func() { // blocked in Read when golive exits; nothing else to stop
+		r := bufio.NewReader(f)
+		for {
+			if !foreground(f) {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(500 * time.Millisecond):
+					continue
+				}
+			}
+			line, err := r.ReadString('\n')
+			if err != nil && !isEIO(err) {
+				return
+			}
+			if strings.TrimSpace(line) == "r" {
+				s.log.Emit(log.Event{Type: log.Info, Message: "rebuild requested"})
+				select {
+				case rebuild <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+}
