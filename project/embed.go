@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,11 +13,13 @@ import (
 
 // EmbedFiles lists the files that the main package pkg and the packages of
 // the main module it imports embed with //go:embed, as slash paths
-// relative to root. It asks `go list`, which resolves the patterns exactly
-// as the compiler will; callers run it off the save-to-restart path.
+// relative to root. A pattern that names a directory is listed too, with
+// a trailing "/", so that a file added to it later also counts. It asks
+// `go list`, which resolves the patterns exactly as the compiler will;
+// callers run it off the save-to-restart path.
 func EmbedFiles(ctx context.Context, root, pkg string, tags []string, env []string) ([]string, error) {
 	args := []string{"list", "-deps", "-e", "-f",
-		`{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .EmbedFiles}}{{$d}}{{"\x00"}}{{.}}{{"\n"}}{{end}}{{end}}{{end}}`}
+		`{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .EmbedFiles}}{{$d}}{{"\x00"}}{{.}}{{"\n"}}{{end}}{{range .EmbedPatterns}}{{$d}}{{"\x00"}}{{.}}{{"\x00"}}p{{"\n"}}{{end}}{{end}}{{end}}`}
 	if len(tags) > 0 {
 		args = append(args, "-tags", strings.Join(tags, ","))
 	}
@@ -36,11 +39,22 @@ func EmbedFiles(ctx context.Context, root, pkg string, tags []string, env []stri
 		if !ok {
 			continue
 		}
-		rel, err := filepath.Rel(root, filepath.Join(dir, file))
+		file, isPattern := strings.CutSuffix(file, "\x00p")
+		path := filepath.Join(dir, strings.TrimPrefix(file, "all:"))
+		if isPattern {
+			if st, err := os.Stat(path); err != nil || !st.IsDir() {
+				continue // a file pattern: EmbedFiles has its files
+			}
+		}
+		rel, err := filepath.Rel(root, path)
 		if err != nil || strings.HasPrefix(rel, "..") {
 			continue // embedded from outside the watched tree
 		}
-		files = append(files, filepath.ToSlash(rel))
+		rel = filepath.ToSlash(rel)
+		if isPattern {
+			rel += "/"
+		}
+		files = append(files, rel)
 	}
 	return files, nil
 }

@@ -161,12 +161,21 @@ func (s *session) runOptions(stdout, stderr io.Writer) (runner.RunOptions, error
 type embedSet struct {
 	mu    sync.RWMutex
 	files map[string]bool
+	dirs  []string // embedded directories, with a trailing "/"
 }
 
 func (e *embedSet) has(rel string) bool {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return e.files[rel]
+	if e.files[rel] {
+		return true
+	}
+	for _, dir := range e.dirs {
+		if strings.HasPrefix(rel, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // refresh asks go list for the embedded files after the first successful
@@ -189,12 +198,21 @@ func (e *embedSet) refresh(ctx context.Context, s *session, builds <-chan []stri
 				continue // a broken tree; the next good build tries again
 			}
 			set := make(map[string]bool, len(files))
+			var dirs []string
 			for _, f := range files {
-				set[f] = true
+				if strings.HasSuffix(f, "/") {
+					dirs = append(dirs, f)
+				} else {
+					set[f] = true
+				}
 			}
 			e.mu.Lock()
-			e.files = set
+			news := len(set) != len(e.files) || len(dirs) != len(e.dirs)
+			e.files, e.dirs = set, dirs
 			e.mu.Unlock()
+			if news {
+				s.log.Infof("watching %d embedded %s", len(set), plural(len(set), "file"))
+			}
 		}
 	}
 }
@@ -210,4 +228,11 @@ func mayEmbed(root string, changed []string) bool {
 		}
 	}
 	return false
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
