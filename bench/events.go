@@ -1,0 +1,105 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+)
+
+// event is one line of golive's --events file (docs/events.md).
+type event struct {
+	Type     string    `json:"type"`
+	Time     time.Time `json:"time"`
+	PID      int       `json:"pid"`
+	Millis   *float64  `json:"duration_ms"`
+	Count    int       `json:"count"`
+	Paths    []string  `json:"paths"`
+	Killed   bool      `json:"killed"`
+	Message  string    `json:"message"`
+	Code     *int      `json:"code"`
+	Signal   string    `json:"signal"`
+	Package  string    `json:"package"`
+	Received time.Time `json:"-"` // when the benchmark read it
+}
+
+func (e event) duration() time.Duration {
+	if e.Millis == nil {
+		return 0
+	}
+	return time.Duration(*e.Millis * float64(time.Millisecond))
+}
+
+// eventLog follows golive's events file.
+type eventLog struct {
+	path    string
+	off     int64
+	partial []byte
+	events  []event
+}
+
+// refresh reads the lines written since the last call.
+func (l *eventLog) refresh() {
+	f, err := os.Open(l.path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	now := time.Now()
+	for {
+		n, err := f.ReadAt(buf, l.off)
+		l.off += int64(n)
+		l.partial = append(l.partial, buf[:n]...)
+		if err != nil || n == 0 {
+			break
+		}
+	}
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			break
+		}
+		var e event
+		if json.Unmarshal(l.partial[:i], &e) == nil {
+			e.Received = now
+			l.events = append(l.events, e)
+		}
+		l.partial = l.partial[i+1:]
+	}
+}
+
+// after returns the events of type typ stamped after t ("" for all types).
+func (l *eventLog) after(t time.Time, typ string) []event {
+	var out []event
+	for _, e := range l.events {
+		if e.Time.After(t) && (typ == "" || e.Type == typ) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// waitFor polls the file every millisecond until an event of type typ
+// stamped after t arrives.
+func (l *eventLog) waitFor(ctx context.Context, typ string, t time.Time, timeout time.Duration) (event, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		l.refresh()
+		if es := l.after(t, typ); len(es) > 0 {
+			return es[0], nil
+		}
+		if time.Now().After(deadline) {
+			return event{}, fmt.Errorf("no %s event within %v", typ, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return event{}, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+}

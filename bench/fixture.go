@@ -1,0 +1,362 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+)
+
+// shape is the size of a generated fixture.
+type shape struct {
+	Packages int // internal packages, all imported by main
+	Files    int // .go files per package
+	Other    int // non-Go files under data/ (the storm rewrites them)
+	BigDirs  int // extra directories under tree/ (idle and start-up)
+	BigFiles int // extra non-Go files spread over them
+}
+
+// fixture is one generated module on disk. Every watcher gets its own
+// copy: go build's cache keys include the package directory, so no copy
+// reuses another's compiled packages, and an edit in one copy wakes no
+// other watcher.
+type fixture struct {
+	dir   string
+	shape shape
+	other []string // the non-Go files, relative to dir
+}
+
+const modulePath = "example.com/benchapp"
+
+// newFixture writes a module into dir: main (an HTTP server), version.go
+// (the constant the latency rounds rewrite) and the internal packages.
+func newFixture(dir string, s shape, useGit bool) (*fixture, error) {
+	f := &fixture{dir: dir, shape: s}
+	goVersion := strings.TrimPrefix(runtime.Version(), "go")
+	if parts := strings.Split(goVersion, "."); len(parts) >= 2 {
+		goVersion = parts[0] + "." + parts[1]
+	}
+	if err := f.write("go.mod", fmt.Sprintf("module %s\n\ngo %s\n", modulePath, goVersion)); err != nil {
+		return nil, err
+	}
+	if err := f.write("main.go", f.mainSource()); err != nil {
+		return nil, err
+	}
+	if err := f.setVersion("v0"); err != nil {
+		return nil, err
+	}
+	for p := 0; p < s.Packages; p++ {
+		for i := 0; i < s.Files; i++ {
+			if err := f.write(f.goFile(p, i), f.packageSource(p, i, "t0")); err != nil {
+				return nil, err
+			}
+		}
+	}
+	exts := []string{".md", ".json", ".txt", ".yaml", ".css", ".js", ".html", ".sql"}
+	for i := 0; i < s.Other; i++ {
+		rel := fmt.Sprintf("data/d%02d/file%04d%s", i%30, i, exts[i%len(exts)])
+		f.other = append(f.other, rel)
+		if err := f.write(rel, otherContent(rel, "t0")); err != nil {
+			return nil, err
+		}
+	}
+	if s.BigDirs > 0 {
+		if err := f.writeBigTree(); err != nil {
+			return nil, err
+		}
+	}
+	if useGit {
+		// Real projects live in a repository, and a plain go build asks
+		// git for its status to stamp the binary (-buildvcs=auto).
+		for _, args := range [][]string{
+			{"init", "-q"},
+			{"add", "-A"},
+			{"-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "fixture"},
+		} {
+			cmd := exec.Command("git", args...)
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return nil, fmt.Errorf("git %s: %v: %s", args[0], err, out)
+			}
+		}
+	}
+	return f, nil
+}
+
+// writeBigTree adds BigDirs directories, two levels deep, holding BigFiles
+// non-Go files: the large tree of the idle and start-up scenario.
+func (f *fixture) writeBigTree() error {
+	s := f.shape
+	top := 50
+	for d := 0; d < s.BigDirs; d++ {
+		dir := filepath.Join(f.dir, "tree", fmt.Sprintf("g%02d", d%top), fmt.Sprintf("d%04d", d))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < s.BigFiles; i++ {
+		d := i % s.BigDirs
+		rel := filepath.Join("tree", fmt.Sprintf("g%02d", d%top), fmt.Sprintf("d%04d", d), fmt.Sprintf("f%05d.txt", i))
+		if err := os.WriteFile(filepath.Join(f.dir, rel), []byte("static content "+rel+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *fixture) write(rel, content string) error {
+	path := filepath.Join(f.dir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}
+
+// setVersion rewrites version.go, as an editor's save does: truncate and
+// write in place.
+func (f *fixture) setVersion(v string) error {
+	return f.write("version.go", fmt.Sprintf("package main\n\n// Version is what /version answers.\nconst Version = %q\n", v))
+}
+
+func (f *fixture) goFile(p, i int) string {
+	return fmt.Sprintf("internal/p%02d/f%02d.go", p, i)
+}
+
+func pkgName(p int) string { return fmt.Sprintf("p%02d", p) }
+
+// treeAnswer is what /tree answers when every internal file carries token.
+func (f *fixture) treeAnswer(token string) string {
+	n := f.shape.Packages * f.shape.Files
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = token
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f *fixture) mainSource() string {
+	var b strings.Builder
+	b.WriteString(`// Command benchapp is the server golive's benchmark reloads.
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+`)
+	for p := 0; p < f.shape.Packages; p++ {
+		fmt.Fprintf(&b, "\t%q\n", modulePath+"/internal/"+pkgName(p))
+	}
+	b.WriteString(`)
+
+// logStart appends one line to $BENCH_STARTLOG, so the benchmark counts
+// every start of this program whoever started it.
+func logStart(kind string) {
+	path := os.Getenv("BENCH_STARTLOG")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(f, "%s %d %d\n", kind, os.Getpid(), time.Now().UnixNano())
+	f.Close()
+}
+
+func tokens() string {
+	var all []string
+`)
+	for p := 0; p < f.shape.Packages; p++ {
+		fmt.Fprintf(&b, "\tall = append(all, %s.Tokens()...)\n", pkgName(p))
+	}
+	b.WriteString(`	return strings.Join(all, ",")
+}
+
+func work(n int) int {
+	s := 0
+`)
+	for p := 0; p < f.shape.Packages; p++ {
+		fmt.Fprintf(&b, "\ts += %s.Sum(n)\n", pkgName(p))
+	}
+	b.WriteString(`	return s
+}
+
+func main() {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	logStart("start")
+	ln, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		logStart("bindfail")
+		fmt.Fprintln(os.Stderr, "benchapp:", err)
+		os.Exit(1)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, Version) })
+	mux.HandleFunc("/pid", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, strconv.Itoa(os.Getpid())) })
+	mux.HandleFunc("/tree", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, tokens()) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "ok %d\n", work(3)) })
+	fmt.Fprintln(os.Stderr, "benchapp: serving on", ln.Addr())
+	http.Serve(ln, mux)
+}
+`)
+	return b.String()
+}
+
+// packageSource is file i of package p. Every file carries the token of
+// the last rewrite; file 0 also lists them all for /tree. A few packages
+// import the one before them, so the build has some depth.
+func (f *fixture) packageSource(p, i int, token string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "package %s\n\n", pkgName(p))
+	dep := p%5 != 0
+	if i == 0 {
+		b.WriteString("import (\n\t\"fmt\"\n\t\"sort\"\n\t\"strings\"\n")
+		if dep {
+			fmt.Fprintf(&b, "\n\t%q\n", modulePath+"/internal/"+pkgName(p-1))
+		}
+		b.WriteString(")\n\n")
+	}
+	fmt.Fprintf(&b, "// T%02d is rewritten by the storm.\nconst T%02d = %q\n\n", i, i, token)
+	fmt.Fprintf(&b, `// Item%02d is a small record with a little behaviour.
+type Item%02d struct {
+	Name  string
+	Count int
+	Tags  []string
+}
+
+// Score%02d weighs an item.
+func (it Item%02d) Score%02d() int {
+	s := it.Count * %d
+	for i, t := range it.Tags {
+		s += len(t) * (i + 1)
+	}
+	if len(it.Name) > %d {
+		s -= len(it.Name)
+	}
+	return s
+}
+
+// F%02d folds n through a few branches.
+func F%02d(n int) int {
+	items := make([]Item%02d, 0, 4)
+	for i := 0; i < n%%7+1; i++ {
+		items = append(items, Item%02d{Name: T%02d, Count: i * %d, Tags: []string{"a", "bb", "ccc"}})
+	}
+	total := 0
+	for _, it := range items {
+		switch {
+		case it.Count%%3 == 0:
+			total += it.Score%02d()
+		case it.Count%%3 == 1:
+			total -= it.Score%02d() / 2
+		default:
+			total ^= it.Score%02d()
+		}
+	}
+	return total
+}
+`, i, i, i, i, i, i+p+1, i%5+3, i, i, i, i, i, i+1, i, i, i)
+	if i == 0 {
+		b.WriteString("\n// Tokens lists the token of every file of the package.\nfunc Tokens() []string {\n\treturn []string{")
+		for j := 0; j < f.shape.Files; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "T%02d", j)
+		}
+		b.WriteString("}\n}\n\n// Sum runs every function of the package.\nfunc Sum(n int) int {\n\ts := 0\n")
+		for j := 0; j < f.shape.Files; j++ {
+			fmt.Fprintf(&b, "\ts += F%02d(n)\n", j)
+		}
+		if dep {
+			fmt.Fprintf(&b, "\ts += %s.Sum(n) %% 97\n", pkgName(p-1))
+		}
+		b.WriteString("\tkeys := []string{fmt.Sprint(s), strings.Repeat(\"x\", n)}\n\tsort.Strings(keys)\n\treturn s + len(keys[0])\n}\n")
+	}
+	return b.String()
+}
+
+func otherContent(rel, token string) string {
+	return fmt.Sprintf("%s\nrevision %s\n%s\n", rel, token, strings.Repeat("lorem ipsum dolor sit amet ", 8))
+}
+
+// stormWrite is one file of a storm.
+type stormWrite struct {
+	rel     string
+	content string
+}
+
+// storm returns the writes that move every internal .go file and every
+// data file to token: .go and other files interleaved as a checkout
+// writes them, the last one a .go file.
+func (f *fixture) storm(token string) []stormWrite {
+	var goW, otherW []stormWrite
+	for p := 0; p < f.shape.Packages; p++ {
+		for i := 0; i < f.shape.Files; i++ {
+			goW = append(goW, stormWrite{f.goFile(p, i), f.packageSource(p, i, token)})
+		}
+	}
+	for _, rel := range f.other {
+		otherW = append(otherW, stormWrite{rel, otherContent(rel, token)})
+	}
+	var out []stormWrite
+	gi, oi := 0, 0
+	for gi < len(goW) || oi < len(otherW) {
+		// About three other files per .go file, keeping one .go file for last.
+		if oi < len(otherW) && (gi >= len(goW)-1 || oi < 3*gi) {
+			out = append(out, otherW[oi])
+			oi++
+			continue
+		}
+		out = append(out, goW[gi])
+		gi++
+	}
+	return out
+}
+
+// applyStorm writes ws as a checkout does, as fast as it can: four
+// writers share all but the last file, which is written once they are
+// done. It returns how long that took.
+func (f *fixture) applyStorm(ws []stormWrite) (time.Duration, error) {
+	start := time.Now()
+	const writers = 4
+	errs := make(chan error, writers)
+	var wg sync.WaitGroup
+	body := ws[:len(ws)-1]
+	for w := range writers {
+		wg.Go(func() {
+			for i := w; i < len(body); i += writers {
+				if err := os.WriteFile(filepath.Join(f.dir, body[i].rel), []byte(body[i].content), 0o644); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	last := ws[len(ws)-1]
+	if err := os.WriteFile(filepath.Join(f.dir, last.rel), []byte(last.content), 0o644); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}

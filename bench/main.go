@@ -1,0 +1,396 @@
+//go:build linux
+
+// Command bench measures golive's save-to-serving loop against the
+// physical floor (go build of the same edit with a warm cache, plus
+// starting the binary, plus its first answer), and against peers, on a
+// generated module. See docs/benchmarks.md.
+//
+//	go run ./bench            # full run, several minutes
+//	go run ./bench -quick     # proves it works, well under a minute
+//	go run ./bench -peer reflex='reflex -s -r "\.go$" -- go run .'
+//
+// The report (Markdown) goes to stdout, progress to stderr.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/golive-dev/golive/config"
+	"github.com/golive-dev/golive/runner"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// options are the command line.
+type options struct {
+	rounds       int
+	quick        bool
+	peers        peerList
+	noAutoPeers  bool
+	idle         time.Duration
+	keep         bool
+	keepGOFLAGS  bool
+	noGit        bool
+	startupRuns  int
+	editRuns     int
+	roundTimeout time.Duration
+}
+
+type peerList []string
+
+func (p *peerList) String() string { return strings.Join(*p, "; ") }
+func (p *peerList) Set(v string) error {
+	if !strings.Contains(v, "=") || strings.HasPrefix(v, "=") {
+		return errors.New("want NAME=COMMAND")
+	}
+	*p = append(*p, v)
+	return nil
+}
+
+// bench is one run's state.
+type bench struct {
+	opts        options
+	ctx         context.Context
+	work        string // temp directory: fixtures, binaries, logs
+	repo        string
+	golive      string // the golive binary
+	keepGOFLAGS bool
+	progress    io.Writer
+	shape       shape
+	bigShape    shape
+	floors      []*floor
+	tools       []*watcherTool // golive first, then peers
+	res         results
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.rounds, "n", 10, "latency rounds per tool")
+	fs.BoolVar(&o.quick, "quick", false, "2 rounds, small tree, no peers, 1s idle: proves the benchmark works")
+	fs.Var(&o.peers, "peer", "peer `NAME=COMMAND`, run with sh -c in the fixture; it must build and run the server (PORT in its environment); repeatable")
+	fs.BoolVar(&o.noAutoPeers, "no-auto-peers", false, "do not run air and wgo even when they are installed")
+	fs.DurationVar(&o.idle, "idle", 10*time.Second, "idle window for golive's CPU and memory")
+	fs.BoolVar(&o.keep, "keep", false, "keep the work directory (fixtures, logs, events)")
+	fs.BoolVar(&o.keepGOFLAGS, "keep-goflags", false, "pass GOFLAGS from the environment to every build (default: removed, so flags are the tools' own)")
+	fs.BoolVar(&o.noGit, "no-git", false, "do not make the fixtures git repositories")
+	fs.IntVar(&o.startupRuns, "startup-runs", 3, "start-up rounds on the large tree")
+	fs.IntVar(&o.editRuns, "edit-runs", 3, "edit-during-build rounds")
+	fs.DurationVar(&o.roundTimeout, "timeout", 60*time.Second, "longest wait for one answer")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bench: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	b := &bench{opts: o, ctx: ctx, keepGOFLAGS: o.keepGOFLAGS, progress: stderr}
+	b.shape = shape{Packages: 20, Files: 25, Other: 1500}
+	b.bigShape = shape{Packages: 20, Files: 25, BigDirs: 5000, BigFiles: 20000}
+	if o.quick {
+		if !set["n"] {
+			b.opts.rounds = 2
+		}
+		if !set["idle"] {
+			b.opts.idle = time.Second
+		}
+		if !set["startup-runs"] {
+			b.opts.startupRuns = 1
+		}
+		if !set["edit-runs"] {
+			b.opts.editRuns = 1
+		}
+		if !set["no-auto-peers"] {
+			b.opts.noAutoPeers = true
+		}
+		if !set["peer"] {
+			b.opts.peers = nil
+		}
+		// A smaller module and tree: the quick mode proves the scenarios
+		// run, it measures nothing worth quoting.
+		b.shape = shape{Packages: 10, Files: 10, Other: 300}
+		b.bigShape = shape{Packages: 10, Files: 10, BigDirs: 500, BigFiles: 2000}
+	}
+	if err := becomeSubreaper(); err != nil {
+		fmt.Fprintf(stderr, "bench: cannot become a child subreaper (%v); a tool's orphans may escape cleanup\n", err)
+	}
+	defer cleanup()
+	err := b.main(stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		if b.work != "" {
+			fmt.Fprintf(stderr, "bench: logs kept in %s\n", b.work)
+		}
+		return 1
+	}
+	if b.opts.keep {
+		fmt.Fprintf(stderr, "bench: work directory kept: %s\n", b.work)
+	}
+	return 0
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(b.progress, "bench: %5.1fs "+format+"\n", append([]any{time.Since(b.res.facts.start).Seconds()}, args...)...)
+}
+
+func (b *bench) main(stdout io.Writer) (err error) {
+	b.res.facts = machineFacts(b)
+	b.work, err = os.MkdirTemp("", "golive-bench-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cleanup()
+		if err == nil && !b.opts.keep {
+			os.RemoveAll(b.work)
+		}
+	}()
+	if b.repo, err = repoRoot(); err != nil {
+		return err
+	}
+	b.logf("building golive from %s", b.repo)
+	b.golive = filepath.Join(b.work, "golive")
+	cmd := exec.CommandContext(b.ctx, "go", "build", "-o", b.golive, "./cmd/golive")
+	cmd.Dir = b.repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build golive: %v\n%s", err, out)
+	}
+	b.res.facts.goliveRev = gitRev(b.repo)
+	if err := b.setUpTools(); err != nil {
+		return err
+	}
+	if err := b.latency(); err != nil {
+		return err
+	}
+	if err := b.editDuringBuild(); err != nil {
+		return err
+	}
+	b.res.fixtureRSS, _, _ = memStatus(b.tools[0].p.pid())
+	// Each storm ends with its tool's shutdown: a tool that a storm left
+	// building must not load the machine under the next one.
+	if err := b.storms(); err != nil {
+		return err
+	}
+	if err := b.idleStartup(); err != nil {
+		return err
+	}
+	b.res.facts.loadEnd = loadAvg()
+	b.res.facts.end = time.Now()
+	report(stdout, b)
+	return nil
+}
+
+// floor measures the physical floor on its own copy of the fixture:
+// go build of the same edit, start the binary, first answer.
+type floor struct {
+	name  string
+	flags []string // go build flags before the package
+	fx    *fixture
+	port  int
+	c     *client
+	bin   string
+	// polled keeps the previous round's program serving, polled every
+	// 2 ms from the save on, and stops it once the new binary is built:
+	// golive's sequence by hand, under the same load the benchmark puts
+	// on every watcher, with no tool in between.
+	polled  bool
+	running *proc
+}
+
+// goliveFlags returns the go build flags golive uses with its defaults,
+// from golive's own code, so the floor cannot drift from it.
+func goliveFlags() []string {
+	cfg := config.Default()
+	args := runner.BuildArgs(runner.BuildOptions{
+		Package: ".", Flags: cfg.Build.Flags, Tags: cfg.Build.Tags, LDFlags: cfg.Build.LDFlags, Debug: cfg.Build.Debug,
+	}, "OUT")
+	// build -o OUT [flags] .
+	return args[3 : len(args)-1]
+}
+
+func (b *bench) newFixture(name string, s shape) (*fixture, error) {
+	return newFixture(filepath.Join(b.work, name), s, !b.opts.noGit)
+}
+
+func (b *bench) setUpTools() error {
+	b.logf("generating fixtures (%d packages × %d files, %d other files each)", b.shape.Packages, b.shape.Files, b.shape.Other)
+	for _, f := range []struct {
+		name   string
+		flags  []string
+		polled bool
+	}{
+		{"floor", goliveFlags(), false},
+		{"plain floor", nil, false},
+		{"polled floor", goliveFlags(), true},
+	} {
+		fx, err := b.newFixture("fx-"+sanitize(f.name), b.shape)
+		if err != nil {
+			return err
+		}
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		fl := &floor{name: f.name, flags: f.flags, fx: fx, port: port, c: newClient(port), bin: filepath.Join(b.work, "bin-"+sanitize(f.name)), polled: f.polled}
+		// Warm the cache: every package compiled once in this directory.
+		b.logf("warming %s: go build %s", f.name, strings.Join(f.flags, " "))
+		if _, err := b.goBuild(fl.fx.dir, fl.flags, fl.bin); err != nil {
+			return err
+		}
+		b.floors = append(b.floors, fl)
+	}
+
+	golive, err := b.newWatcher("golive", "default", []string{b.golive})
+	if err != nil {
+		return err
+	}
+	golive.events = &eventLog{path: filepath.Join(b.work, "events-golive.jsonl")}
+	golive.argv = append(golive.argv, "-C", golive.fx.dir, "--events", golive.events.path)
+	b.tools = append(b.tools, golive)
+
+	for _, spec := range b.peerSpecs() {
+		t, err := b.newWatcher(spec.name, spec.setting, []string{"sh", "-c", spec.command})
+		if err != nil {
+			return err
+		}
+		b.tools = append(b.tools, t)
+	}
+	for _, t := range b.tools {
+		b.logf("starting %s: %s", t.label(), strings.Join(t.argv, " "))
+		if _, _, err := t.launch(b.ctx, b, 5*time.Minute); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) newWatcher(name, setting string, argv []string) (*watcherTool, error) {
+	label := name
+	if setting != "" {
+		label += "-" + setting
+	}
+	fx, err := b.newFixture("fx-"+sanitize(label), b.shape)
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	return &watcherTool{
+		name: name, setting: setting, fx: fx, port: port, c: newClient(port), argv: argv,
+		starts: filepath.Join(b.work, "starts-"+sanitize(label)+".log"),
+	}, nil
+}
+
+type peerSpec struct{ name, setting, command string }
+
+// peerSpecs lists the -peer flags, then air and wgo when installed, each
+// at its default and at its fastest sane setting.
+func (b *bench) peerSpecs() []peerSpec {
+	var out []peerSpec
+	for _, p := range b.opts.peers {
+		name, cmd, _ := strings.Cut(p, "=")
+		out = append(out, peerSpec{name: name, command: cmd})
+	}
+	if b.opts.noAutoPeers {
+		return out
+	}
+	if air := lookTool("air"); air != "" {
+		q := shellQuote(air)
+		out = append(out,
+			peerSpec{"air", "default", q},
+			peerSpec{"air", "build.delay=0", q + " --build.delay=0"})
+		b.res.facts.peers = append(b.res.facts.peers, toolVersion(air, "-v"))
+	} else {
+		b.res.notes = append(b.res.notes, "air is not installed (go install github.com/air-verse/air@v1.67.4): no air rows")
+	}
+	if wgo := lookTool("wgo"); wgo != "" {
+		q := shellQuote(wgo)
+		out = append(out,
+			peerSpec{"wgo", "default", q + " run ."},
+			peerSpec{"wgo", "debounce 10ms", q + " run -debounce 10ms ."})
+		b.res.facts.peers = append(b.res.facts.peers, "wgo at "+wgo)
+	} else {
+		b.res.notes = append(b.res.notes, "wgo is not installed (go install github.com/bokwoon95/wgo@latest): no wgo rows")
+	}
+	return out
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// goBuild runs go build -o out [flags] . in dir and returns its duration.
+func (b *bench) goBuild(dir string, flags []string, out string) (time.Duration, error) {
+	os.Remove(out)
+	args := append([]string{"build", "-o", out}, flags...)
+	args = append(args, ".")
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = childEnv(b.keepGOFLAGS)
+	var buf strings.Builder
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	start := time.Now()
+	p, err := startProc(cmd)
+	if err != nil {
+		return 0, err
+	}
+	select {
+	case <-p.done:
+	case <-b.ctx.Done():
+		p.stop(syscall.SIGKILL, 0)
+		return 0, b.ctx.Err()
+	}
+	d := time.Since(start)
+	if p.err != nil {
+		return 0, fmt.Errorf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, p.err, buf.String())
+	}
+	return d, nil
+}
+
+// startBinary starts a built server on port.
+func (b *bench) startBinary(bin, dir string, port int) (*proc, error) {
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
+	cmd.Env = childEnv(b.keepGOFLAGS, fmt.Sprintf("PORT=%d", port))
+	return startProc(cmd)
+}
+
+// repoRoot finds golive's module root above the working directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.Contains(string(data), "module github.com/golive-dev/golive\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run the benchmark inside golive's repository (go run ./bench)")
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,408 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// results is everything a run measured.
+type results struct {
+	facts      facts
+	latency    []*series
+	storms     []stormResult
+	edits      []editResult
+	idle       *idleResult
+	fixtureRSS int64 // golive's VmRSS on the latency fixture, after its rounds
+	notes      []string
+}
+
+type facts struct {
+	start, end         time.Time
+	cores              int
+	cpu                string
+	goVersion          string
+	kernel             string
+	loadStart, loadEnd string
+	goflags            string
+	goliveRev          string
+	peers              []string
+}
+
+func machineFacts(b *bench) facts {
+	f := facts{start: time.Now(), cores: runtime.NumCPU(), loadStart: loadAvg(), goflags: os.Getenv("GOFLAGS")}
+	if out, err := exec.Command("go", "version").Output(); err == nil {
+		f.goVersion = strings.TrimPrefix(strings.TrimSpace(string(out)), "go version ")
+	}
+	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		f.kernel = strings.TrimSpace(string(data))
+	}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				f.cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return f
+}
+
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(data))[:3], " ")
+}
+
+func gitRev(dir string) string {
+	cmd := exec.Command("git", "describe", "--always", "--dirty")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func toolVersion(path string, arg string) string {
+	out, _ := exec.Command(path, arg).CombinedOutput()
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "v1.") || strings.Contains(strings.ToLower(line), "version") {
+			return "air: " + strings.TrimSpace(line)
+		}
+	}
+	return path
+}
+
+// stats of the successful samples.
+type stats struct {
+	n, of         int
+	med, min, max time.Duration
+}
+
+func statsOf(ds []time.Duration, of int) stats {
+	s := stats{n: len(ds), of: of}
+	if len(ds) == 0 {
+		return s
+	}
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	s.min, s.max = ds[0], ds[len(ds)-1]
+	if len(ds)%2 == 1 {
+		s.med = ds[len(ds)/2]
+	} else {
+		s.med = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	}
+	return s
+}
+
+func (s *series) totals() stats {
+	var ds []time.Duration
+	for _, x := range s.samples {
+		if x.ok {
+			ds = append(ds, x.total)
+		}
+	}
+	return statsOf(ds, len(s.samples))
+}
+
+func (s *series) part(name string) (stats, bool) {
+	var ds []time.Duration
+	for _, x := range s.samples {
+		if d, ok := x.parts[name]; x.ok && ok {
+			ds = append(ds, d)
+		}
+	}
+	return statsOf(ds, len(s.samples)), len(ds) > 0
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond))
+}
+
+func signedMS(d time.Duration) string {
+	return fmt.Sprintf("%+.0f", float64(d)/float64(time.Millisecond))
+}
+
+func ratio(a, b time.Duration) string {
+	if b <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", float64(a)/float64(b))
+}
+
+func (r *results) series(label string) *series {
+	for _, s := range r.latency {
+		if s.label == label {
+			return s
+		}
+	}
+	return nil
+}
+
+func report(w io.Writer, b *bench) {
+	r := &b.res
+	f := r.facts
+	mode := "full"
+	if b.opts.quick {
+		mode = "quick"
+	}
+	fmt.Fprintf(w, "## golive benchmark (%s run)\n\n", mode)
+	fmt.Fprintf(w, "- machine: %d cores (%s), Linux %s, load average %s at start, %s at end\n", f.cores, f.cpu, f.kernel, f.loadStart, f.loadEnd)
+	fmt.Fprintf(w, "- Go: %s; golive %s; date %s; took %s\n", f.goVersion, f.goliveRev, f.start.Format("2006-01-02 15:04 MST"), f.end.Sub(f.start).Round(time.Second))
+	goflags := "GOFLAGS from the environment removed for every build"
+	if f.goflags == "" {
+		goflags = "GOFLAGS unset"
+	} else if b.keepGOFLAGS {
+		goflags = "GOFLAGS=" + f.goflags + " kept for every build"
+	} else {
+		goflags += " (was " + f.goflags + ")"
+	}
+	git := "each a git repository"
+	if b.opts.noGit {
+		git = "not git repositories"
+	}
+	fmt.Fprintf(w, "- fixture: %d packages × %d files imported by main, %d other files; one copy per tool, %s; %s\n",
+		b.shape.Packages, b.shape.Files, b.shape.Other, git, goflags)
+	fmt.Fprintf(w, "- golive's build flags (its dev profile): `%s`\n", strings.Join(goliveFlags(), " "))
+	for _, p := range f.peers {
+		fmt.Fprintf(w, "- peer: %s\n", p)
+	}
+	fmt.Fprintln(w)
+
+	floor := r.series("floor")
+	plain := r.series("plain floor")
+	polled := r.series("polled floor")
+	var floorMed, plainMed, polledMed time.Duration
+	if polled != nil {
+		polledMed = polled.totals().med
+	}
+	if floor != nil {
+		floorMed = floor.totals().med
+	}
+	if plain != nil {
+		plainMed = plain.totals().med
+	}
+
+	fmt.Fprintf(w, "### Latency: save → new answer (ms, %d interleaved rounds after a warm-up)\n\n", b.opts.rounds)
+	fmt.Fprintln(w, "| tool | median | min | max | × floor | − floor | paired × floor | × plain floor | − polled floor | starts per save | ok |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, s := range r.latency {
+		st := s.totals()
+		label := s.label
+		switch s.label {
+		case "floor":
+			label = "floor: `go build " + strings.Join(goliveFlags(), " ") + "` + start + answer"
+		case "plain floor":
+			label = "plain floor: `go build` + start + answer"
+		case "polled floor":
+			label = "polled floor: old program polled, same build, stop it, start + answer"
+		}
+		starts, binds := 0, 0
+		for _, x := range s.samples {
+			starts += x.starts
+			binds += x.bindFails
+		}
+		perSave := "–"
+		if len(s.samples) > 0 && !s.floor {
+			perSave = fmt.Sprintf("%.1f", float64(starts)/float64(len(s.samples)))
+			if binds > 0 {
+				perSave += fmt.Sprintf(" (%d bind failures)", binds)
+			}
+		}
+		if st.n == 0 {
+			fmt.Fprintf(w, "| %s | – | – | – | – | – | – | – | – | %s | 0/%d |\n", label, perSave, st.of)
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |\n", label, ms(st.med), ms(st.min), ms(st.max),
+			ratio(st.med, floorMed), signedMS(st.med-floorMed), pairedRatio(s, floor), ratio(st.med, plainMed), signedMS(st.med-polledMed), perSave, st.n, st.of)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "× floor and − floor compare medians; paired × floor is the median of each round's ratio to the floor's time in the same round. Every tool and floor runs once per round, in a shuffled order; starts per save counts the program's starts from the save to 0.5 s after the new answer.")
+	fmt.Fprintln(w)
+
+	golive := r.series(b.tools[0].label())
+	fmt.Fprintln(w, "### Where golive's time goes (medians in ms, from its --events; floors measured by hand)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| part | golive | floor | plain floor | polled floor |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	for _, part := range partOrder {
+		row := "| " + part
+		for _, s := range []*series{golive, floor, plain, polled} {
+			cell := "–"
+			if s != nil {
+				if st, ok := s.part(part); ok {
+					cell = ms(st.med)
+					if s == golive {
+						cell += fmt.Sprintf(" (%s–%s)", ms(st.min), ms(st.max))
+					}
+				}
+			}
+			row += " | " + cell
+		}
+		fmt.Fprintln(w, row+" |")
+	}
+	row := "| total (median of totals)"
+	for _, s := range []*series{golive, floor, plain, polled} {
+		if s != nil {
+			row += " | " + ms(s.totals().med)
+		} else {
+			row += " | –"
+		}
+	}
+	fmt.Fprintln(w, row+" |")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "The parts are medians taken one by one, so they need not add up to the median total. golive's build is its build_ok duration_ms; the floors' is the wall time of `go build`. The polled floor is golive's sequence done by hand: the old program keeps serving and is polled every 2 ms during the build, as it is for every watcher, so golive minus the polled floor is what golive itself adds.")
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "### Storm: every internal .go file and every data file rewritten at once")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| tool | files (.go + other) | written in ms | restarts | bind failures | final tree served | storm end → final tree (ms) | golive builds started / finished | peak processes in the tool's tree |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---:|---|---:|")
+	for _, s := range r.storms {
+		final := "no (stale)"
+		toFinal := "–"
+		if s.finalOK {
+			final, toFinal = "yes", ms(s.toFinal)
+		}
+		if s.runaway {
+			final = fmt.Sprintf("no: runaway, killed at more than %d processes", maxTree)
+		}
+		if s.err != "" {
+			final = "error: " + s.err
+		}
+		builds := "–"
+		if s.builds > 0 || s.buildsOK > 0 {
+			builds = fmt.Sprintf("%d / %d", s.builds, s.buildsOK)
+		}
+		fmt.Fprintf(w, "| %s | %d + %d | %s | %d | %d | %s | %s | %s | %d |\n", s.label, s.goFiles, s.otherFiles, ms(s.writeTime),
+			s.starts, s.bindFails, final, toFinal, builds, s.peakProcs)
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "### Edit during build (golive): a second save lands while the first one's build runs")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| round | second save during the build | first edit ever served | final answer is the second edit | starts | builds started / finished | second save → answer (ms) |")
+	fmt.Fprintln(w, "|---:|---|---|---|---:|---|---:|")
+	for i, e := range r.edits {
+		if e.err != "" {
+			fmt.Fprintf(w, "| %d | error: %s | | | | | |\n", i+1, e.err)
+			continue
+		}
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %d | %d / %d | %s |\n", i+1, yes(e.duringBuild), yes(e.firstShown), yes(e.finalOK),
+			e.starts, e.builds, e.buildsOK, ms(e.latency))
+	}
+	fmt.Fprintln(w)
+
+	if id := r.idle; id != nil {
+		fmt.Fprintf(w, "### Idle and start-up: the fixture plus %d directories and %d non-Go files\n\n", id.dirs, id.files)
+		fmt.Fprintln(w, "| measure | value |")
+		fmt.Fprintln(w, "|---|---:|")
+		gs, fs, ps := statsOf(id.goliveStartup, len(id.goliveStartup)), statsOf(id.floorStartup, len(id.floorStartup)), statsOf(id.plainStartup, len(id.plainStartup))
+		fmt.Fprintf(w, "| golive launch → first answer, median of %d (min–max) | %s ms (%s–%s) |\n", gs.n, ms(gs.med), ms(gs.min), ms(gs.max))
+		fmt.Fprintf(w, "| floor: `go build %s` + start + answer, median (min–max) | %s ms (%s–%s) |\n", strings.Join(goliveFlags(), " "), ms(fs.med), ms(fs.min), ms(fs.max))
+		fmt.Fprintf(w, "| plain floor: `go build` + start + answer, median (min–max) | %s ms (%s–%s) |\n", ms(ps.med), ms(ps.min), ms(ps.max))
+		fmt.Fprintf(w, "| golive start-up / floor | %s (plain floor: %s) |\n", ratio(gs.med, fs.med), ratio(gs.med, ps.med))
+		tb, bd, ta := statsOf(id.toBuild, 0), statsOf(id.build, 0), statsOf(id.toAnswer, 0)
+		fmt.Fprintf(w, "| golive's start-up split, medians: launch → build_start; build (duration_ms); start → first answer | %s ms; %s ms; %s ms |\n", ms(tb.med), ms(bd.med), ms(ta.med))
+		fmt.Fprintf(w, "| golive's own CPU, launch → first answer | %s ms |\n", ms(id.launchCPU))
+		fmt.Fprintf(w, "| golive's own CPU over %.1f s idle | %s ms (%.2f %%) |\n", id.window.Seconds(), ms(id.idleCPU), 100*id.idleCPU.Seconds()/id.window.Seconds())
+		fmt.Fprintf(w, "| golive resident memory at the end of the window (VmRSS; peak VmHWM) | %.1f MB (%.1f MB) |\n", mb(id.rss), mb(id.hwm))
+		fmt.Fprintf(w, "| for comparison: golive's VmRSS on the latency fixture, after its rounds | %.1f MB |\n", mb(r.fixtureRSS))
+		fmt.Fprintf(w, "| builds during the idle window | %d |\n", id.buildsInWindow)
+		fmt.Fprintln(w)
+	}
+
+	for _, s := range r.latency {
+		for i, x := range s.samples {
+			if !x.ok {
+				r.notes = append(r.notes, fmt.Sprintf("latency round %d, %s: %s", i+1, s.label, x.err))
+			}
+		}
+	}
+	for _, n := range r.notes {
+		fmt.Fprintf(w, "- note: %s\n", n)
+	}
+	if len(r.notes) > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "**Summary:** %s\n", summary(b, golive, floorMed, plainMed, polledMed))
+}
+
+// pairedRatio is the median over rounds of s's time over the floor's in
+// the same round: steadier than a ratio of medians when the machine's
+// load drifts during the run.
+func pairedRatio(s, floor *series) string {
+	if floor == nil || s == floor {
+		return "–"
+	}
+	var rs []time.Duration // ratios ×1000, to reuse statsOf
+	for i, x := range s.samples {
+		if i < len(floor.samples) && x.ok && floor.samples[i].ok && floor.samples[i].total > 0 {
+			rs = append(rs, time.Duration(1000*float64(x.total)/float64(floor.samples[i].total)))
+		}
+	}
+	if len(rs) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", float64(statsOf(rs, 0).med)/1000)
+}
+
+func yes(v bool) string {
+	if v {
+		return "yes"
+	}
+	return "no"
+}
+
+func mb(n int64) float64 { return float64(n) / (1 << 20) }
+
+func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Duration) string {
+	r := &b.res
+	var parts []string
+	if golive != nil {
+		st := golive.totals()
+		parts = append(parts, fmt.Sprintf("golive %s ms median save→serving = %s the floor with its flags (%s ms; paired %s) and %s the plain go build floor (%s ms); %s ms over the polled floor",
+			ms(st.med), ratio(st.med, floorMed), signedMS(st.med-floorMed), pairedRatio(golive, r.series("floor")), ratio(st.med, plainMed), ms(plainMed), signedMS(st.med-polledMed)))
+	}
+	for _, s := range r.latency[min(len(r.latency), len(b.floors)+1):] { // the peers
+		st := s.totals()
+		if st.n == 0 {
+			parts = append(parts, s.label+" failed")
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (paired %s)", s.label, ratio(st.med, floorMed), pairedRatio(s, r.series("floor"))))
+	}
+	for _, s := range r.storms {
+		final := "final tree"
+		switch {
+		case s.runaway:
+			final = "runaway builds, killed"
+		case !s.finalOK:
+			final = "STALE tree"
+		}
+		parts = append(parts, fmt.Sprintf("storm %s: %d restart(s), %s", s.label, s.starts, final))
+	}
+	good := 0
+	for _, e := range r.edits {
+		if e.err == "" && e.finalOK && !e.firstShown && e.starts == 1 {
+			good++
+		}
+	}
+	parts = append(parts, fmt.Sprintf("edit during build: %d/%d rounds served only the second edit with 1 start", good, len(r.edits)))
+	if id := r.idle; id != nil {
+		parts = append(parts, fmt.Sprintf("idle CPU %.2f %%, RSS %.1f MB, start-up %s the floor",
+			100*id.idleCPU.Seconds()/id.window.Seconds(), mb(id.rss),
+			ratio(statsOf(id.goliveStartup, 0).med, statsOf(id.floorStartup, 0).med)))
+	}
+	return strings.Join(parts, "; ") + "."
+}
