@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,19 +40,6 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return reportUsage(stderr, err)
 	}
-	w, err := watcher.New(watcher.Options{
-		Root:     s.startDir,
-		Include:  s.cfg.Watch.Include,
-		Exclude:  s.cfg.Watch.Exclude,
-		Ignore:   []string{work.Dir()},
-		Debounce: time.Duration(s.cfg.Watch.Debounce),
-		Extra:    func(rel string) bool { return rel == envFile || embeds.has(rel) },
-		Warn:     func(err error) { s.log.Warnf("%v", err) },
-	})
-	if err != nil {
-		return reportUsage(stderr, err)
-	}
-
 	ctx, force, stopSignals := interrupts()
 	defer stopSignals()
 	var wg sync.WaitGroup
@@ -59,10 +47,25 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	// The first build starts now, while the watcher walks the tree: start-up
+	// costs the longer of the two, not their sum. A file saved during the
+	// walk, before its directory was watched, is caught by its mtime
+	// (Since); the margin covers the coarse clock of file timestamps.
 	batches := make(chan watcher.Batch)
 	watchErr := make(chan error, 1)
+	opts := watcher.Options{
+		Root:     s.startDir,
+		Include:  s.cfg.Watch.Include,
+		Exclude:  s.cfg.Watch.Exclude,
+		Ignore:   []string{work.Dir()},
+		Debounce: time.Duration(s.cfg.Watch.Debounce),
+		Extra:    func(rel string) bool { return rel == envFile || embeds.has(rel) },
+		Since:    time.Now().Add(-50 * time.Millisecond),
+		Warn:     func(err error) { s.log.Warnf("%v", err) },
+	}
 	wg.Go(func() {
-		if err := w.Run(ctx, batches); err != nil {
+		err := watchTree(ctx, opts, batches)
+		if err != nil {
 			watchErr <- err
 			cancel()
 		}
@@ -100,6 +103,18 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		return exitOK
 	}
+}
+
+// watchTree sets the watcher up and runs it. Its set-up frees what the
+// walk of a large tree allocated: golive then idles for hours.
+func watchTree(ctx context.Context, opts watcher.Options, out chan watcher.Batch) error {
+	w, err := watcher.New(opts)
+	if err != nil {
+		close(out)
+		return err
+	}
+	debug.FreeOSMemory()
+	return w.Run(ctx, out)
 }
 
 // interrupts turns the first SIGINT or SIGTERM into a cancelled context
