@@ -72,7 +72,7 @@ func checkRoot(dir string) (string, error) {
 func (w *Watcher) baseline(rel string) error {
 	if !w.opts.Since.IsZero() {
 		info, err := os.Lstat(filepath.Join(w.tree.root, filepath.FromSlash(rel)))
-		if err == nil && !info.ModTime().Before(w.opts.Since) {
+		if err == nil && !info.ModTime().Before(w.opts.Since.Add(-mtimeSlack())) {
 			w.fresh = append(w.fresh, rel)
 			return nil
 		}

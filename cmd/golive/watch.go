@@ -50,7 +50,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	// The first build starts now, while the watcher walks the tree: start-up
 	// costs the longer of the two, not their sum. A file saved during the
 	// walk, before its directory was watched, is caught by its mtime
-	// (Since); the margin covers the coarse clock of file timestamps.
+	// (Since).
 	batches := make(chan watcher.Batch)
 	watchErr := make(chan error, 1)
 	opts := watcher.Options{
@@ -60,7 +60,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		Ignore:   []string{work.Dir()},
 		Debounce: time.Duration(s.cfg.Watch.Debounce),
 		Extra:    func(rel string) bool { return rel == envFile || embeds.has(rel) },
-		Since:    time.Now().Add(-50 * time.Millisecond),
+		Since:    time.Now(),
 		Warn:     func(err error) { s.log.Warnf("%v", err) },
 	}
 	wg.Go(func() {
