@@ -67,7 +67,7 @@ type Duration time.Duration
 // Default returns the settings golive uses with no file and no flags.
 func Default() Config {
 	return Config{
-		Watch: Watch{Debounce: Duration(20 * time.Millisecond)},
+		Watch: Watch{Debounce: Duration(10 * time.Millisecond)},
 		Run: Run{
 			StopSignal:  "SIGTERM",
 			StopTimeout: Duration(5 * time.Second),

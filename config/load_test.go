@@ -237,7 +237,7 @@ func TestEncodeShowsEveryKey(t *testing.T) {
 			t.Errorf("Encode(Default()) lacks %s:\n%s", k, b)
 		}
 	}
-	for _, want := range []string{"env = {}", "include = []", "debounce = '20ms'", "stop_timeout = '5s'"} {
+	for _, want := range []string{"env = {}", "include = []", "debounce = '10ms'", "stop_timeout = '5s'"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("Encode(Default()) lacks %q:\n%s", want, b)
 		}
