@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -85,6 +86,19 @@ func helper(mode string) {
 			panic(err)
 		}
 		fmt.Println("program", p.PID())
+		time.Sleep(time.Hour)
+	case "fds": // lists the descriptors it inherited beyond stdio
+		entries, _ := os.ReadDir("/proc/self/fd")
+		var fds []string
+		for _, e := range entries {
+			if n, err := strconv.Atoi(e.Name()); err == nil && n > 2 {
+				if target, _ := os.Readlink("/proc/self/fd/" + e.Name()); !strings.HasPrefix(target, "/proc/") {
+					fds = append(fds, e.Name()+"->"+target)
+				}
+			}
+		}
+		fmt.Printf("fds [%s]\n", strings.Join(fds, " "))
+		fmt.Println("ready")
 		time.Sleep(time.Hour)
 	case "exit3":
 		fmt.Println("ready")

@@ -207,6 +207,12 @@ func (p *keptProcess) Stop(force <-chan struct{}) StopResult {
 	p.lifeline.Close()
 	<-p.keeperDone
 	<-p.reportDone
+	if p.stopped == "" {
+		// The keeper died without stopping the tree (it was killed): the
+		// program, re-parented to golive, still has its group.
+		signalGroup(p.keeper.Process, syscall.SIGKILL)
+		syscall.Kill(-p.pid, syscall.SIGKILL)
+	}
 	res := StopResult{Duration: time.Since(start)}
 	p.mu.Lock()
 	killed, reason, _ := strings.Cut(p.stopped, " ")
@@ -231,6 +237,10 @@ func RunKeeper() int {
 		fmt.Fprintln(os.Stderr, "golive keeper: started without its pipes")
 		return 2
 	}
+	// The program must not inherit the pipes: the lifeline would outlive
+	// the keeper in it, and golive would wait for the report's EOF.
+	syscall.CloseOnExec(3)
+	syscall.CloseOnExec(4)
 	k := &keeper{report: report}
 	line, err := bufio.NewReader(lifeline).ReadBytes('\n')
 	var spec keeperSpec
@@ -294,21 +304,25 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	for {
 		select {
 		case <-term:
-			if !stopping {
-				stopping = true
+			// With nothing left (reaped closed), the program's group id
+			// may already name someone else's group: signal no one.
+			if !stopping && reaped != nil {
 				k.signalTree(stopSig)
 				deadline = time.After(time.Duration(spec.StopTimeout))
 			}
+			stopping = true
 		case <-deadline:
 			killed, reason = true, "did not stop within "+time.Duration(spec.StopTimeout).String()
 			k.killTree()
 		case <-gone:
 			gone = nil
 			stopping = true
-			if !killed {
-				killed, reason = true, "stopped at once on request"
+			if reaped != nil {
+				if !killed {
+					killed, reason = true, "stopped at once on request"
+				}
+				k.killTree()
 			}
-			k.killTree()
 		case <-reaped:
 			reaped = nil
 			if !stopping {

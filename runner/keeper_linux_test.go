@@ -128,3 +128,41 @@ func TestKeeperHundredRestarts(t *testing.T) {
 		}
 	}
 }
+
+// The program inherits no pipe of the keeper's: a lifeline it held would
+// outlive the keeper, and golive would wait for the report pipe's end
+// forever. (Pipes this test process itself inherited pass through.)
+func TestKeeperPassesNoPipes(t *testing.T) {
+	t.Parallel()
+	ours := map[string]bool{}
+	entries, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range entries {
+		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+		ours[target] = true
+	}
+	out := newLineWaiter()
+	p, err := StartProcess(os.Args[0], helperOptions(t, "fds", out, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop(nil)
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case l := <-out.ch:
+			fds, ok := strings.CutPrefix(l, "fds [")
+			if !ok {
+				continue
+			}
+			for _, fd := range strings.Fields(strings.TrimSuffix(fds, "]")) {
+				_, target, _ := strings.Cut(fd, "->")
+				if strings.HasPrefix(target, "pipe:") && !ours[target] {
+					t.Fatalf("the program inherited the keeper's %s", fd)
+				}
+			}
+			return
+		case <-timeout:
+			t.Fatal("no fds line")
+		}
+	}
+}

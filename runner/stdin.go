@@ -76,7 +76,9 @@ func (m *StdinMux) write() {
 				}
 				continue
 			}
-			w.Write(b) // a program that stopped reading loses input, not golive
+			// A program that stops reading blocks this write until its pipe
+			// is retired (closed) by the next start or by Close.
+			w.Write(b)
 		case nw := <-m.next:
 			if w != nil {
 				w.Close()

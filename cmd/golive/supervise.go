@@ -34,9 +34,12 @@ func (s *session) starter(opts runner.RunOptions, stdin io.Reader) runner.Proces
 func (s *session) programEnv() ([]string, error) {
 	env := os.Environ()
 	if f := s.cfg.Run.EnvFile; f != "" {
-		vars, err := godotenv.Read(filepath.Join(s.startDir, f))
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(s.startDir, f)
+		}
+		vars, err := godotenv.Read(f)
 		if err != nil {
-			return nil, fmt.Errorf("run.env_file %s: %w", f, err)
+			return nil, fmt.Errorf("run.env_file: %w", err)
 		}
 		for _, k := range slices.Sorted(maps.Keys(vars)) {
 			env = append(env, k+"="+vars[k])
@@ -67,10 +70,15 @@ func (s *session) envFileRel() string {
 // stop golive with SIGTTIN, so it reads only while in the foreground.
 func (s *session) manualRebuilds(ctx context.Context, stdin io.Reader, rebuild chan<- struct{}) {
 	f, ok := stdin.(*os.File)
-	if s.cfg.Run.Stdin || !ok || !isatty.IsTerminal(f.Fd()) {
+	if !ok || !isatty.IsTerminal(f.Fd()) {
 		return
 	}
+	// Whoever reads the terminal (this reader, or run.stdin's forwarder)
+	// gets EIO in the background instead of golive being stopped.
 	ignoreTTIN()
+	if s.cfg.Run.Stdin {
+		return
+	}
 	go func() { // blocked in Read when golive exits; nothing else to stop
 		r := bufio.NewReader(f)
 		for {

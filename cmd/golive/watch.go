@@ -32,7 +32,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		return reportUsage(stderr, err)
 	}
 	if err := runner.BecomeSubreaper(); err != nil {
-		s.log.Warnf("cannot become a child subreaper (%v); orphans of the program are left to init", err)
+		s.log.Warnf("cannot become a child subreaper (%v); orphans of go build are left to init", err)
 	}
 	embeds := &embedSet{}
 	envFile := s.envFileRel()
@@ -76,9 +76,13 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	builds := make(chan []string, 1)
 	wg.Go(func() { embeds.refresh(ctx, s, builds) })
 
+	starter := s.starter(runOpts, stdin)
+	if starter.Stdin != nil {
+		defer starter.Stdin.Close()
+	}
 	r := runner.New(runner.Options{
 		Builder:     runner.NewGoBuilder(s.buildOptions(work)),
-		Starter:     s.starter(runOpts, stdin),
+		Starter:     starter,
 		Log:         s.log,
 		Package:     s.pkg,
 		Force:       force,
