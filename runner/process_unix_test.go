@@ -105,7 +105,7 @@ func TestStopKillsGrandchildAndFreesPort(t *testing.T) {
 				t.Fatal(err)
 			}
 			gc, _ := strconv.Atoi(string(data))
-			if running(gc) {
+			if procRunning(gc) {
 				t.Fatalf("round %d: grandchild %d still alive after Stop", i, gc)
 			}
 		}
@@ -138,9 +138,9 @@ func bothModes(t *testing.T, fn func(t *testing.T, direct bool)) {
 	t.Run("direct", func(t *testing.T) { t.Parallel(); fn(t, true) })
 }
 
-// running reports whether pid exists and is not a zombie: a zombie holds
+// procRunning reports whether pid exists and is not a zombie: a zombie holds
 // no port and no file, and its reaper may be a moment late.
-func running(pid int) bool {
+func procRunning(pid int) bool {
 	if syscall.Kill(pid, 0) != nil {
 		return false
 	}
