@@ -87,6 +87,29 @@ type Options struct {
 	// RestartOnly reports paths whose change needs a restart but no build
 	// (the env file).
 	RestartOnly func(path string) bool
+	// Reloader, when set, applies batches that touch only plugin trees
+	// inside the running program; MaxReloads of them in a row, then a
+	// restart frees the memory that loaded plugins keep.
+	Reloader   Reloader
+	MaxReloads int
+}
+
+// Reloader builds plugin code and loads it into the running program.
+type Reloader interface {
+	// Covers reports whether every path lies in a plugin tree.
+	Covers(changed []string) bool
+	// Reload builds the trees the paths touch and has the program with
+	// the given pid load them. A compile error is Build.Failed; a program
+	// that could not load the build is Err, and golive restarts instead.
+	Reload(ctx context.Context, changed []string, pid int) ReloadResult
+}
+
+// ReloadResult is the outcome of one in-process reload.
+type ReloadResult struct {
+	Build   BuildResult   // the plugin build
+	Package string        // what was reloaded
+	Load    time.Duration // the program's load and swap
+	Err     error         // the program did not load it
 }
 
 // Runner is the build-and-restart loop.
@@ -111,9 +134,16 @@ const (
 // build is the one build in flight.
 type build struct {
 	cancel  context.CancelFunc
-	done    chan BuildResult
+	done    chan outcome
 	saved   time.Time // when the edit that caused it was first seen
 	changed []string  // the paths that caused it; nil for the first build
+}
+
+// outcome is what a build goroutine reports: a program build, or an
+// in-process reload.
+type outcome struct {
+	build  BuildResult
+	reload *ReloadResult
 }
 
 // loop is Run's state. Only Run's goroutine touches it.
@@ -132,6 +162,9 @@ type loop struct {
 	stopReady context.CancelFunc
 	retry     <-chan time.Time // an automatic restart after an exit
 	backoff   backoff
+
+	reloads int  // in-process reloads since the program started
+	stale   bool // bin lacks code the program reloaded: rebuild, never restart it
 }
 
 type readyResult struct {
@@ -160,12 +193,13 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 		case <-r.opts.Rebuild:
 			l.cancelBuild()
 			l.startBuild(ctx, time.Now(), nil)
-		case res := <-l.buildDone():
-			changed := l.build.changed
-			saved := l.build.saved
+		case out := <-l.buildDone():
+			b := l.build
 			l.build = nil
-			if l.finishBuild(res, saved) && r.opts.Built != nil {
-				r.opts.Built(changed)
+			if out.reload != nil {
+				l.finishReload(*out.reload, b)
+			} else if l.finishBuild(out.build, b.saved) && r.opts.Built != nil {
+				r.opts.Built(b.changed)
 			}
 		case <-l.progDone():
 			l.onExit()
@@ -174,7 +208,7 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 		case <-l.retry:
 			l.retry = nil
 			if l.build == nil && l.state == exited {
-				l.restart(l.bin, time.Now())
+				l.restartOrRebuild(time.Now())
 			}
 		}
 	}
@@ -186,12 +220,76 @@ func (l *loop) onBatch(b watcher.Batch) {
 	l.reportChange(b)
 	if l.restartOnly(b) && l.bin != "" {
 		if l.build == nil { // a build in flight restarts with the new env anyway
-			l.restart(l.bin, b.First)
+			l.restartOrRebuild(b.First)
 		}
 		return
 	}
 	l.cancelBuild()
+	if l.canReload(b) {
+		l.startReload(b.First, paths(b))
+		return
+	}
 	l.startBuild(l.ctx, b.First, paths(b))
+}
+
+// restartOrRebuild starts the newest binary again, unless the program
+// has reloaded code since it was built: then only a build is current.
+func (l *loop) restartOrRebuild(saved time.Time) {
+	if l.stale {
+		l.startBuild(l.ctx, saved, nil)
+		return
+	}
+	l.restart(l.bin, saved)
+}
+
+// canReload reports whether b can be applied inside the running program.
+func (l *loop) canReload(b watcher.Batch) bool {
+	r := l.opts.Reloader
+	if r == nil || l.state != running || !r.Covers(paths(b)) {
+		return false
+	}
+	if l.reloads >= l.opts.MaxReloads {
+		l.opts.Log.Infof("restarting instead of reloading: %d in-process reloads reached plugins.max_reloads, and loaded code is never freed", l.reloads)
+		return false
+	}
+	return true
+}
+
+// startReload builds the plugin code of changed in its own goroutine and
+// hands it to the running program, like startBuild for a program build.
+func (l *loop) startReload(saved time.Time, changed []string) {
+	bctx, cancel := context.WithCancel(l.ctx)
+	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, changed: changed}
+	l.build = b
+	l.opts.Log.Emit(log.Event{Type: log.BuildStart, Package: "plugin"})
+	pid := l.prog.PID()
+	go func() {
+		res := l.opts.Reloader.Reload(bctx, changed, pid)
+		b.done <- outcome{reload: &res}
+	}()
+}
+
+// finishReload reports a reload. A compile error keeps the old code
+// running, as for a program build; a load that failed falls back to a
+// build and restart, so stale code never runs.
+func (l *loop) finishReload(res ReloadResult, b *build) {
+	switch {
+	case res.Build.Err != nil:
+		l.opts.Log.Errorf("plugin build: %v; rebuilding and restarting instead", res.Build.Err)
+	case res.Build.Failed:
+		l.opts.Log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Build.Duration, Diagnostics: res.Build.Diagnostics, Output: res.Build.Output})
+		return
+	case res.Err != nil:
+		l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Build.Duration})
+		l.opts.Log.Warnf("reload of %s failed: %v; rebuilding and restarting instead", res.Package, res.Err)
+	default:
+		l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Build.Duration})
+		l.reloads++
+		l.stale = true
+		l.opts.Log.Emit(log.Event{Type: log.Reload, Package: res.Package, PID: l.prog.PID(), Duration: res.Load})
+		return
+	}
+	l.startBuild(l.ctx, b.saved, b.changed)
 }
 
 func (l *loop) restartOnly(b watcher.Batch) bool {
@@ -206,7 +304,7 @@ func (l *loop) restartOnly(b watcher.Batch) bool {
 	return true
 }
 
-func (l *loop) buildDone() <-chan BuildResult {
+func (l *loop) buildDone() <-chan outcome {
 	if l.build == nil {
 		return nil
 	}
@@ -224,10 +322,10 @@ func (l *loop) progDone() <-chan struct{} {
 // returns; cancelBuild waits for that, so builds never overlap.
 func (l *loop) startBuild(ctx context.Context, saved time.Time, changed []string) {
 	bctx, cancel := context.WithCancel(ctx)
-	b := &build{cancel: cancel, done: make(chan BuildResult, 1), saved: saved, changed: changed}
+	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, changed: changed}
 	l.build = b
 	l.opts.Log.Emit(log.Event{Type: log.BuildStart, Package: l.opts.Package})
-	go func() { b.done <- l.opts.Builder.Build(bctx) }()
+	go func() { b.done <- outcome{build: l.opts.Builder.Build(bctx)} }()
 }
 
 // cancelBuild kills the build in flight, if any, and waits for it: its
@@ -252,7 +350,7 @@ func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 		return false
 	}
 	l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Duration})
-	l.bin = res.Binary
+	l.bin, l.stale = res.Binary, false
 	l.backoff = backoff{} // new code deserves a fresh start
 	l.restart(res.Binary, saved)
 	return true
@@ -273,6 +371,7 @@ func (l *loop) restart(bin string, saved time.Time) {
 		return
 	}
 	l.prog, l.state, l.saved, l.started = p, running, saved, time.Now()
+	l.reloads = 0
 	l.opts.Log.Emit(log.Event{Type: log.Start, PID: p.PID()})
 	l.watchReady(p)
 }

@@ -398,3 +398,97 @@ func TestRunnerReportsReady(t *testing.T) {
 	h.events.next(t, log.Start) // the old program freed the port first
 	h.events.next(t, log.Ready)
 }
+
+// fakeReloader covers paths under "plug/" and returns the queued results.
+type fakeReloader struct {
+	results chan ReloadResult
+}
+
+func (f *fakeReloader) Covers(changed []string) bool {
+	for _, c := range changed {
+		if !strings.HasPrefix(c, "plug/") {
+			return false
+		}
+	}
+	return len(changed) > 0
+}
+
+func (f *fakeReloader) Reload(ctx context.Context, changed []string, pid int) ReloadResult {
+	select {
+	case r := <-f.results:
+		return r
+	case <-ctx.Done():
+		return ReloadResult{Build: BuildResult{Err: ctx.Err()}}
+	}
+}
+
+// Plugin-only batches reload in process until max_reloads; a failed load
+// falls back to a build and restart; after a reload, a crash rebuilds
+// rather than restarting the binary that lacks the reloaded code.
+func TestRunnerReloads(t *testing.T) {
+	t.Parallel()
+	rl := &fakeReloader{results: make(chan ReloadResult, 10)}
+	h := startRunnerWith(t, func(o *Options) {
+		o.Reloader, o.MaxReloads, o.Restart = rl, 2, RestartAlways
+	})
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin1"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+
+	rl.results <- ReloadResult{Package: "p"}
+	h.save("plug/a.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.events.next(t, log.BuildOK)
+	if ev := h.events.next(t, log.Reload); ev.PID != 100 || ev.Package != "p" {
+		t.Fatalf("reload = %+v", ev)
+	}
+
+	rl.results <- ReloadResult{Package: "p", Err: fmt.Errorf("wrong type")}
+	h.save("plug/a.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.events.next(t, log.BuildOK)
+	if ev := h.events.next(t, log.Warn); !strings.Contains(ev.Message, "wrong type; rebuilding and restarting instead") {
+		t.Fatalf("warn = %q", ev.Message)
+	}
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin2"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Stop)
+	h.events.next(t, log.Start)
+
+	for range 2 {
+		rl.results <- ReloadResult{Package: "p"}
+		h.save("plug/a.go")
+		h.events.next(t, log.Change)
+		h.events.next(t, log.BuildStart)
+		h.events.next(t, log.BuildOK)
+		h.events.next(t, log.Reload)
+	}
+	h.save("plug/a.go") // the third in a row: max_reloads is 2
+	h.events.next(t, log.Change)
+	if ev := h.events.next(t, log.Info); !strings.Contains(ev.Message, "max_reloads") {
+		t.Fatalf("info = %q", ev.Message)
+	}
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin3"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Stop)
+	h.events.next(t, log.Start)
+
+	rl.results <- ReloadResult{Package: "p"}
+	h.save("plug/a.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Reload)
+	h.starter.progs[2].exit(2) // a crash after a reload
+	h.events.next(t, log.Exit)
+	h.events.next(t, log.Info)
+	h.events.next(t, log.BuildStart) // a build, not a restart of bin3
+	h.build(t).finish <- BuildResult{Binary: "bin4"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+}

@@ -67,6 +67,11 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("GOPROXY", "off")
 	env.Setenv("GOTOOLCHAIN", "local")
 	env.Setenv("NO_COLOR", "1")
+	hot, err := filepath.Abs("../../hot")
+	if err != nil {
+		return err
+	}
+	env.Setenv("HOT", hot) // for fixtures that replace the hot module with this tree's
 	port, err := freePort()
 	if err != nil {
 		return err

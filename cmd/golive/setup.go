@@ -25,6 +25,7 @@ type session struct {
 	pkg      string // main package, relative to startDir
 	log      *log.Logger
 	closers  []io.Closer // closed when golive is done
+	extraEnv []string    // added to the program's environment (plugin delivery)
 }
 
 func (s *session) close() {

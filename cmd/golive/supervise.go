@@ -45,7 +45,7 @@ func (s *session) programEnv() ([]string, error) {
 			env = append(env, k+"="+vars[k])
 		}
 	}
-	return withEnv(env, s.cfg.Run.Env), nil
+	return append(withEnv(env, s.cfg.Run.Env), s.extraEnv...), nil
 }
 
 // envFileRel is run.env_file as the watcher names it, or "".

@@ -76,6 +76,16 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	builds := make(chan []string, 1)
 	wg.Go(func() { embeds.refresh(ctx, s, builds) })
 
+	reload, err := s.setUpPlugins(ctx, work)
+	if err != nil {
+		s.log.Errorf("%v", err)
+		return exitUsage
+	}
+	var reloaderOpt runner.Reloader
+	if reload != nil {
+		defer reload.close()
+		reloaderOpt = reload
+	}
 	starter := s.starter(runOpts, stdin)
 	if starter.Stdin != nil {
 		defer starter.Stdin.Close()
@@ -90,6 +100,8 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		Ready:       ready,
 		Restart:     runner.RestartPolicy(s.cfg.Run.Restart),
 		RestartOnly: func(rel string) bool { return rel != "" && rel == envFile },
+		Reloader:    reloaderOpt,
+		MaxReloads:  s.cfg.Plugins.MaxReloads,
 		Built: func(changed []string) {
 			select {
 			case builds <- changed:

@@ -1,0 +1,3 @@
+module github.com/golive-dev/golive/hot
+
+go 1.26
