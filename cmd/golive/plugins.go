@@ -26,6 +26,10 @@ func (s *session) setUpPlugins(ctx context.Context, work *runner.WorkDir) (*relo
 	if len(pkgs) == 0 {
 		return nil, nil
 	}
+	if s.cfg.Plugins.MaxReloads == 0 {
+		s.log.Infof("plugins.max_reloads is 0: in-process reload is off; every change rebuilds and restarts")
+		return nil, nil
+	}
 	opts := s.buildOptions(work)
 	if err := plugin.Supported(ctx, s.startDir, opts.Env); err != nil {
 		s.log.Warnf("in-process reload is off (%v); every change rebuilds and restarts", err)
