@@ -59,7 +59,7 @@ func cmdCheckEvents(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil {
 			ts.Fatalf("%s:%d: %v: %s", args[0], n, err, sc.Text())
 		}
-		if typ != "output" {
+		if typ != "output" && typ != "info" && typ != "warn" {
 			types = append(types, typ)
 		}
 	}
@@ -103,15 +103,17 @@ func checkEvent(line []byte, schema map[string]eventSchema) (string, error) {
 }
 
 // checkOrder checks what follows each change: a build_start, then either
-// build_failed, or build_ok then [stop] start [ready], or another change
-// (the build was stale).
+// build_failed, or build_ok then [stop] start [ready], or build_ok then
+// reload (in process), or build_ok then build_start (a failed load falls
+// back to a restart), or another change (the build was stale). Free-form
+// lines (info, warn) may fall anywhere.
 func checkOrder(types []string) error {
 	for i, t := range types {
 		if t != "change" {
 			continue
 		}
 		rest := strings.Join(types[i+1:], " ")
-		ok := regexp.MustCompile(`^build_start (build_failed|build_ok (stop )?start( ready)?|change)( |$)`).MatchString(rest)
+		ok := regexp.MustCompile(`^build_start (build_failed|build_ok (reload|build_start|(stop )?start( ready)?)|change)( |$)`).MatchString(rest)
 		if !ok {
 			return fmt.Errorf("after change #%d: %q", i, rest)
 		}
