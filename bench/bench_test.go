@@ -33,6 +33,7 @@ func TestQuick(t *testing.T) {
 		"### Storm:",
 		"### Edit during build",
 		"### Idle and start-up",
+		"### Plugin: in-process reload beside restart",
 		"**Summary:**",
 	} {
 		if !strings.Contains(report, want) {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,11 @@ type shape struct {
 	Other    int // non-Go files under data/ (the storm rewrites them)
 	BigDirs  int // extra directories under tree/ (idle and start-up)
 	BigFiles int // extra non-Go files spread over them
+	// Hot, when set, is the directory of golive's hot module: the fixture
+	// is then the plugin scenario's variant, whose main registers
+	// internal/greet's Version with hot.Func and serves it on /version
+	// (main's own constant moves to /main).
+	Hot string
 }
 
 // fixture is one generated module on disk. Every watcher gets its own
@@ -42,7 +48,17 @@ func newFixture(dir string, s shape, useGit bool) (*fixture, error) {
 	if parts := strings.Split(goVersion, "."); len(parts) >= 2 {
 		goVersion = parts[0] + "." + parts[1]
 	}
-	if err := f.write("go.mod", fmt.Sprintf("module %s\n\ngo %s\n", modulePath, goVersion)); err != nil {
+	gomod := fmt.Sprintf("module %s\n\ngo %s\n", modulePath, goVersion)
+	if s.Hot != "" {
+		gomod += fmt.Sprintf("\nrequire %s v0.0.0\n\nreplace %s => %s\n", hotModule, hotModule, s.Hot)
+		if err := f.write("internal/greet/greet.go", greetSource); err != nil {
+			return nil, err
+		}
+		if err := f.setGreet("v0"); err != nil {
+			return nil, err
+		}
+	}
+	if err := f.write("go.mod", gomod); err != nil {
 		return nil, err
 	}
 	if err := f.write("main.go", f.mainSource()); err != nil {
@@ -124,6 +140,30 @@ func (f *fixture) setVersion(v string) error {
 	return f.write("version.go", fmt.Sprintf("package main\n\n// Version is what /version answers.\nconst Version = %q\n", v))
 }
 
+// hotModule is golive's library for in-process reload (its own module).
+const hotModule = "github.com/golive-dev/golive/hot"
+
+// greetPackage is the plugin fixture's plugin package.
+const greetPackage = modulePath + "/internal/greet"
+
+// greetSource is the plugin package but its constant: a small package of
+// logic that imports only what it uses from the standard library.
+const greetSource = `// Package greet is what golive reloads inside the running server in the
+// benchmark's plugin scenario.
+package greet
+
+import "strings"
+
+// Version is what /version answers.
+func Version() string { return strings.TrimSpace(version) }
+`
+
+// setGreet rewrites the plugin package's constant (plugin fixture only),
+// as setVersion does main's.
+func (f *fixture) setGreet(v string) error {
+	return f.write("internal/greet/version.go", fmt.Sprintf("package greet\n\n// version is rewritten by the plugin scenario.\nconst version = %q\n", v))
+}
+
 func (f *fixture) goFile(p, i int) string {
 	return fmt.Sprintf("internal/p%02d/f%02d.go", p, i)
 }
@@ -153,14 +193,29 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
-
 `)
+	if f.shape.Hot != "" {
+		b.WriteString("\t\"sync/atomic\"\n")
+	}
+	b.WriteString("\t\"time\"\n\n")
+	if f.shape.Hot != "" {
+		fmt.Fprintf(&b, "\t%q\n\t%q\n", greetPackage, hotModule)
+	}
 	for p := 0; p < f.shape.Packages; p++ {
 		fmt.Fprintf(&b, "\t%q\n", modulePath+"/internal/"+pkgName(p))
 	}
-	b.WriteString(`)
+	b.WriteString(")\n")
+	if f.shape.Hot != "" {
+		b.WriteString(`
+// greetVersion is greet.Version as golive last loaded it.
+var greetVersion = hot.Func(` + strconv.Quote(greetPackage) + `, "Version", greet.Version)
 
+// served counts the requests this process answered: state that an
+// in-process reload keeps and a restart loses.
+var served atomic.Int64
+`)
+	}
+	b.WriteString(`
 // logStart appends one line to $BENCH_STARTLOG, so the benchmark counts
 // every start of this program whoever started it.
 func logStart(kind string) {
@@ -207,14 +262,31 @@ func main() {
 		os.Exit(1)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, Version) })
-	mux.HandleFunc("/pid", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, strconv.Itoa(os.Getpid())) })
+`)
+	if f.shape.Hot != "" {
+		b.WriteString(`	mux.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, greetVersion.Load()()) })
+	mux.HandleFunc("/main", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, Version) })
+	mux.HandleFunc("/count", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, strconv.FormatInt(served.Load(), 10)) })
+`)
+	} else {
+		b.WriteString(`	mux.HandleFunc("/version", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, Version) })
+`)
+	}
+	b.WriteString(`	mux.HandleFunc("/pid", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, strconv.Itoa(os.Getpid())) })
 	mux.HandleFunc("/tree", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, tokens()) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "ok %d\n", work(3)) })
 	fmt.Fprintln(os.Stderr, "benchapp: serving on", ln.Addr())
-	http.Serve(ln, mux)
+`)
+	if f.shape.Hot != "" {
+		b.WriteString(`	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		mux.ServeHTTP(w, r)
+	}))
 }
 `)
+	} else {
+		b.WriteString("\thttp.Serve(ln, mux)\n}\n")
+	}
 	return b.String()
 }
 

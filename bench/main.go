@@ -49,6 +49,7 @@ type options struct {
 	noGit        bool
 	startupRuns  int
 	editRuns     int
+	reloads      int
 	roundTimeout time.Duration
 }
 
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.rounds, "n", 10, "latency rounds per tool")
-	fs.BoolVar(&o.quick, "quick", false, "2 rounds, small tree, no peers, 1s idle: proves the benchmark works")
+	fs.BoolVar(&o.quick, "quick", false, "2 rounds, small tree, no peers, 1s idle, 3 reloads: proves the benchmark works")
 	fs.Var(&o.peers, "peer", "peer `NAME=COMMAND`, run with sh -c in the fixture; it must build and run the server (PORT in its environment); repeatable")
 	fs.BoolVar(&o.noAutoPeers, "no-auto-peers", false, "do not run air and wgo even when they are installed")
 	fs.DurationVar(&o.idle, "idle", 10*time.Second, "idle window for golive's CPU and memory")
@@ -93,6 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.noGit, "no-git", false, "do not make the fixtures git repositories")
 	fs.IntVar(&o.startupRuns, "startup-runs", 3, "start-up rounds on the large tree")
 	fs.IntVar(&o.editRuns, "edit-runs", 3, "edit-during-build rounds")
+	fs.IntVar(&o.reloads, "reloads", 20, "in-process reloads in a row for the plugin scenario's memory per reload")
 	fs.DurationVar(&o.roundTimeout, "timeout", 60*time.Second, "longest wait for one answer")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -118,6 +120,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if !set["edit-runs"] {
 			b.opts.editRuns = 1
+		}
+		if !set["reloads"] {
+			b.opts.reloads = 3
 		}
 		if !set["no-auto-peers"] {
 			b.opts.noAutoPeers = true
@@ -188,6 +193,9 @@ func (b *bench) main(stdout io.Writer) (err error) {
 	// Each storm ends with its tool's shutdown: a tool that a storm left
 	// building must not load the machine under the next one.
 	if err := b.storms(); err != nil {
+		return err
+	}
+	if err := b.pluginScenario(); err != nil {
 		return err
 	}
 	if err := b.idleStartup(); err != nil {

@@ -20,6 +20,7 @@ type results struct {
 	storms     []stormResult
 	edits      []editResult
 	idle       *idleResult
+	plugin     *pluginResult
 	fixtureRSS int64 // golive's VmRSS on the latency fixture, after its rounds
 	notes      []string
 }
@@ -322,10 +323,21 @@ func report(w io.Writer, b *bench) {
 		fmt.Fprintln(w)
 	}
 
+	reportPlugin(w, b)
+
 	for _, s := range r.latency {
 		for i, x := range s.samples {
 			if !x.ok {
 				r.notes = append(r.notes, fmt.Sprintf("latency round %d, %s: %s", i+1, s.label, x.err))
+			}
+		}
+	}
+	if r.plugin != nil {
+		for _, s := range r.plugin.series {
+			for i, x := range s.samples {
+				if !x.ok {
+					r.notes = append(r.notes, fmt.Sprintf("plugin round %d, %s: %s", i+1, s.label, x.err))
+				}
 			}
 		}
 	}
@@ -403,6 +415,9 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 		parts = append(parts, fmt.Sprintf("idle CPU %.2f %%, RSS %.1f MB, start-up %s the floor",
 			100*id.idleCPU.Seconds()/id.window.Seconds(), mb(id.rss),
 			ratio(statsOf(id.goliveStartup, 0).med, statsOf(id.floorStartup, 0).med)))
+	}
+	if r.plugin != nil {
+		parts = append(parts, pluginSummary(r.plugin))
 	}
 	return strings.Join(parts, "; ") + "."
 }
