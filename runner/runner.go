@@ -79,6 +79,10 @@ type Options struct {
 	// build with the paths that caused it (nil for the first build). It
 	// must not block.
 	Built func(changed []string)
+	// FirstBuilt, when set, is called once, from the loop, when the first
+	// build has finished (and its program started, if it built). It must
+	// not block.
+	FirstBuilt func()
 	// Ready, when set, is the check that the new program serves; the
 	// loop reports the time from the save to it passing.
 	Ready *Readiness
@@ -163,8 +167,9 @@ type loop struct {
 	retry     <-chan time.Time // an automatic restart after an exit
 	backoff   backoff
 
-	reloads int  // in-process reloads since the program started
-	stale   bool // bin lacks code the program reloaded: rebuild, never restart it
+	firstDone bool // the first build has finished
+	reloads   int  // in-process reloads since the program started
+	stale     bool // bin lacks code the program reloaded: rebuild, never restart it
 }
 
 type readyResult struct {
@@ -200,6 +205,12 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 				l.finishReload(*out.reload, b)
 			} else if l.finishBuild(out.build, b.saved) && r.opts.Built != nil {
 				r.opts.Built(b.changed)
+			}
+			if !l.firstDone {
+				l.firstDone = true
+				if r.opts.FirstBuilt != nil {
+					r.opts.FirstBuilt()
+				}
 			}
 		case <-l.progDone():
 			l.onExit()

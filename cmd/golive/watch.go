@@ -47,10 +47,11 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// The first build starts now, while the watcher walks the tree: start-up
-	// costs the longer of the two, not their sum. A file saved during the
-	// walk, before its directory was watched, is caught by its mtime
-	// (Since).
+	// The first build starts now; the watcher walks the tree once it has
+	// finished, beside the program's start rather than competing with the
+	// build for the cores. A file saved before its directory was watched
+	// is caught by its mtime (Since), so nothing saved after the build
+	// started is missed.
 	batches := make(chan watcher.Batch)
 	watchErr := make(chan error, 1)
 	opts := watcher.Options{
@@ -63,7 +64,14 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		Since:    time.Now(),
 		Warn:     func(err error) { s.log.Warnf("%v", err) },
 	}
+	firstBuilt := make(chan struct{})
 	wg.Go(func() {
+		select {
+		case <-firstBuilt:
+		case <-ctx.Done():
+			close(batches)
+			return
+		}
 		err := watchTree(ctx, opts, batches)
 		if err != nil {
 			watchErr <- err
@@ -101,6 +109,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		Restart:     runner.RestartPolicy(s.cfg.Run.Restart),
 		RestartOnly: func(rel string) bool { return rel != "" && rel == envFile },
 		Reloader:    reloaderOpt,
+		FirstBuilt:  func() { close(firstBuilt) },
 		MaxReloads:  s.cfg.Plugins.MaxReloads,
 		Built: func(changed []string) {
 			select {
