@@ -100,6 +100,9 @@ func helper(mode string) {
 		fmt.Printf("fds [%s]\n", strings.Join(fds, " "))
 		fmt.Println("ready")
 		time.Sleep(time.Hour)
+	case "plain": // no signal handling: default actions apply
+		fmt.Println("ready")
+		time.Sleep(time.Hour)
 	case "exit3":
 		fmt.Println("ready")
 		os.Exit(3)

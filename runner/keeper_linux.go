@@ -58,10 +58,9 @@ type keptProcess struct {
 }
 
 func startKept(bin string, opts RunOptions) (Program, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("start %s: find golive's binary for the keeper: %w", bin, err)
-	}
+	// The running binary itself, even if golive was reinstalled or removed
+	// since it started.
+	self := "/proc/self/exe"
 	lifeR, lifeW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
@@ -270,7 +269,10 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	}
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
-	signal.Ignore(syscall.SIGINT, syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU)
+	// Caught, not ignored: an ignored signal stays ignored across exec, and
+	// the program must keep the default actions (a stop_signal of SIGINT
+	// or SIGHUP has to work on a program without handlers).
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGINT, syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU)
 	pid, err := syscall.ForkExec(spec.Bin, append([]string{spec.Bin}, spec.Args...), &syscall.ProcAttr{
 		Dir: spec.Dir, Env: spec.Env, Files: []uintptr{0, 1, 2},
 		Sys: &syscall.SysProcAttr{Setpgid: true},

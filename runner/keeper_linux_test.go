@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -164,5 +165,25 @@ func TestKeeperPassesNoPipes(t *testing.T) {
 		case <-timeout:
 			t.Fatal("no fds line")
 		}
+	}
+}
+
+// The keeper catches SIGINT and SIGHUP for itself, but the program keeps
+// the default actions: a program with no handlers stops on SIGINT.
+func TestKeeperLeavesProgramSignalsDefault(t *testing.T) {
+	t.Parallel()
+	out := newLineWaiter()
+	opts := helperOptions(t, "plain", out, false)
+	opts.StopSignal = syscall.SIGINT
+	p, err := StartProcess(os.Args[0], opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.wait(t, "ready")
+	if res := p.Stop(nil); res.Killed {
+		t.Fatalf("a program without handlers ignored SIGINT: %+v", res)
+	}
+	if _, sig := p.Exit(); sig != "SIGINT" {
+		t.Fatalf("exit signal %q, want SIGINT", sig)
 	}
 }

@@ -41,11 +41,22 @@ func ParseReadiness(s string) (*Readiness, error) {
 // next to a build, and the check itself is one loopback connection.
 const pollEvery = 2 * time.Millisecond
 
-// Wait polls until the program is ready or ctx is done.
+// readyGiveUp bounds the readiness check: a program that never passes it
+// (a wrong port, a health check that fails) is not polled for its life.
+const readyGiveUp = time.Minute
+
+// errNeverReady says the program did not pass its check within readyGiveUp.
+var errNeverReady = fmt.Errorf("not ready after %s", readyGiveUp)
+
+// Wait polls until the program is ready, ctx is done, or readyGiveUp
+// passes. It polls every 2ms for the first quarter second, when a fresh
+// program is most likely to come up, then backs off to 250ms.
 func (r *Readiness) Wait(ctx context.Context) error {
 	client := &http.Client{Timeout: time.Second}
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
+	giveUp := time.NewTimer(readyGiveUp)
+	defer giveUp.Stop()
+	wait := pollEvery
+	start := time.Now()
 	for {
 		if r.check(ctx, client) {
 			return nil
@@ -53,7 +64,12 @@ func (r *Readiness) Wait(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-tick.C:
+		case <-giveUp.C:
+			return errNeverReady
+		case <-time.After(wait):
+		}
+		if time.Since(start) > 250*time.Millisecond {
+			wait = min(wait*2, 250*time.Millisecond)
 		}
 	}
 }

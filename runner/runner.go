@@ -7,6 +7,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -141,6 +142,7 @@ type build struct {
 	done    chan outcome
 	saved   time.Time // when the edit that caused it was first seen
 	changed []string  // the paths that caused it; nil for the first build
+	reload  bool      // an in-process reload, not a program build
 }
 
 // outcome is what a build goroutine reports: a program build, or an
@@ -167,9 +169,10 @@ type loop struct {
 	retry     <-chan time.Time // an automatic restart after an exit
 	backoff   backoff
 
-	firstDone bool // the first build has finished
-	reloads   int  // in-process reloads since the program started
-	stale     bool // bin lacks code the program reloaded: rebuild, never restart it
+	firstDone       bool // the first build has finished
+	retryAfterBuild bool // an automatic restart came due during a build
+	reloads         int  // in-process reloads since the program started
+	stale           bool // bin lacks code the program reloaded: rebuild, never restart it
 }
 
 type readyResult struct {
@@ -184,11 +187,16 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 	l := &loop{Runner: r, ctx: ctx, ready: make(chan readyResult, 1)}
 	l.startBuild(ctx, time.Now(), nil)
 	for {
-		select {
-		case <-ctx.Done():
+		// A select picks at random among ready cases: once ctx is done,
+		// nothing else may start a build or a program.
+		if ctx.Err() != nil {
 			l.cancelBuild()
 			l.stopProgram()
 			return nil
+		}
+		select {
+		case <-ctx.Done():
+			continue
 		case b, ok := <-batches:
 			if !ok {
 				batches = nil // the watcher ended; its error reaches cmd
@@ -206,6 +214,9 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 			} else if l.finishBuild(out.build, b.saved) && r.opts.Built != nil {
 				r.opts.Built(b.changed)
 			}
+			if l.retryAfterBuild && l.build == nil && l.state == exited {
+				l.restartOrRebuild(time.Now()) // the build failed; the crashed program is due back
+			}
 			if !l.firstDone {
 				l.firstDone = true
 				if r.opts.FirstBuilt != nil {
@@ -218,7 +229,9 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 			l.onReady(res)
 		case <-l.retry:
 			l.retry = nil
-			if l.build == nil && l.state == exited {
+			if l.build != nil {
+				l.retryAfterBuild = true // unless the build brings a new program
+			} else if l.state == exited {
 				l.restartOrRebuild(time.Now())
 			}
 		}
@@ -229,18 +242,18 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 // no build (the env file) and there is a binary to restart.
 func (l *loop) onBatch(b watcher.Batch) {
 	l.reportChange(b)
-	if l.restartOnly(b) && l.bin != "" {
+	if l.restartOnly(b) && l.bin != "" && !l.reloading() {
 		if l.build == nil { // a build in flight restarts with the new env anyway
 			l.restartOrRebuild(b.First)
 		}
 		return
 	}
-	l.cancelBuild()
-	if l.canReload(b) {
-		l.startReload(b.First, paths(b))
+	changed := append(l.cancelBuild(), paths(b)...)
+	if l.canReload(changed) {
+		l.startReload(b.First, changed)
 		return
 	}
-	l.startBuild(l.ctx, b.First, paths(b))
+	l.startBuild(l.ctx, b.First, changed)
 }
 
 // restartOrRebuild starts the newest binary again, unless the program
@@ -253,10 +266,11 @@ func (l *loop) restartOrRebuild(saved time.Time) {
 	l.restart(l.bin, saved)
 }
 
-// canReload reports whether b can be applied inside the running program.
-func (l *loop) canReload(b watcher.Batch) bool {
+// canReload reports whether changed can be applied inside the running
+// program.
+func (l *loop) canReload(changed []string) bool {
 	r := l.opts.Reloader
-	if r == nil || l.state != running || !r.Covers(paths(b)) {
+	if r == nil || l.state != running || !r.Covers(changed) {
 		return false
 	}
 	if l.reloads >= l.opts.MaxReloads {
@@ -270,7 +284,7 @@ func (l *loop) canReload(b watcher.Batch) bool {
 // hands it to the running program, like startBuild for a program build.
 func (l *loop) startReload(saved time.Time, changed []string) {
 	bctx, cancel := context.WithCancel(l.ctx)
-	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, changed: changed}
+	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, changed: changed, reload: true}
 	l.build = b
 	l.opts.Log.Emit(log.Event{Type: log.BuildStart, Package: "plugin"})
 	pid := l.prog.PID()
@@ -289,6 +303,9 @@ func (l *loop) finishReload(res ReloadResult, b *build) {
 		l.opts.Log.Errorf("plugin build: %v; rebuilding and restarting instead", res.Build.Err)
 	case res.Build.Failed:
 		l.opts.Log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Build.Duration, Diagnostics: res.Build.Diagnostics, Output: res.Build.Output})
+		if res.Load > 0 {
+			l.stale = true // another tree of the batch did load
+		}
 		return
 	case res.Err != nil:
 		l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Build.Duration})
@@ -340,15 +357,26 @@ func (l *loop) startBuild(ctx context.Context, saved time.Time, changed []string
 }
 
 // cancelBuild kills the build in flight, if any, and waits for it: its
-// result is stale whatever it is.
-func (l *loop) cancelBuild() {
+// result is stale whatever it is. It returns the paths that build was
+// for, which the next build must cover: the edits are still unapplied.
+// A cancelled program build is never cut down to a reload: its paths
+// include one outside the plugin trees (or it was the first build, whose
+// nil paths no reload covers).
+func (l *loop) cancelBuild() []string {
 	if l.build == nil {
-		return
+		return nil
 	}
 	l.build.cancel()
 	<-l.build.done
+	changed := l.build.changed
+	if !l.build.reload && changed == nil {
+		changed = []string{""} // the first build: only a full build replaces it
+	}
 	l.build = nil
+	return changed
 }
+
+func (l *loop) reloading() bool { return l.build != nil && l.build.reload }
 
 // finishBuild reports a build and restarts on success, which it returns.
 func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
@@ -371,7 +399,10 @@ func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 // The old program served until now: the new binary is already in place.
 func (l *loop) restart(bin string, saved time.Time) {
 	l.stopProgram()
-	l.retry = nil
+	l.retry, l.retryAfterBuild = nil, false
+	if l.ctx.Err() != nil {
+		return // golive is stopping: Ctrl-C came during the stop
+	}
 	if l.opts.Ready != nil && !l.opts.Ready.WaitPortFree(2*time.Second) {
 		l.opts.Log.Warnf("%s still answers after the old program stopped; another process holds the port", l.opts.Ready.addr)
 	}
@@ -412,8 +443,16 @@ func (l *loop) cancelReady() {
 }
 
 func (l *loop) onReady(res readyResult) {
-	if res.err != nil || res.prog != l.prog || l.state != running {
+	if res.prog != l.prog || l.state != running {
 		return // a check of a program that is gone
+	}
+	if errors.Is(res.err, errNeverReady) {
+		l.cancelReady()
+		l.opts.Log.Warnf("run.ready: %s did not answer within %s; no longer checking", l.opts.Ready.URL, readyGiveUp)
+		return
+	}
+	if res.err != nil {
+		return
 	}
 	l.cancelReady()
 	l.opts.Log.Emit(log.Event{Type: log.Ready, PID: res.prog.PID(), Duration: time.Since(l.saved)})

@@ -516,3 +516,28 @@ func TestRunnerFirstBuilt(t *testing.T) {
 		t.Fatalf("FirstBuilt called %d times, want 1", n)
 	}
 }
+
+// A plugin-only save that cancels a program build must not shrink it to
+// a reload: the cancelled build's edit still has to be applied.
+func TestRunnerCancelledBuildIsNotCutToReload(t *testing.T) {
+	t.Parallel()
+	rl := &fakeReloader{results: make(chan ReloadResult, 10)}
+	h := startRunnerWith(t, func(o *Options) { o.Reloader, o.MaxReloads = rl, 10 })
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin1"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.build(t) // left running
+	h.save("plug/a.go")
+	h.events.next(t, log.Change)
+	if ev := h.events.next(t, log.BuildStart); ev.Package != "." {
+		t.Fatalf("build_start %+v: want a program build, not a reload", ev)
+	}
+	h.build(t).finish <- BuildResult{Binary: "bin2"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Stop)
+	h.events.next(t, log.Start)
+}

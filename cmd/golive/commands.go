@@ -7,8 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/golive-dev/golive"
 	"github.com/golive-dev/golive/config"
@@ -64,8 +66,12 @@ func cmdBuild(s *session) int {
 		return exitUsage
 	}
 	defer work.Remove()
+	// Ctrl-C kills go build's process group and still removes the work
+	// directory.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	s.log.Emit(log.Event{Type: log.BuildStart, Package: s.pkg})
-	res := runner.NewGoBuilder(s.buildOptions(work)).Build(context.Background())
+	res := runner.NewGoBuilder(s.buildOptions(work)).Build(ctx)
 	switch {
 	case res.Err != nil:
 		s.log.Errorf("build: %v", res.Err)

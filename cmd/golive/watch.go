@@ -142,13 +142,15 @@ func watchTree(ctx context.Context, opts watcher.Options, out chan watcher.Batch
 	return w.Run(ctx, out)
 }
 
-// interrupts turns the first SIGINT or SIGTERM into a cancelled context
+// interrupts turns the first SIGINT, SIGTERM or SIGHUP into a cancelled context
 // and the second into a closed force channel: stop now, kill if need be.
 func interrupts() (context.Context, <-chan struct{}, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	force := make(chan struct{})
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too: a closed terminal or ssh session is a stop, not a kill
+	// that skips the program's stop signal and golive's clean-up.
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		n := 0
