@@ -80,10 +80,6 @@ type Options struct {
 	// build with the paths that caused it (nil for the first build). It
 	// must not block.
 	Built func(changed []string)
-	// FirstBuilt, when set, is called once, from the loop, when the first
-	// build has finished (and its program started, if it built). It must
-	// not block.
-	FirstBuilt func()
 	// Ready, when set, is the check that the new program serves; the
 	// loop reports the time from the save to it passing.
 	Ready *Readiness
@@ -169,7 +165,6 @@ type loop struct {
 	retry     <-chan time.Time // an automatic restart after an exit
 	backoff   backoff
 
-	firstDone       bool // the first build has finished
 	retryAfterBuild bool // an automatic restart came due during a build
 	reloads         int  // in-process reloads since the program started
 	stale           bool // bin lacks code the program reloaded: rebuild, never restart it
@@ -216,12 +211,6 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 			}
 			if l.retryAfterBuild && l.build == nil && l.state == exited {
 				l.restartOrRebuild(time.Now()) // the build failed; the crashed program is due back
-			}
-			if !l.firstDone {
-				l.firstDone = true
-				if r.opts.FirstBuilt != nil {
-					r.opts.FirstBuilt()
-				}
 			}
 		case <-l.progDone():
 			l.onExit()

@@ -493,30 +493,6 @@ func TestRunnerReloads(t *testing.T) {
 	h.events.next(t, log.Start)
 }
 
-// FirstBuilt fires once, after the first build, even a failed one.
-func TestRunnerFirstBuilt(t *testing.T) {
-	t.Parallel()
-	calls := make(chan struct{}, 10)
-	h := startRunnerWith(t, func(o *Options) { o.FirstBuilt = func() { calls <- struct{}{} } })
-	h.events.next(t, log.BuildStart)
-	select {
-	case <-calls:
-		t.Fatal("FirstBuilt before the first build finished")
-	default:
-	}
-	h.build(t).finish <- BuildResult{Failed: true}
-	h.events.next(t, log.BuildFailed)
-	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
-	if n := len(calls); n != 1 {
-		t.Fatalf("FirstBuilt called %d times, want 1", n)
-	}
-}
-
 // A plugin-only save that cancels a program build must not shrink it to
 // a reload: the cancelled build's edit still has to be applied.
 func TestRunnerCancelledBuildIsNotCutToReload(t *testing.T) {

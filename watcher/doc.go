@@ -64,11 +64,6 @@ type Options struct {
 	// files a program embeds). It may be nil and must be safe to call from
 	// the watcher's goroutine while another goroutine updates its data.
 	Extra func(rel string) bool
-	// Since, when set, is when the program's first build started. New runs
-	// while that build does, so a counted file modified at or after Since
-	// may hold an edit the build did not see: it gets no baseline and is
-	// offered in the first batch instead.
-	Since time.Time
 	// Warn receives problems that do not stop watching (a directory that
 	// vanished mid-walk). It may be nil.
 	Warn func(error)

@@ -21,9 +21,6 @@ type Watcher struct {
 	sums *sums
 	tree *tree
 	fsw  *fsnotify.Watcher
-	// fresh are counted files modified since Options.Since: Run offers
-	// them first.
-	fresh []string
 }
 
 // New validates the patterns, watches every directory under opts.Root that
@@ -70,13 +67,6 @@ func checkRoot(dir string) (string, error) {
 }
 
 func (w *Watcher) baseline(rel string) error {
-	if !w.opts.Since.IsZero() {
-		info, err := os.Lstat(filepath.Join(w.tree.root, filepath.FromSlash(rel)))
-		if err == nil && !info.ModTime().Before(w.opts.Since.Add(-mtimeSlack())) {
-			w.fresh = append(w.fresh, rel)
-			return nil
-		}
-	}
 	if err := w.sums.baseline(rel); err != nil {
 		w.opts.Warn(fmt.Errorf("hash %s: %w", rel, err))
 	}
@@ -98,26 +88,12 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 		defer close(done)
 		debounce(ctx, events, out, w.opts.Debounce, w.sums)
 	}()
-	w.offerFresh(ctx, events)
 	err := w.loop(ctx, events)
 	cancel()
 	<-done
 	w.fsw.Close()
 	close(out)
 	return err
-}
-
-// offerFresh feeds the files modified since Options.Since to the debounce,
-// as if they had just been saved.
-func (w *Watcher) offerFresh(ctx context.Context, events chan<- event) {
-	for _, rel := range w.fresh {
-		select {
-		case events <- event{path: rel, at: time.Now()}:
-		case <-ctx.Done():
-			return
-		}
-	}
-	w.fresh = nil
 }
 
 // loop reads the backend and forwards what the filter keeps.
