@@ -44,6 +44,16 @@ type ProcessStarter struct {
 	Stdin *StdinMux
 }
 
+// Check reports, before the old program is stopped, a start that would
+// fail: an env file that does not parse leaves the old program running.
+func (s ProcessStarter) Check() error {
+	if s.Env == nil {
+		return nil
+	}
+	_, err := s.Env()
+	return err
+}
+
 // Start implements Starter.
 func (s ProcessStarter) Start(bin string) (Program, error) {
 	opts := s.Opts
@@ -387,6 +397,12 @@ func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 // restart stops the old program, if one runs, and starts the new binary.
 // The old program served until now: the new binary is already in place.
 func (l *loop) restart(bin string, saved time.Time) {
+	if c, ok := l.opts.Starter.(interface{ Check() error }); ok {
+		if err := c.Check(); err != nil {
+			l.opts.Log.Errorf("%v; the old program keeps running", err)
+			return
+		}
+	}
 	l.stopProgram()
 	l.retry, l.retryAfterBuild = nil, false
 	if l.ctx.Err() != nil {

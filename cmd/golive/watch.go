@@ -76,8 +76,8 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	rebuild := make(chan struct{})
 	defer notifyRebuild(rebuild)()
 	s.manualRebuilds(ctx, stdin, rebuild)
-	builds := make(chan []string, 1)
-	wg.Go(func() { embeds.refresh(ctx, s, builds) })
+	refresh := make(chan struct{}, 1)
+	wg.Go(func() { embeds.refresh(ctx, s, refresh) })
 
 	reload, err := s.setUpPlugins(ctx, work)
 	if err != nil {
@@ -106,8 +106,13 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		Reloader:    reloaderOpt,
 		MaxReloads:  s.cfg.Plugins.MaxReloads,
 		Built: func(changed []string) {
+			// Decided here, so that a refresh already pending, which will
+			// read the set anew, makes dropping this request harmless.
+			if changed != nil && !mayEmbed(s.startDir, changed) {
+				return
+			}
 			select {
-			case builds <- changed:
+			case refresh <- struct{}{}:
 			default: // a refresh is already pending
 			}
 		},
@@ -202,21 +207,17 @@ func (e *embedSet) has(rel string) bool {
 	return false
 }
 
-// refresh asks go list for the embedded files after the first successful
-// build, and after a build whose changes could have changed the set (a
-// .go file with a //go:embed line, or a file added or removed). It runs
-// after the build, never on the save-to-restart path.
-func (e *embedSet) refresh(ctx context.Context, s *session, builds <-chan []string) {
-	first := true
+// refresh asks go list for the embedded files on request: after the
+// first successful build, and after a build whose changes could have
+// changed the set (a .go file that holds a //go:embed line, or one that
+// is gone). It runs beside the program, never on the save-to-restart
+// path.
+func (e *embedSet) refresh(ctx context.Context, s *session, requests <-chan struct{}) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case changed := <-builds:
-			if !first && !mayEmbed(s.startDir, changed) {
-				continue
-			}
-			first = false
+		case <-requests:
 			files, err := project.EmbedFiles(ctx, s.startDir, s.pkg, s.cfg.Build.Tags, os.Environ())
 			if err != nil {
 				continue // a broken tree; the next good build tries again
