@@ -42,6 +42,9 @@ type ProcessStarter struct {
 	Env func() ([]string, error)
 	// Stdin, when set, forwards golive's stdin to each program.
 	Stdin *StdinMux
+	// BeforeStart, when set, runs before each start, once the previous
+	// program and its output are done (JSON mode flushes its last line).
+	BeforeStart func()
 }
 
 // Check reports, before the old program is stopped, a start that would
@@ -56,6 +59,9 @@ func (s ProcessStarter) Check() error {
 
 // Start implements Starter.
 func (s ProcessStarter) Start(bin string) (Program, error) {
+	if s.BeforeStart != nil {
+		s.BeforeStart()
+	}
 	opts := s.Opts
 	if s.Env != nil {
 		env, err := s.Env()
