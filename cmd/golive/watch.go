@@ -93,6 +93,12 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	if starter.Stdin != nil {
 		defer starter.Stdin.Close()
 	}
+	if lw, ok := runOpts.Stderr.(*log.LineWriter); ok {
+		// A last line without a newline belongs to the program that wrote
+		// it: flushed before the next one starts, and when golive is done.
+		starter.BeforeStart = lw.Flush
+		defer lw.Flush()
+	}
 	r := runner.New(runner.Options{
 		Builder:     runner.NewGoBuilder(s.buildOptions(work)),
 		Starter:     starter,
