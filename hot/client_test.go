@@ -63,7 +63,7 @@ func (g *golive) send(m message) {
 
 func TestProtocol(t *testing.T) {
 	t.Parallel()
-	const pkg = "t.test/protocol"
+	pkg := uniq("t.test/protocol")
 	greet := Func(pkg, "Greet", func() string { return "linked" })
 	builds := map[string]build{"v1.so": {"Greet": func() string { return "v1" }}, "bad.so": {}}
 	g := connect(t, loader{open: func(_, path string) (lookupFunc, error) {
@@ -86,7 +86,7 @@ func TestProtocol(t *testing.T) {
 	}
 	g.send(message{Type: "something new", ID: 2})
 	g.send(message{Type: "load", ID: 3, Package: pkg, Path: "bad.so"})
-	if m := g.recv(); m.Type != "failed" || m.ID != 3 || m.Error != "hot: t.test/protocol.Greet: not in the new build: plugin: symbol Greet not found in plugin fake" {
+	if m := g.recv(); m.Type != "failed" || m.ID != 3 || m.Error != "hot: "+pkg+".Greet: not in the new build: plugin: symbol Greet not found in plugin fake" {
 		t.Fatalf("reply = %+v", m)
 	}
 	g.send(message{Type: "load", ID: 4, Package: pkg, Path: "other.so"})

@@ -35,7 +35,7 @@ func TestLinkedUntilLoad(t *testing.T) {
 
 func TestLoadSwapsEverySymbolOfThePackage(t *testing.T) {
 	t.Parallel()
-	const pkg = "t.test/swap"
+	pkg := uniq("t.test/swap")
 	greet := Func(pkg, "Greet", func(string) string { return "old" })
 	bye := Func(pkg, "Bye", func() string { return "old" })
 	other := Func("t.test/swap/other", "Greet", func(string) string { return "other" })
@@ -68,16 +68,16 @@ func TestLoadSwapsNoneOnError(t *testing.T) {
 		want  string
 	}{
 		{"missing symbol", build{"A": func() int { return 1 }},
-			"hot: t.test/none/missing-symbol.B: not in the new build: plugin: symbol B not found in plugin fake"},
+			"hot: PKG.B: not in the new build: plugin: symbol B not found in plugin fake"},
 		{"wrong type", build{"A": func() int { return 1 }, "B": func(int) string { return "" }},
-			"hot: t.test/none/wrong-type.B has type func(int) string in the new build, want func() string"},
+			"hot: PKG.B has type func(int) string in the new build, want func() string"},
 		{"function where a variable was registered", build{"A": func() int { return 1 }, "B": func() string { return "" }, "C": 3},
-			"hot: t.test/none/function-where-a-variable-was-registered.C has type int in the new build, want *int"},
+			"hot: PKG.C has type int in the new build, want *int"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			pkg := "t.test/none/" + strings.ReplaceAll(tt.name, " ", "-")
+			pkg := uniq("t.test/none/" + strings.ReplaceAll(tt.name, " ", "-"))
 			a := Func(pkg, "A", func() int { return 0 })
 			Func(pkg, "B", func() string { return "" })
 			if tt.build["C"] != nil {
@@ -86,8 +86,9 @@ func TestLoadSwapsNoneOnError(t *testing.T) {
 			}
 			before := Current()
 			_, _, err := load(pkg, tt.build.lookup)
-			if err == nil || err.Error() != tt.want {
-				t.Fatalf("load: %v\nwant %s", err, tt.want)
+			want := strings.ReplaceAll(tt.want, "PKG", pkg)
+			if err == nil || err.Error() != want {
+				t.Fatalf("load: %v\nwant %s", err, want)
 			}
 			if a.Load()() != 0 {
 				t.Errorf("A was swapped although the build was refused")
@@ -136,7 +137,7 @@ func TestTypeFromInsideTheTreeIsReported(t *testing.T) {
 
 func TestVar(t *testing.T) {
 	t.Parallel()
-	const pkg = "t.test/var"
+	pkg := uniq("t.test/var")
 	linked := "linked"
 	v := Var(pkg, "Greeting", &linked)
 	if *v.Load() != "linked" {
@@ -163,7 +164,7 @@ func TestFuncOfNonFunctionPanics(t *testing.T) {
 
 func TestRegisterAfterLoadStartsOnTheLoadedBuild(t *testing.T) {
 	t.Parallel()
-	const pkg = "t.test/late"
+	pkg := uniq("t.test/late")
 	Func(pkg, "A", func() string { return "linked" })
 	b := build{"A": func() string { return "loaded" }, "B": func() string { return "loaded" }}
 	old := Current()
@@ -183,7 +184,7 @@ func TestRegisterAfterLoadStartsOnTheLoadedBuild(t *testing.T) {
 // through snapshots: under -race this also proves the switch race-free.
 func TestSnapshotIsOneBuild(t *testing.T) {
 	t.Parallel()
-	const pkg = "t.test/snapshot"
+	pkg := uniq("t.test/snapshot")
 	a := Func(pkg, "A", func() int { return 0 })
 	b := Func(pkg, "B", func() int { return 0 })
 	var stop atomic.Bool
@@ -224,7 +225,7 @@ func TestSnapshotIsOneBuild(t *testing.T) {
 // old one is running.
 func TestInFlightCallFinishesOnOldCode(t *testing.T) {
 	t.Parallel()
-	const pkg = "t.test/inflight"
+	pkg := uniq("t.test/inflight")
 	entered, release := make(chan struct{}), make(chan struct{})
 	f := Func(pkg, "F", func() string {
 		close(entered)
@@ -247,3 +248,11 @@ func TestInFlightCallFinishesOnOldCode(t *testing.T) {
 }
 
 var errOpen = errors.New("plugin.Open(\"x.so\"): plugin was built with a different version of package example.com/app/shared")
+
+// runs numbers the test functions' runs, so that -count=N registers new
+// packages each time: the registry is global and lives as long as the
+// test binary.
+var runs atomic.Int64
+
+// uniq returns a package path no earlier run has registered.
+func uniq(pkg string) string { return fmt.Sprintf("%s/run%d", pkg, runs.Add(1)) }
