@@ -24,7 +24,6 @@ type idleResult struct {
 	idleCPU        time.Duration // golive's own CPU over the window
 	rss, hwm       int64
 	buildsInWindow int // build_start events while idle (should be 0)
-	err            string
 }
 
 // idleStartup launches golive on a large tree: start-up against the

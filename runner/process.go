@@ -31,7 +31,6 @@ type Process struct {
 	opts    RunOptions
 	done    chan struct{}
 	release func()
-	started time.Time
 }
 
 // StartProcess starts bin (no shell) in its own process group. On Linux
@@ -65,7 +64,7 @@ func startDirect(bin string, opts RunOptions) (*Process, error) {
 		cmd.Wait()
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	p := &Process{cmd: cmd, opts: opts, done: make(chan struct{}), release: release, started: time.Now()}
+	p := &Process{cmd: cmd, opts: opts, done: make(chan struct{}), release: release}
 	go func() {
 		cmd.Wait()
 		close(p.done)

@@ -22,7 +22,6 @@ type fakeBuilder struct {
 }
 
 type fakeBuild struct {
-	n      int
 	finish chan BuildResult
 }
 

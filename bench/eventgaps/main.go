@@ -685,10 +685,10 @@ func actions() []action {
 				return os.WriteFile(filepath.Join(dir, "strings.go"), unindent(src), 0o644)
 			},
 			run: func(dir string, i int) error {
-				return command(dir, filepath.Join(runtime.GOROOT(), "bin", "gofmt"), "-w", "strings.go")
+				return command(dir, filepath.Join(goroot(), "bin", "gofmt"), "-w", "strings.go")
 			},
 			skip: func() string {
-				if _, err := os.Stat(filepath.Join(runtime.GOROOT(), "bin", "gofmt")); err != nil {
+				if _, err := os.Stat(filepath.Join(goroot(), "bin", "gofmt")); err != nil {
 					return "no gofmt in GOROOT"
 				}
 				if _, err := realGoFile(); err != nil {
@@ -861,7 +861,7 @@ func sized(i, n int) []byte {
 }
 
 func realGoFile() ([]byte, error) {
-	return os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "strings", "strings.go"))
+	return os.ReadFile(filepath.Join(goroot(), "src", "strings", "strings.go"))
 }
 
 // unindent strips leading whitespace from every line, which gofmt undoes.
@@ -956,3 +956,13 @@ func gitSetup(dir string) error {
 	// Run 0 checks out b, so start on a.
 	return git("checkout", "-q", "a")
 }
+
+// goroot is the GOROOT of the go command on PATH (runtime.GOROOT is where
+// this binary was built, which need not be the same machine).
+var goroot = sync.OnceValue(func() string {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+})

@@ -39,9 +39,6 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 var commands = []string{"build", "config", "init", "version", "help"}
 
-// errHelp means -h was asked for and usage was printed.
-var errHelp = errors.New("help requested")
-
 func newFlagSet(inv *invocation, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("golive", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -53,9 +50,8 @@ func newFlagSet(inv *invocation, out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&inv.flags.debounce, "debounce", 0, "quiet `window` that ends a burst of edits (watch.debounce)")
 	fs.StringVar(&inv.events, "events", "", "also write golive's events as JSON lines to `file`, a stream the program never writes to")
 	fs.Var(&inv.flags.plugins, "plugin", "`package` reloaded in process, repeatable (plugins.packages)")
-	version := fs.Bool("version", false, "print golive's version and exit")
+	fs.Bool("version", false, "print golive's version and exit") // read through fs.Visit
 	fs.Usage = func() { usage(fs, out) }
-	_ = version
 	return fs
 }
 
