@@ -160,3 +160,29 @@ func helperOptions(t *testing.T, mode string, out *lineWaiter, direct bool) RunO
 		StopTimeout: 5 * time.Second,
 	}
 }
+
+// pidfileOf returns the GOLIVE_PIDFILE that helperOptions chose.
+func pidfileOf(opts RunOptions) string {
+	for _, kv := range opts.Env {
+		if f, ok := strings.CutPrefix(kv, "GOLIVE_PIDFILE="); ok {
+			return f
+		}
+	}
+	return ""
+}
+
+// readPid waits up to 20s for a helper to write a pid into path.
+func readPid(t *testing.T, path string) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		data, err := os.ReadFile(path)
+		if pid, perr := strconv.Atoi(string(data)); err == nil && perr == nil {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pid in %s", path)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"bufio"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,21 +18,6 @@ func alive(pid int) bool {
 	return ok && st.state != 'Z'
 }
 
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		data, err := os.ReadFile(path)
-		if pid, perr := strconv.Atoi(string(data)); err == nil && perr == nil {
-			return pid
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no pid in %s", path)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // A grandchild that left the group with setsid, and whose parent exited,
 // is still found and stopped.
 func TestKeeperStopsSetsidEscaper(t *testing.T) {
@@ -41,7 +25,7 @@ func TestKeeperStopsSetsidEscaper(t *testing.T) {
 	out := newLineWaiter()
 	opts := helperOptions(t, "escape", out, false)
 	opts.StopTimeout = 200 * time.Millisecond
-	pidfile := strings.TrimPrefix(opts.Env[len(opts.Env)-1], "GOLIVE_PIDFILE=")
+	pidfile := pidfileOf(opts)
 	p, err := StartProcess(os.Args[0], opts)
 	if err != nil {
 		t.Fatal(err)
@@ -97,37 +81,11 @@ func TestKeeperKillsTreeWhenGoliveDies(t *testing.T) {
 // grandchild: no process is left and every new program binds the port.
 func TestKeeperHundredRestarts(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	rounds := 100
 	if testing.Short() {
 		rounds = 10
 	}
-	for i := range rounds {
-		out := newLineWaiter()
-		opts := helperOptions(t, "spawn", out, false)
-		opts.StopTimeout = 50 * time.Millisecond
-		opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr)
-		pidfile := strings.TrimPrefix(opts.Env[len(opts.Env)-2], "GOLIVE_PIDFILE=")
-		p, err := StartProcess(os.Args[0], opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out.wait(t, "ready")
-		out.wait(t, "ready")
-		gc := readPid(t, pidfile)
-		p.Stop(nil)
-		if code, _ := p.Exit(); code == 4 {
-			t.Fatalf("round %d: the program could not bind %s", i, addr)
-		}
-		if alive(gc) || alive(p.PID()) {
-			t.Fatalf("round %d: program or grandchild alive after Stop", i)
-		}
-	}
+	restartRounds(t, false, rounds, 50*time.Millisecond)
 }
 
 // The program inherits no pipe of the keeper's: a lifeline it held would

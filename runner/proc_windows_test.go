@@ -5,35 +5,9 @@ package runner
 import (
 	"net"
 	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
-
-// pidfileOf returns the GOLIVE_PIDFILE that helperOptions chose.
-func pidfileOf(opts RunOptions) string {
-	for _, kv := range opts.Env {
-		if f, ok := strings.CutPrefix(kv, "GOLIVE_PIDFILE="); ok {
-			return f
-		}
-	}
-	return ""
-}
-
-// readPid returns the grandchild pid a "spawn" helper wrote.
-func readPid(t *testing.T, file string) int {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(string(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pid
-}
 
 // waitDead polls until pid has ended or 20s pass.
 func waitDead(t *testing.T, pid int) {

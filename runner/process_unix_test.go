@@ -78,38 +78,41 @@ func TestStopForceKillsAtOnce(t *testing.T) {
 func TestStopKillsGrandchildAndFreesPort(t *testing.T) {
 	t.Parallel()
 	bothModes(t, func(t *testing.T, direct bool) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		restartRounds(t, direct, 3, 200*time.Millisecond)
+	})
+}
+
+// restartRounds starts and stops, rounds times, a program that listens on
+// one port and leaves a grandchild that ignores SIGTERM: every program
+// must bind the port, and nothing may run after a Stop.
+func restartRounds(t *testing.T, direct bool, rounds int, stopTimeout time.Duration) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	for i := range rounds {
+		out := newLineWaiter()
+		opts := helperOptions(t, "spawn", out, direct)
+		opts.StopTimeout = stopTimeout
+		opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr)
+		p, err := StartProcess(os.Args[0], opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		addr := ln.Addr().String()
-		ln.Close()
-		for i := range 3 {
-			out := newLineWaiter()
-			opts := helperOptions(t, "spawn", out, direct)
-			opts.StopTimeout = 200 * time.Millisecond
-			opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr)
-			pidfile := strings.TrimPrefix(opts.Env[len(opts.Env)-2], "GOLIVE_PIDFILE=")
-			p, err := StartProcess(os.Args[0], opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out.wait(t, "ready")
-			out.wait(t, "ready") // the grandchild's
-			p.Stop(nil)
-			if code, _ := p.Exit(); code == 4 {
-				t.Fatalf("round %d: the program could not bind %s", i, addr)
-			}
-			data, err := os.ReadFile(pidfile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			gc, _ := strconv.Atoi(string(data))
-			if procRunning(gc) {
-				t.Fatalf("round %d: grandchild %d still alive after Stop", i, gc)
-			}
+		out.wait(t, "ready")
+		out.wait(t, "ready") // the grandchild's
+		gc := readPid(t, pidfileOf(opts))
+		p.Stop(nil)
+		if code, _ := p.Exit(); code == 4 {
+			t.Fatalf("round %d: the program could not bind %s", i, addr)
 		}
-	})
+		if procRunning(gc) || procRunning(p.PID()) {
+			t.Fatalf("round %d: program or grandchild alive after Stop", i)
+		}
+	}
 }
 
 func TestExitCodeReported(t *testing.T) {

@@ -177,6 +177,16 @@ func (h *harness) build(t *testing.T) *fakeBuild {
 	return nil
 }
 
+// buildAndStart takes the build in flight to success with bin and
+// expects the program to start.
+func (h *harness) buildAndStart(t *testing.T, bin string) {
+	t.Helper()
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: bin}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+}
+
 func (h *harness) save(paths ...string) {
 	var b watcher.Batch
 	for _, p := range paths {
@@ -239,10 +249,7 @@ func TestRunnerCancelsStaleBuild(t *testing.T) {
 func TestRunnerKeepsOldProgramOnCompileError(t *testing.T) {
 	t.Parallel()
 	h := startRunner(t)
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin1"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.buildAndStart(t, "bin1")
 	h.save("main.go")
 	h.events.next(t, log.Change)
 	h.events.next(t, log.BuildStart)
@@ -267,10 +274,7 @@ func TestRunnerKeepsOldProgramOnCompileError(t *testing.T) {
 func TestRunnerReportsExitAndWaits(t *testing.T) {
 	t.Parallel()
 	h := startRunner(t)
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin1"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.buildAndStart(t, "bin1")
 	h.starter.progs[0].exit(3)
 	if ev := h.events.next(t, log.Exit); ev.Code == nil || *ev.Code != 3 {
 		t.Fatalf("exit event = %+v, want code 3", ev)
@@ -296,10 +300,7 @@ func TestRunnerRestartPolicyBacksOff(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		h := startRunnerWith(t, func(o *Options) { o.Restart = RestartOnFailure })
-		h.events.next(t, log.BuildStart)
-		h.build(t).finish <- BuildResult{Binary: "bin"}
-		h.events.next(t, log.BuildOK)
-		h.events.next(t, log.Start)
+		h.buildAndStart(t, "bin")
 		var waits []time.Duration
 		for i := range 4 {
 			h.starter.progs[i].exit(3)
@@ -330,10 +331,7 @@ func TestRunnerRestartPolicyBacksOff(t *testing.T) {
 func TestRunnerRestartOnlyChange(t *testing.T) {
 	t.Parallel()
 	h := startRunnerWith(t, func(o *Options) { o.RestartOnly = func(p string) bool { return p == ".env" } })
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.buildAndStart(t, "bin")
 	h.save(".env")
 	h.events.next(t, log.Change)
 	h.events.next(t, log.Stop)
@@ -349,10 +347,7 @@ func TestRunnerRestartOnlyChange(t *testing.T) {
 func TestRunnerProgramExitsDuringBuild(t *testing.T) {
 	t.Parallel()
 	h := startRunner(t)
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin1"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.buildAndStart(t, "bin1")
 	h.save("main.go")
 	h.events.next(t, log.Change)
 	h.events.next(t, log.BuildStart)
@@ -381,10 +376,7 @@ func TestRunnerReportsReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := startRunnerWith(t, func(o *Options) { o.Ready = ready })
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin1"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.buildAndStart(t, "bin1")
 	if ev := h.events.next(t, log.Ready); ev.PID != 100 || ev.Millis == nil || *ev.Millis <= 0 {
 		t.Fatalf("ready = %+v", ev)
 	}
@@ -430,10 +422,7 @@ func TestRunnerReloads(t *testing.T) {
 	h := startRunnerWith(t, func(o *Options) {
 		o.Reloader, o.MaxReloads, o.Restart = rl, 2, RestartAlways
 	})
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin1"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.buildAndStart(t, "bin1")
 
 	rl.results <- ReloadResult{Package: "p"}
 	h.save("plug/a.go")
@@ -498,10 +487,7 @@ func TestRunnerCancelledBuildIsNotCutToReload(t *testing.T) {
 	t.Parallel()
 	rl := &fakeReloader{results: make(chan ReloadResult, 10)}
 	h := startRunnerWith(t, func(o *Options) { o.Reloader, o.MaxReloads = rl, 10 })
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin1"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.buildAndStart(t, "bin1")
 	h.save("main.go")
 	h.events.next(t, log.Change)
 	h.events.next(t, log.BuildStart)
