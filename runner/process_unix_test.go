@@ -154,3 +154,31 @@ func procRunning(pid int) bool {
 	i := strings.LastIndexByte(string(data), ')')
 	return i < 0 || i+2 >= len(data) || data[i+2] != 'Z'
 }
+
+// A restart reads the program's environment once: Check reads it before
+// the old program stops, and the Start that follows uses that.
+func TestStarterReadsEnvOnce(t *testing.T) {
+	t.Parallel()
+	out := newLineWaiter()
+	opts := helperOptions(t, "exit3", out, true)
+	reads := 0
+	st := &ProcessStarter{Opts: opts, Env: func() ([]string, error) { reads++; return opts.Env, nil }}
+	if err := st.Check(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.Start(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if reads != 1 {
+		t.Fatalf("environment read %d times for one restart, want 1", reads)
+	}
+	if p, err = st.Start(os.Args[0]); err != nil { // no Check: reads it itself
+		t.Fatal(err)
+	}
+	<-p.Done()
+	if reads != 2 {
+		t.Fatalf("reads = %d after a Start without Check, want 2", reads)
+	}
+}

@@ -34,7 +34,8 @@ type Starter interface {
 	Start(bin string) (Program, error)
 }
 
-// ProcessStarter starts real processes.
+// ProcessStarter starts real processes. Its methods are called from the
+// runner's loop only.
 type ProcessStarter struct {
 	Opts RunOptions
 	// Env, when set, gives each start its environment (an env file is
@@ -45,29 +46,37 @@ type ProcessStarter struct {
 	// BeforeStart, when set, runs before each start, once the previous
 	// program and its output are done (JSON mode flushes its last line).
 	BeforeStart func()
+
+	env []string // from Check, for the Start that follows it
 }
 
-// Check reports, before the old program is stopped, a start that would
-// fail: an env file that does not parse leaves the old program running.
-func (s ProcessStarter) Check() error {
+// Check reads the next start's environment before the old program is
+// stopped, so that an env file that does not parse leaves the old
+// program running; the Start that follows uses what it read.
+func (s *ProcessStarter) Check() error {
 	if s.Env == nil {
 		return nil
 	}
-	_, err := s.Env()
+	env, err := s.Env()
+	s.env = env
 	return err
 }
 
 // Start implements Starter.
-func (s ProcessStarter) Start(bin string) (Program, error) {
+func (s *ProcessStarter) Start(bin string) (Program, error) {
 	if s.BeforeStart != nil {
 		s.BeforeStart()
 	}
 	opts := s.Opts
 	if s.Env != nil {
-		env, err := s.Env()
-		if err != nil {
-			return nil, err
+		env := s.env
+		if env == nil {
+			var err error
+			if env, err = s.Env(); err != nil {
+				return nil, err
+			}
 		}
+		s.env = nil
 		opts.Env = env
 	}
 	if s.Stdin != nil {

@@ -21,8 +21,8 @@ import (
 
 // starter builds the runner's Starter from run.env, run.env_file and
 // run.stdin.
-func (s *session) starter(opts runner.RunOptions, stdin io.Reader) runner.ProcessStarter {
-	st := runner.ProcessStarter{Opts: opts, Env: s.programEnv}
+func (s *session) starter(opts runner.RunOptions, stdin io.Reader) *runner.ProcessStarter {
+	st := &runner.ProcessStarter{Opts: opts, Env: s.programEnv}
 	if s.cfg.Run.Stdin {
 		st.Stdin = runner.NewStdinMux(stdin)
 	}
