@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -35,8 +36,14 @@ func main() {
 		srv.Shutdown(shutdown)
 	}()
 
+	// Listen before saying so: whoever waits for this line (golive's users,
+	// tests) may connect the moment it appears.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatalf("hello: %v", err)
+	}
 	log.Printf("hello: serving on http://%s", addr)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatalf("hello: %v", err)
 	}
 	log.Printf("hello: stopped")

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -43,8 +44,14 @@ func main() {
 		srv.Shutdown(shutdown)
 	}()
 
+	// Listen before saying so: whoever waits for this line (golive's users,
+	// tests) may connect the moment it appears.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatalf("plugin: %v", err)
+	}
 	log.Printf("plugin: serving on http://%s", addr)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatalf("plugin: %v", err)
 	}
 	log.Printf("plugin: stopped")
