@@ -29,7 +29,11 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Serve returns as soon as Shutdown begins; main waits for Shutdown
+	// to finish, so requests in flight get their answers.
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
@@ -46,6 +50,7 @@ func main() {
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatalf("hello: %v", err)
 	}
+	<-drained
 	log.Printf("hello: stopped")
 }
 

@@ -37,7 +37,11 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Serve returns as soon as Shutdown begins; main waits for Shutdown
+	// to finish, so requests in flight get their answers.
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
@@ -54,6 +58,7 @@ func main() {
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatalf("plugin: %v", err)
 	}
+	<-drained
 	log.Printf("plugin: stopped")
 }
 
