@@ -9,6 +9,7 @@ import (
 	"go/build"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,26 +37,30 @@ func ModuleRoot(dir string) (string, error) {
 // that are never candidates, such as plugin packages.
 func FindMain(root string, tags, skip []string) (string, error) {
 	ctx := buildContext(tags)
+	skipped := make(map[string]bool, len(skip))
+	for _, d := range skip { // "./greeter/", "greeter" and "./greeter" are one directory
+		skipped[path.Clean(filepath.ToSlash(d))] = true
+	}
 	if isMain(ctx, root) {
 		return ".", nil
 	}
 	var found []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) { // deleted mid-walk
 				return nil
 			}
 			return err
 		}
-		if !d.IsDir() || path == root {
+		if !d.IsDir() || name == root {
 			return nil
 		}
-		rel, _ := filepath.Rel(root, path) // path is below root: no error
+		rel, _ := filepath.Rel(root, name) // name is below root: no error
 		rel = filepath.ToSlash(rel)
-		if skipDir(path, d.Name()) || slices.Contains(skip, rel) || slices.Contains(skip, "./"+rel) {
+		if skipDir(name, d.Name()) || skipped[rel] {
 			return filepath.SkipDir
 		}
-		if isMain(ctx, path) {
+		if isMain(ctx, name) {
 			found = append(found, "./"+rel)
 		}
 		return nil
