@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -49,6 +50,7 @@ func TestScripts(t *testing.T) {
 			"waitfile":    cmdWaitFile,
 			"expandenv":   cmdExpandEnv,
 			"signal":      cmdSignal,
+			"exitcode":    cmdExitCode,
 		},
 	})
 }
@@ -168,6 +170,28 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s never answered %q; last: %q", args[0], args[1], last)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// exitcode N CMD [ARGS...] runs CMD like exec and checks that it exits
+// with status N; exec and ! exec tell only zero from non-zero. Its output
+// is then stdout and stderr, as after exec.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N CMD [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = exit.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
 }
 
