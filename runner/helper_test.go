@@ -57,6 +57,25 @@ func helper(mode string) {
 		os.WriteFile(os.Getenv("GOLIVE_PIDFILE"), []byte(fmt.Sprint(child.Process.Pid)), 0o644)
 		fmt.Println("ready")
 		time.Sleep(time.Hour)
+	case "spawn-setsid": // listens and leaves a grandchild that calls setsid, holds the listening socket and ignores SIGTERM
+		ln := listen()
+		defer ln.Close()
+		f, err := ln.(*net.TCPListener).File()
+		if err != nil {
+			panic(err)
+		}
+		child := exec.Command(os.Args[0])
+		child.Env = append(os.Environ(), "GOLIVE_HELPER=stubborn")
+		child.Stdout = os.Stdout
+		child.ExtraFiles = []*os.File{f}
+		child.SysProcAttr = newSessionAttr()
+		if err := child.Start(); err != nil {
+			panic(err)
+		}
+		f.Close()
+		os.WriteFile(os.Getenv("GOLIVE_PIDFILE"), []byte(fmt.Sprint(child.Process.Pid)), 0o644)
+		fmt.Println("ready")
+		time.Sleep(time.Hour)
 	case "escape": // a middle process starts a setsid grandchild and exits
 		mid := exec.Command(os.Args[0])
 		mid.Env = append(os.Environ(), "GOLIVE_HELPER=setsid-and-exit")

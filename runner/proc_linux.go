@@ -46,6 +46,11 @@ func groupGone(p *os.Process) bool {
 	return gone
 }
 
+// signalEscapers does nothing: on Linux the keeper finds and signals
+// the processes that left the program's group (keeper_linux.go); a
+// direct start reaches the group only.
+func signalEscapers(int, syscall.Signal) {}
+
 // procStat is what golive reads of /proc/PID/stat.
 type procStat struct {
 	pid, ppid, pgid int

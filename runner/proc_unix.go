@@ -22,12 +22,15 @@ func setGroup(cmd *exec.Cmd) {
 // afterStart is a no-op on Unix: the group exists from the fork on.
 func afterStart(*os.Process) (release func(), err error) { return func() {}, nil }
 
-// signalGroup sends sig to p's whole process group.
+// signalGroup sends sig to p's whole process group, and where golive
+// tracks the tree itself (macOS), to the processes of the tree that left
+// the group.
 func signalGroup(p *os.Process, sig os.Signal) error {
 	s, ok := sig.(syscall.Signal)
 	if !ok {
 		return p.Signal(sig)
 	}
+	signalEscapers(p.Pid, s)
 	err := syscall.Kill(-p.Pid, s)
 	if errors.Is(err, syscall.ESRCH) {
 		return nil // nothing left to signal
