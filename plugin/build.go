@@ -189,7 +189,7 @@ func (b *Builder) Build(ctx context.Context, t Tree) Result {
 		return done()
 	}
 
-	cmd := exec.CommandContext(ctx, "go", b.args(p, overlay)...)
+	cmd := exec.Command("go", b.args(p, overlay)...)
 	cmd.Dir = b.opts.Build.Dir
 	cmd.Env = b.opts.Build.Env
 	if w := b.opts.Build.Work; w != nil {
@@ -197,8 +197,10 @@ func (b *Builder) Build(ctx context.Context, t Tree) Result {
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	killWithChildren(cmd)
-	err = cmd.Run()
+	// Like the program's build: a cancel kills go build's whole group
+	// (the compile and link children would otherwise finish a stale
+	// build) and reaps what was re-parented to golive.
+	err = runner.RunGroup(ctx, cmd)
 	switch {
 	case ctx.Err() != nil:
 		res.Err = ctx.Err()

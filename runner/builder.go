@@ -160,8 +160,15 @@ func (b *GoBuilder) Build(ctx context.Context) BuildResult {
 	return res
 }
 
+// RunGroup runs cmd as runGroup does: the plugin builder's go build is
+// killed, waited for and reaped like the program's.
+func RunGroup(ctx context.Context, cmd *exec.Cmd) error { return runGroup(ctx, cmd) }
+
 // runGroup starts cmd in its own process group and waits for it, killing
-// the whole group when ctx is cancelled.
+// the whole group when ctx is cancelled. It then waits up to a second for
+// the group to be gone; on Linux that wait also reaps, by pid, the
+// group's processes that were re-parented to golive (a child subreaper)
+// when the go command died before its compile and link children.
 func runGroup(ctx context.Context, cmd *exec.Cmd) error {
 	setGroup(cmd)
 	if err := cmd.Start(); err != nil {
