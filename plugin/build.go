@@ -33,14 +33,15 @@ type Tree struct {
 type Options struct {
 	// Build is the program's build: Dir (the start directory), Flags,
 	// Tags, LDFlags, Debug and Env are used as they are, so the plugin
-	// and the program it loads into are built alike; Work, when set,
-	// gives go build its GOTMPDIR. Package is ignored.
+	// and the program it loads into are built alike; Work, when set, is
+	// where Out goes by default. Package is ignored.
 	Build runner.BuildOptions
 	// Packages are the plugin packages as configured ("./greeter"),
 	// relative to Build.Dir.
 	Packages []string
-	// Out is where overlays and plugin files go, created if missing.
-	// Empty means "plugins" in Build.Work's directory.
+	// Out is where overlays, plugin files and go build's GOTMPDIR (tmp)
+	// go, created if missing. Empty means "plugins" in Build.Work's
+	// directory.
 	Out string
 }
 
@@ -48,6 +49,7 @@ type Options struct {
 type Builder struct {
 	opts  Options
 	out   string
+	tmp   string // go build's GOTMPDIR, swept after a cancelled build
 	trees []Tree
 
 	mu     sync.Mutex
@@ -87,7 +89,8 @@ func NewBuilder(opts Options) (*Builder, error) {
 		}
 		b.out = filepath.Join(opts.Build.Work.Dir(), "plugins")
 	}
-	if err := os.MkdirAll(b.out, 0o755); err != nil {
+	b.tmp = filepath.Join(b.out, "tmp")
+	if err := os.MkdirAll(b.tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("plugin builder: %w", err)
 	}
 	for _, p := range opts.Packages {
@@ -191,10 +194,9 @@ func (b *Builder) Build(ctx context.Context, t Tree) Result {
 
 	cmd := exec.Command("go", b.args(p, overlay)...)
 	cmd.Dir = b.opts.Build.Dir
-	cmd.Env = b.opts.Build.Env
-	if w := b.opts.Build.Work; w != nil {
-		cmd.Env = append(cmd.Env, "GOTMPDIR="+w.GoTmp())
-	}
+	// A go command that is killed leaves its work directory behind: give
+	// it one of the builder's own, swept after a cancel.
+	cmd.Env = append(b.opts.Build.Env, "GOTMPDIR="+b.tmp)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// Like the program's build: a cancel kills go build's whole group
@@ -203,6 +205,7 @@ func (b *Builder) Build(ctx context.Context, t Tree) Result {
 	err = runner.RunGroup(ctx, cmd)
 	switch {
 	case ctx.Err() != nil:
+		b.sweepGoTmp()
 		res.Err = ctx.Err()
 	case err != nil:
 		var exit *exec.ExitError
@@ -238,6 +241,15 @@ func (b *Builder) sweep() {
 		os.RemoveAll(f)
 	}
 	b.litter = b.litter[:0]
+}
+
+// sweepGoTmp removes what a killed go build left in its GOTMPDIR. Builds
+// never overlap, so nothing in there belongs to a running build.
+func (b *Builder) sweepGoTmp() {
+	entries, _ := os.ReadDir(b.tmp)
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(b.tmp, e.Name()))
+	}
 }
 
 // writeOverlay writes the copy of t for attempt p into p.ovDir and returns

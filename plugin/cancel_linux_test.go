@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -153,6 +154,52 @@ func TestCancelledBuildLeavesNoZombies(t *testing.T) {
 		}
 		if p.pgid == gopid {
 			t.Errorf("process %d (%s, state %c) of the build's group is left", p.pid, p.comm, p.state)
+		}
+	}
+}
+
+// A cancelled plugin build leaves nothing in go's temp directory: go
+// build's GOTMPDIR is the builder's own, swept after the cancel, and
+// not the program build's.
+func TestCancelledBuildSweepsGoTmp(t *testing.T) {
+	if err := Supported(context.Background(), ".", os.Environ()); err != nil {
+		t.Skip(err)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // where NewWorkDir puts the work directory
+	dir := t.TempDir()
+	writeFiles(t, dir, slowPlugin)
+	work, err := runner.NewWorkDir(dir, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer work.Remove()
+	env := append(os.Environ(), "GOCACHE="+t.TempDir(), "GOPROXY=off")
+	b, err := NewBuilder(Options{Build: runner.BuildOptions{Dir: dir, Env: env, Work: work}, Packages: []string{"./greeter"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	goWork := func(dir string) []string {
+		matches, _ := filepath.Glob(filepath.Join(dir, "go-build*"))
+		return matches
+	}
+	var seen []string // go's work directory, once it exists
+	started := func() bool {
+		seen = append(goWork(b.tmp), goWork(work.GoTmp())...)
+		return len(seen) > 0
+	}
+	var res Result
+	if cancelMidBuild(t, started, func(ctx context.Context) { res = b.Build(ctx, b.Trees()[0]) }) == 0 {
+		t.Skip("the build finished before it could be cancelled")
+	}
+	if !errors.Is(res.Err, context.Canceled) {
+		t.Fatalf("a cancelled build returned %+v", res)
+	}
+	if filepath.Dir(seen[0]) != b.tmp {
+		t.Errorf("go build worked in %s, want the plugin builder's %s", seen[0], b.tmp)
+	}
+	for _, d := range []string{b.tmp, work.GoTmp()} {
+		if entries, _ := os.ReadDir(d); len(entries) != 0 {
+			t.Errorf("%s holds %d entries after a cancelled build", d, len(entries))
 		}
 	}
 }
