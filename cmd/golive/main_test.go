@@ -29,7 +29,8 @@ func TestMain(m *testing.M) {
 	// the keepers and helper programs these tests start are such binaries.
 	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	testscript.Main(m, map[string]func(){
-		"golive": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"golive":    func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"stdinfrom": stdinFrom,
 	})
 }
 
@@ -51,6 +52,8 @@ func TestScripts(t *testing.T) {
 			"expandenv":   cmdExpandEnv,
 			"signal":      cmdSignal,
 			"exitcode":    cmdExitCode,
+			"mkfifo":      cmdMkfifo,
+			"feed":        cmdFeed,
 		},
 	})
 }
@@ -79,7 +82,44 @@ func setupScript(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("PORT", port)
+	fifos := map[string]*os.File{}
+	env.Values[fifosKey{}] = fifos
+	env.Defer(func() {
+		for _, f := range fifos {
+			f.Close()
+		}
+	})
 	return nil
+}
+
+// fifosKey holds a script's named pipes: the write ends that mkfifo
+// opened, by name.
+type fifosKey struct{}
+
+// mkfifo NAME makes a named pipe and holds it open for feed, so that a
+// program reading it (see stdinfrom) sees a terminal-like stdin that
+// stays open while the script types into it.
+func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkfifo NAME")
+	}
+	f, err := makeFIFO(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Value(fifosKey{}).(map[string]*os.File)[args[0]] = f
+}
+
+// feed NAME TEXT... writes the words of TEXT and a newline into the
+// named pipe NAME, as a line typed at a terminal.
+func cmdFeed(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: feed NAME TEXT...")
+	}
+	f := ts.Value(fifosKey{}).(map[string]*os.File)[args[0]]
+	if f == nil {
+		ts.Fatalf("no named pipe %s; make it with mkfifo", args[0])
+	}
+	_, err := io.WriteString(f, strings.Join(args[1:], " ")+"\n")
+	ts.Check(err)
 }
 
 const scriptTimeout = 60 * time.Second

@@ -28,3 +28,12 @@ func parseTestSignal(name string) (os.Signal, error) {
 	}
 	return nil, fmt.Errorf("signal %s does not exist on Windows", name)
 }
+
+func makeFIFO(path string) (*os.File, error) {
+	return nil, fmt.Errorf("mkfifo: no named pipes in the file system on Windows")
+}
+
+func stdinFrom() {
+	fmt.Fprintln(os.Stderr, "stdinfrom: not on Windows")
+	os.Exit(2)
+}
