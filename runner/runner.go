@@ -314,7 +314,10 @@ func (l *loop) startReload(saved time.Time, changed []string) {
 func (l *loop) finishReload(res ReloadResult, b *build) {
 	switch {
 	case res.Build.Err != nil:
-		l.opts.Log.Errorf("plugin build: %v; rebuilding and restarting instead", res.Build.Err)
+		if !l.reportBuildErr(res.Build) {
+			return
+		}
+		l.opts.Log.Warnf("the plugin could not be built; rebuilding and restarting instead")
 	case res.Build.Failed:
 		l.opts.Log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Build.Duration, Diagnostics: res.Build.Diagnostics, Output: res.Build.Output})
 		if res.Load > 0 {
@@ -396,7 +399,7 @@ func (l *loop) reloading() bool { return l.build != nil && l.build.reload }
 func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 	switch {
 	case res.Err != nil:
-		l.opts.Log.Errorf("build: %v", res.Err)
+		l.reportBuildErr(res)
 		return false
 	case res.Failed:
 		l.opts.Log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Diagnostics: res.Diagnostics, Output: res.Output})
@@ -406,6 +409,21 @@ func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 	l.bin, l.stale = res.Binary, false
 	l.backoff = backoff{} // new code deserves a fresh start
 	l.restart(res.Binary, saved)
+	return true
+}
+
+// reportBuildErr reports a build that golive could not run (no go
+// command, a directory that is gone, a binary it could not swap) as a
+// failed build with the error as its output, so that every build_start
+// ends in build_ok or build_failed: editors wait for one of them. A
+// build cancelled because golive is stopping reports nothing, as a
+// build cancelled by a newer edit does; reportBuildErr returns false
+// then.
+func (l *loop) reportBuildErr(res BuildResult) bool {
+	if l.ctx.Err() != nil && errors.Is(res.Err, context.Canceled) {
+		return false
+	}
+	l.opts.Log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Output: res.Err.Error()})
 	return true
 }
 

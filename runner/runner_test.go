@@ -3,8 +3,11 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +30,11 @@ type fakeBuild struct {
 
 func (b *fakeBuilder) Build(ctx context.Context) BuildResult {
 	fb := &fakeBuild{finish: make(chan BuildResult, 1)}
-	b.calls <- fb
+	select {
+	case b.calls <- fb:
+	case <-ctx.Done(): // a test that failed before taking the build
+		return BuildResult{Err: ctx.Err()}
+	}
 	select {
 	case res := <-fb.finish:
 		return res
@@ -501,4 +508,55 @@ func TestRunnerCancelledBuildIsNotCutToReload(t *testing.T) {
 	h.events.next(t, log.BuildOK)
 	h.events.next(t, log.Stop)
 	h.events.next(t, log.Start)
+}
+
+// A go build that cannot run at all ends in build_failed with the cause,
+// as a compile error does: editors wait for build_ok or build_failed
+// after every build_start.
+func TestRunnerBuildThatCannotRunFails(t *testing.T) {
+	dir := fixture(t, "package main\n\nfunc main() {}\n")
+	b, work := newTestBuilder(t, dir)
+	for _, tc := range []struct {
+		name    string
+		builder func(t *testing.T) Builder
+		cause   string
+	}{
+		{"no go command", func(t *testing.T) Builder {
+			t.Setenv("PATH", t.TempDir())
+			return b
+		}, `"go": executable file not found`},
+		{"directory gone", func(t *testing.T) Builder {
+			return NewGoBuilder(BuildOptions{Dir: filepath.Join(dir, "gone"), Package: ".", Env: os.Environ(), Work: work})
+		}, "no such file or directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			builder := tc.builder(t)
+			h := startRunnerWith(t, func(o *Options) { o.Builder = builder })
+			h.events.next(t, log.BuildStart)
+			if ev := h.events.next(t, log.BuildFailed); !strings.Contains(ev.Output, tc.cause) {
+				t.Fatalf("build_failed output %q, want the cause %q", ev.Output, tc.cause)
+			}
+		})
+	}
+}
+
+// A plugin build that cannot run ends in build_failed too, and golive
+// rebuilds and restarts instead.
+func TestRunnerReloadThatCannotBuildFails(t *testing.T) {
+	t.Parallel()
+	rl := &fakeReloader{results: make(chan ReloadResult, 1)}
+	h := startRunnerWith(t, func(o *Options) { o.Reloader, o.MaxReloads = rl, 10 })
+	h.buildAndStart(t, "bin1")
+	rl.results <- ReloadResult{Build: BuildResult{Err: errors.New("run go build: boom")}}
+	h.save("plug/a.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	if ev := h.events.next(t, log.BuildFailed); ev.Output != "run go build: boom" {
+		t.Fatalf("build_failed output %q", ev.Output)
+	}
+	h.events.next(t, log.Warn)
+	if ev := h.events.next(t, log.BuildStart); ev.Package != "." {
+		t.Fatalf("build_start %+v, want the program's build", ev)
+	}
+	h.build(t)
 }
