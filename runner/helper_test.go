@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -76,6 +77,39 @@ func helper(mode string) {
 		os.WriteFile(os.Getenv("GOLIVE_PIDFILE"), []byte(fmt.Sprint(child.Process.Pid)), 0o644)
 		fmt.Println("ready")
 		time.Sleep(time.Hour)
+	case "handover": // listens; the first one also leaves a setsid grandchild that holds the port a while after it died
+		ln := listen()
+		if f, err := os.OpenFile(os.Getenv("GOLIVE_ONCE"), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644); err == nil {
+			f.Close()
+			lnf, err := ln.(*net.TCPListener).File()
+			if err != nil {
+				panic(err)
+			}
+			r, w, err := os.Pipe() // EOF on r: this process is gone
+			if err != nil {
+				panic(err)
+			}
+			gc := exec.Command(os.Args[0])
+			gc.Env = append(os.Environ(), "GOLIVE_HELPER=linger")
+			gc.ExtraFiles = []*os.File{lnf, r}
+			gc.SysProcAttr = newSessionAttr()
+			if err := gc.Start(); err != nil {
+				panic(err)
+			}
+			lnf.Close()
+			r.Close()
+			defer w.Close()
+		}
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGTERM)
+		fmt.Println("ready", os.Getpid())
+		<-sigs
+		os.Exit(0)
+	case "linger": // fd 3 a listening socket, fd 4 a pipe: holds the socket until 300ms after the pipe's EOF
+		os.WriteFile(os.Getenv("GOLIVE_PIDFILE"), []byte(fmt.Sprint(os.Getpid())), 0o644)
+		io.Copy(io.Discard, os.NewFile(4, "parent"))
+		time.Sleep(300 * time.Millisecond)
+		os.Exit(0)
 	case "escape": // a middle process starts a setsid grandchild and exits
 		mid := exec.Command(os.Args[0])
 		mid.Env = append(os.Environ(), "GOLIVE_HELPER=setsid-and-exit")
