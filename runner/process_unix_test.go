@@ -5,6 +5,7 @@ package runner
 import (
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -78,14 +79,25 @@ func TestStopForceKillsAtOnce(t *testing.T) {
 func TestStopKillsGrandchildAndFreesPort(t *testing.T) {
 	t.Parallel()
 	bothModes(t, func(t *testing.T, direct bool) {
-		restartRounds(t, direct, 3, 200*time.Millisecond)
+		restartRounds(t, rounds{mode: "spawn", direct: direct, n: 3, stopTimeout: 200 * time.Millisecond})
 	})
 }
 
-// restartRounds starts and stops, rounds times, a program that listens on
+// rounds says what restartRounds runs.
+type rounds struct {
+	mode        string // "spawn", or "spawn-setsid" for a grandchild that escapes with the socket
+	direct      bool
+	n           int
+	stopTimeout time.Duration
+	tree        func(Program) []int // more pids of a program's tree (its keeper)
+}
+
+// restartRounds starts and stops, r.n times, a program that listens on
 // one port and leaves a grandchild that ignores SIGTERM: every program
-// must bind the port, and nothing may run after a Stop.
-func restartRounds(t *testing.T, direct bool, rounds int, stopTimeout time.Duration) {
+// must bind the port, nothing of a round's tree may run after its Stop,
+// and after the last one no process that inherited the rounds' marker
+// environment is left.
+func restartRounds(t *testing.T, r rounds) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -93,26 +105,77 @@ func restartRounds(t *testing.T, direct bool, rounds int, stopTimeout time.Durat
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	for i := range rounds {
+	marker := "GOLIVE_ROUNDS=" + t.TempDir()
+	var all []int
+	for i := range r.n {
 		out := newLineWaiter()
-		opts := helperOptions(t, "spawn", out, direct)
-		opts.StopTimeout = stopTimeout
-		opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr)
+		opts := helperOptions(t, r.mode, out, r.direct)
+		opts.StopTimeout = r.stopTimeout
+		opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr, marker)
 		p, err := StartProcess(os.Args[0], opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out.wait(t, "ready")
-		out.wait(t, "ready") // the grandchild's
+		waitBound(t, out, i, addr) // the program's, then the grandchild's
 		gc := readPid(t, pidfileOf(opts))
-		p.Stop(nil)
-		if code, _ := p.Exit(); code == 4 {
-			t.Fatalf("round %d: the program could not bind %s", i, addr)
+		tree := []int{p.PID(), gc}
+		if r.tree != nil {
+			tree = append(tree, r.tree(p)...)
 		}
-		if procRunning(gc) || procRunning(p.PID()) {
-			t.Fatalf("round %d: program or grandchild alive after Stop", i)
+		all = append(all, tree...)
+		p.Stop(nil)
+		for _, pid := range tree {
+			if procRunning(pid) {
+				t.Fatalf("round %d: pid %d of the tree %v is alive after Stop", i, pid, tree)
+			}
 		}
 	}
+	for _, pid := range all {
+		if procRunning(pid) {
+			t.Errorf("pid %d alive after the last stop", pid)
+		}
+	}
+	if left := withEnv(marker); len(left) > 0 {
+		t.Errorf("after the last stop, processes %v of the rounds' trees are left", left)
+	}
+}
+
+// waitBound waits for the two ready lines of a round: the program's,
+// once it listens on addr, and its grandchild's. A program that could not
+// bind the port fails the test at once.
+func waitBound(t *testing.T, out *lineWaiter, round int, addr string) {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for n := 0; n < 2; {
+		select {
+		case l := <-out.ch:
+			if strings.HasPrefix(l, "listen:") {
+				t.Fatalf("round %d: the program could not bind %s: %s", round, addr, l)
+			}
+			if strings.Contains(l, "ready") {
+				n++
+			}
+		case <-timeout:
+			t.Fatalf("round %d: no ready lines within 20s", round)
+		}
+	}
+}
+
+// withEnv returns the live processes whose environment holds kv.
+func withEnv(kv string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || !procRunning(pid) {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err == nil && slices.Contains(strings.Split(string(env), "\x00"), kv) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 func TestExitCodeReported(t *testing.T) {
