@@ -35,6 +35,7 @@ type Build struct {
 	LDFlags string            `toml:"ldflags"`    // merged with the dev profile's -w
 	Env     map[string]string `toml:"env,inline"` // extra environment for go build
 	Debug   bool              `toml:"debug"`      // keep DWARF for debuggers
+	Replay  bool              `toml:"replay"`     // rebuild edits of compiled packages without the go command
 }
 
 // Run is how the program is run and stopped.
@@ -68,6 +69,7 @@ type Duration time.Duration
 func Default() Config {
 	return Config{
 		Watch: Watch{Debounce: Duration(10 * time.Millisecond)},
+		Build: Build{Replay: true},
 		Run: Run{
 			StopSignal:  "SIGTERM",
 			StopTimeout: Duration(5 * time.Second),

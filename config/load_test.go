@@ -101,6 +101,7 @@ tags = ["dev"]
 ldflags = "-X main.version=dev"
 env = { CGO_ENABLED = "0" }
 debug = true
+replay = false
 
 [run]
 args = ["-port", "8080"]

@@ -53,7 +53,8 @@ type Event struct {
 	Duration    time.Duration `json:"-"`
 	Millis      *float64      `json:"duration_ms,omitempty"`
 	Diagnostics []Diagnostic  `json:"diagnostics,omitempty"`
-	Output      string        `json:"output,omitempty"` // build output that held no diagnostic
+	Output      string        `json:"output,omitempty"`   // build output that held no diagnostic
+	Replayed    bool          `json:"replayed,omitempty"` // build_ok: compile and link replayed, no go build
 	PID         int           `json:"pid,omitempty"`
 	Code        *int          `json:"code,omitempty"`
 	Signal      string        `json:"signal,omitempty"`

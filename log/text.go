@@ -46,6 +46,9 @@ func (l *Logger) text(e Event) string {
 	case BuildStart:
 		return line(p.build, "build", "building "+e.Package)
 	case BuildOK:
+		if e.Replayed {
+			return line(p.build, "build", "built in "+ms(e.Duration)+" (compile and link only)")
+		}
 		return line(p.build, "build", "built in "+ms(e.Duration))
 	case BuildFailed:
 		return l.buildFailed(e)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ type BuildOptions struct {
 	Debug   bool     // keep DWARF: no -w in the dev profile
 	Env     []string // the whole environment for go build
 	Work    *WorkDir // where binaries and go's temp files go
+	// Replay lets an edit of packages the last build compiled be built by
+	// that build's own compile and link commands (replay.go). Unix only.
+	Replay bool
 }
 
 // BuildResult is the outcome of one go build. Err is set when golive could
@@ -34,18 +38,35 @@ type BuildResult struct {
 	Diagnostics []log.Diagnostic
 	Output      string // what go build printed that is not a diagnostic
 	Duration    time.Duration
+	Replayed    bool // built by a replay of the compiler and linker, not go build
 	Err         error
 }
 
 // GoBuilder runs go build. One build at a time: the runner waits for a
 // cancelled build to return before it starts the next.
 type GoBuilder struct {
-	opts BuildOptions
+	opts   BuildOptions
+	replay *replayer // nil: every build is go build
 }
 
 // NewGoBuilder returns a builder for opts.
 func NewGoBuilder(opts BuildOptions) *GoBuilder {
-	return &GoBuilder{opts: opts}
+	b := &GoBuilder{opts: opts}
+	if opts.Replay && opts.Work != nil && runtime.GOOS != "windows" && !userTracesBuild(opts.Flags) {
+		b.replay = &replayer{tags: opts.Tags, env: opts.Env, out: filepath.Join(opts.Work.Dir(), "replay")}
+	}
+	return b
+}
+
+// userTracesBuild reports flags that change what go build prints or
+// runs in ways a replay cannot follow.
+func userTracesBuild(flags []string) bool {
+	for _, f := range []string{"-x", "-n", "-work", "-a", "-toolexec", "-overlay", "-pgo"} {
+		if hasFlag(flags, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // Args returns the go build arguments (without "go") that write out.
@@ -121,10 +142,26 @@ func hasFlag(flags []string, name string) bool {
 // whole process group (compile and link children included) and sweeps the
 // work directory that the killed go command leaves behind.
 func (b *GoBuilder) Build(ctx context.Context) BuildResult {
+	return b.BuildChanged(ctx, nil)
+}
+
+// BuildChanged builds after an edit of changed (slash-separated paths
+// relative to Dir; nil: unknown). It replays the last build when the edit
+// allows it, and runs go build otherwise.
+func (b *GoBuilder) BuildChanged(ctx context.Context, changed []string) BuildResult {
 	start := time.Now()
+	if res, ok := b.tryReplay(ctx, changed, start); ok {
+		return res
+	}
 	w := b.opts.Work
 	tmp := w.nextTemp()
-	cmd := exec.Command("go", b.Args(tmp)...)
+	args := b.Args(tmp)
+	if b.replay != nil {
+		// -x prints the commands a replay runs again; -work keeps the
+		// import configs and archives they read.
+		args = append([]string{"build", "-x", "-work"}, args[1:]...)
+	}
+	cmd := exec.Command("go", args...)
 	cmd.Dir = b.opts.Dir
 	cmd.Env = append(b.opts.Env, "GOTMPDIR="+w.GoTmp())
 	var out bytes.Buffer
@@ -132,6 +169,19 @@ func (b *GoBuilder) Build(ctx context.Context) BuildResult {
 	cmd.Stderr = &out
 	err := runGroup(ctx, cmd)
 	res := BuildResult{Duration: time.Since(start)}
+	output := out.String()
+	if b.replay != nil {
+		// Only a build that succeeds describes the tree: after any other
+		// the recipe is forgotten, and the next build is go build.
+		var work string
+		output, work = splitTrace(output)
+		b.replay.forget()
+		if err == nil && ctx.Err() == nil {
+			b.replay.learn(out.String(), b.opts.Dir)
+		} else if work != "" {
+			os.RemoveAll(work)
+		}
+	}
 	if ctx.Err() != nil {
 		os.Remove(tmp)
 		w.sweepGoTmp()
@@ -146,7 +196,7 @@ func (b *GoBuilder) Build(ctx context.Context) BuildResult {
 			return res
 		}
 		res.Failed = true
-		res.Diagnostics, res.Output = ParseDiagnostics(out.String(), b.opts.Dir)
+		res.Diagnostics, res.Output = ParseDiagnostics(output, b.opts.Dir)
 		return res
 	}
 	bin, err := w.place(tmp)
@@ -156,8 +206,39 @@ func (b *GoBuilder) Build(ctx context.Context) BuildResult {
 		return res
 	}
 	res.Binary = bin
-	res.Output = out.String() // warnings from cgo and the like
+	res.Output = output // warnings from cgo and the like
 	return res
+}
+
+// tryReplay builds changed by a replay, reporting false when go build
+// must run instead: no recipe, an edit it cannot follow, or a compile or
+// link error, which go build then reports in its own words. A cancelled
+// replay is reported as cancelled, like a cancelled go build.
+func (b *GoBuilder) tryReplay(ctx context.Context, changed []string, start time.Time) (BuildResult, bool) {
+	if b.replay == nil || changed == nil {
+		return BuildResult{}, false
+	}
+	files := make([]string, len(changed))
+	for i, p := range changed {
+		files[i] = filepath.Join(b.opts.Dir, filepath.FromSlash(p))
+	}
+	w := b.opts.Work
+	tmp := w.nextTemp()
+	err := b.replay.build(ctx, files, tmp)
+	if ctx.Err() != nil {
+		os.Remove(tmp)
+		return BuildResult{Duration: time.Since(start), Err: ctx.Err()}, true
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return BuildResult{}, false
+	}
+	bin, err := w.place(tmp)
+	if err != nil {
+		os.Remove(tmp)
+		return BuildResult{}, false
+	}
+	return BuildResult{Binary: bin, Duration: time.Since(start), Replayed: true}, true
 }
 
 // RunGroup runs cmd as runGroup does: the plugin builder's go build is

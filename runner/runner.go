@@ -370,7 +370,21 @@ func (l *loop) startBuild(ctx context.Context, saved time.Time, changed []string
 	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, changed: changed}
 	l.build = b
 	l.opts.Log.Emit(log.Event{Type: log.BuildStart, Package: l.opts.Package})
-	go func() { b.done <- outcome{build: l.opts.Builder.Build(bctx)} }()
+	cb, ok := l.opts.Builder.(changeBuilder)
+	if !ok || l.stale {
+		// After an in-process reload the binary lacks the plugin's
+		// edits, which no batch names any more: only a full build has
+		// them.
+		go func() { b.done <- outcome{build: l.opts.Builder.Build(bctx)} }()
+		return
+	}
+	go func() { b.done <- outcome{build: cb.BuildChanged(bctx, changed)} }()
+}
+
+// changeBuilder is a Builder that can use the changed paths to build
+// faster (GoBuilder's replay). changed is nil when they are unknown.
+type changeBuilder interface {
+	BuildChanged(ctx context.Context, changed []string) BuildResult
 }
 
 // cancelBuild kills the build in flight, if any, and waits for it: its
@@ -405,7 +419,7 @@ func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 		l.opts.Log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Diagnostics: res.Diagnostics, Output: res.Output})
 		return false
 	}
-	l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Duration})
+	l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Duration, Replayed: res.Replayed})
 	l.bin, l.stale = res.Binary, false
 	l.backoff = backoff{} // new code deserves a fresh start
 	l.restart(res.Binary, saved)

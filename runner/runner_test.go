@@ -25,11 +25,14 @@ type fakeBuilder struct {
 }
 
 type fakeBuild struct {
-	finish chan BuildResult
+	finish  chan BuildResult
+	changed []string // what BuildChanged was given; nil: a full build
 }
 
-func (b *fakeBuilder) Build(ctx context.Context) BuildResult {
-	fb := &fakeBuild{finish: make(chan BuildResult, 1)}
+func (b *fakeBuilder) Build(ctx context.Context) BuildResult { return b.BuildChanged(ctx, nil) }
+
+func (b *fakeBuilder) BuildChanged(ctx context.Context, changed []string) BuildResult {
+	fb := &fakeBuild{finish: make(chan BuildResult, 1), changed: changed}
 	select {
 	case b.calls <- fb:
 	case <-ctx.Done(): // a test that failed before taking the build
@@ -559,4 +562,40 @@ func TestRunnerReloadThatCannotBuildFails(t *testing.T) {
 		t.Fatalf("build_start %+v, want the program's build", ev)
 	}
 	h.build(t)
+}
+
+// TestRunnerFullBuildAfterReload: a build is told the changed paths, so it
+// can replay, except after an in-process reload, whose edits the binary
+// lacks and no later batch names.
+func TestRunnerFullBuildAfterReload(t *testing.T) {
+	t.Parallel()
+	rl := &fakeReloader{results: make(chan ReloadResult, 10)}
+	h := startRunnerWith(t, func(o *Options) { o.Reloader, o.MaxReloads = rl, 5 })
+	h.buildAndStart(t, "bin1")
+
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	fb := h.build(t)
+	if strings.Join(fb.changed, ",") != "main.go" {
+		t.Fatalf("build after a save got changed = %q, want [main.go]", fb.changed)
+	}
+	fb.finish <- BuildResult{Binary: "bin2"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Stop)
+	h.events.next(t, log.Start)
+
+	rl.results <- ReloadResult{Package: "p"}
+	h.save("plug/a.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Reload)
+
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	if fb := h.build(t); fb.changed != nil {
+		t.Fatalf("build after a reload got changed = %q, want a full build", fb.changed)
+	}
 }

@@ -121,7 +121,7 @@ func (s *session) buildOptions(work *runner.WorkDir) runner.BuildOptions {
 	b := s.cfg.Build
 	return runner.BuildOptions{
 		Dir: s.startDir, Package: s.pkg, Flags: b.Flags, Tags: b.Tags, LDFlags: b.LDFlags,
-		Debug: b.Debug, Env: withEnv(os.Environ(), b.Env), Work: work,
+		Debug: b.Debug, Env: withEnv(os.Environ(), b.Env), Work: work, Replay: b.Replay,
 	}
 }
 

@@ -1,0 +1,219 @@
+//go:build unix
+
+package runner
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// replayModule is a program whose main prints lib.Word() and main's own
+// constant. Word is not inlined, so its body is not in lib's export data.
+var replayModule = map[string]string{
+	"go.mod":      "module example.com/rp\n\ngo 1.22\n",
+	"main.go":     "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/rp/lib\"\n)\n\nfunc main() { fmt.Println(lib.Word(), version) }\n",
+	"version.go":  "package main\n\nconst version = \"v1\"\n",
+	"lib/lib.go":  "package lib\n\nimport \"strings\"\n\n//go:noinline\nfunc Word() string { return strings.ToUpper(\"a\") }\n",
+	"lib/more.go": "package lib\n\nconst Exported = 1\n",
+}
+
+// learnedReplayer builds the module with go build -x -work, as the builder
+// does, and returns a replayer that learned from it.
+func learnedReplayer(t *testing.T, dir string) *replayer {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "prog")
+	cmd := exec.Command("go", "build", "-x", "-work", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOTMPDIR="+t.TempDir(), "GOFLAGS=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	r := &replayer{env: os.Environ(), out: filepath.Join(t.TempDir(), "replay")}
+	r.learn(string(out), dir)
+	if r.rec == nil {
+		t.Fatalf("nothing learned from:\n%s", out)
+	}
+	t.Cleanup(r.forget)
+	return r
+}
+
+func writeModule(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		write(t, p, src)
+	}
+	return dir
+}
+
+func runBinary(t *testing.T, bin string) string {
+	t.Helper()
+	out, err := exec.Command(bin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("run %s: %v\n%s", bin, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestReplayBuildsEditsOfCompiledPackages(t *testing.T) {
+	t.Parallel()
+	dir := writeModule(t, replayModule)
+	r := learnedReplayer(t, dir)
+	ctx := context.Background()
+	bin := filepath.Join(t.TempDir(), "prog")
+
+	// main's own file: compile main, link.
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	if err := r.build(ctx, []string{filepath.Join(dir, "version.go")}, bin); err != nil {
+		t.Fatalf("replay of main: %v", err)
+	}
+	if got := runBinary(t, bin); got != "A v2" {
+		t.Fatalf("after the main edit the program printed %q, want %q", got, "A v2")
+	}
+
+	// A body-only edit of lib: its export data is unchanged, so lib alone
+	// compiles and main links with it. Then main again, which must keep
+	// the new lib.
+	write(t, filepath.Join(dir, "lib", "lib.go"), strings.Replace(replayModule["lib/lib.go"], `"a"`, `"b"`, 1))
+	if err := r.build(ctx, []string{filepath.Join(dir, "lib", "lib.go")}, bin); err != nil {
+		t.Fatalf("replay of lib: %v", err)
+	}
+	if got := runBinary(t, bin); got != "B v2" {
+		t.Fatalf("after the lib edit the program printed %q, want %q", got, "B v2")
+	}
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v3\"\n")
+	if err := r.build(ctx, []string{filepath.Join(dir, "version.go")}, bin); err != nil {
+		t.Fatalf("second replay of main: %v", err)
+	}
+	if got := runBinary(t, bin); got != "B v3" {
+		t.Fatalf("after lib then main the program printed %q, want %q", got, "B v3")
+	}
+}
+
+// TestReplayLeavesToGoBuild lists the edits only go build may build.
+func TestReplayLeavesToGoBuild(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file, src string
+	}{
+		{"exported API changed", "lib/more.go", "package lib\n\nconst Exported = 2\n"},
+		{"import not in the package's config", "version.go", "package main\n\nimport _ \"net/http\"\n\nconst version = \"v2\"\n"},
+		{"file switched off by a build constraint", "lib/more.go", "//go:build ignore\n\npackage lib\n\nconst Exported = 1\n"},
+		{"cgo", "version.go", "package main\n\nimport \"C\"\n\nconst version = \"v2\"\n"},
+		{"embed", "version.go", "package main\n\nimport _ \"embed\"\n\n//go:embed go.mod\nvar mod string\n\nconst version = \"v2\"\n"},
+		{"a new file", "lib/new.go", "package lib\n"},
+		{"a file of another module", "../elsewhere.go", "package main\n"},
+		{"a syntax error", "version.go", "package main\n\nconst version = \n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writeModule(t, replayModule)
+			r := learnedReplayer(t, dir)
+			path := filepath.Join(dir, filepath.FromSlash(tt.file))
+			write(t, path, tt.src)
+			bin := filepath.Join(t.TempDir(), "prog")
+			err := r.build(context.Background(), []string{filepath.Clean(path)}, bin)
+			if err == nil {
+				t.Fatalf("replay built %s; only go build may", tt.name)
+			}
+			if _, statErr := os.Stat(bin); statErr == nil {
+				t.Errorf("a failed replay left a binary")
+			}
+			if tt.name != "a syntax error" && !errors.Is(err, errNoReplay) {
+				t.Errorf("err = %v, want errNoReplay", err)
+			}
+		})
+	}
+}
+
+func TestReplayForgetsAndRemovesWork(t *testing.T) {
+	t.Parallel()
+	dir := writeModule(t, replayModule)
+	r := learnedReplayer(t, dir)
+	work := r.keeps()
+	if _, err := os.Stat(work); err != nil {
+		t.Fatalf("the kept work directory: %v", err)
+	}
+	r.forget()
+	if _, err := os.Stat(work); !os.IsNotExist(err) {
+		t.Errorf("forget left %s: %v", work, err)
+	}
+	if err := r.build(context.Background(), []string{filepath.Join(dir, "version.go")}, filepath.Join(t.TempDir(), "p")); !errors.Is(err, errNoReplay) {
+		t.Errorf("replay without a recipe: %v", err)
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	t.Parallel()
+	c, ok := parseCommand(`GOROOT='/usr/local/go' /go/pkg/tool/linux_amd64/link -o $WORK/b001/exe/a.out -trimpath "$WORK/b001=>" -X "main.v=a b" -w # internal`, "/tmp/w")
+	if !ok {
+		t.Fatal("not parsed")
+	}
+	want := []string{"/go/pkg/tool/linux_amd64/link", "-o", "/tmp/w/b001/exe/a.out", "-trimpath", "/tmp/w/b001=>", "-X", "main.v=a b", "-w"}
+	if strings.Join(c.args, "|") != strings.Join(want, "|") || len(c.env) != 1 || c.env[0] != "GOROOT=/usr/local/go" {
+		t.Errorf("parsed %q env %q, want %q", c.args, c.env, want)
+	}
+}
+
+func TestSplitTraceKeepsDiagnostics(t *testing.T) {
+	t.Parallel()
+	out := "WORK=/tmp/w\nmkdir -p $WORK/b001/\ncat >/tmp/w/b001/importcfg << 'EOF' # internal\npackagefile fmt=/c/fmt.a\nEOF\ncd /src\n" +
+		"/go/pkg/tool/linux_amd64/compile -o $WORK/b001/_pkg_.a -p main ./main.go\n# example.com/fx\n./main.go:3:1: syntax error: non-declaration statement outside function body\n"
+	rest, work := splitTrace(out)
+	if work != "/tmp/w" {
+		t.Errorf("work = %q", work)
+	}
+	if rest != "# example.com/fx\n./main.go:3:1: syntax error: non-declaration statement outside function body\n" {
+		t.Errorf("rest = %q", rest)
+	}
+}
+
+// TestBuilderReplaysAndNeverServesStale drives the GoBuilder as the runner
+// does: a replayed edit, then an edit whose build fails with a second file
+// changed alongside, then a fix of the failing file alone. The last build
+// must hold both edits: after a failed build only go build may run.
+func TestBuilderReplaysAndNeverServesStale(t *testing.T) {
+	dir := writeModule(t, replayModule)
+	b, _ := newTestBuilder(t, dir)
+	b = NewGoBuilder(BuildOptions{Dir: dir, Package: ".", Env: b.opts.Env, Work: b.opts.Work, Replay: true})
+	ctx := context.Background()
+	if res := b.BuildChanged(ctx, nil); res.Err != nil || res.Failed || res.Replayed {
+		t.Fatalf("first build: %+v", res)
+	}
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	res := b.BuildChanged(ctx, []string{"version.go"})
+	if res.Err != nil || res.Failed || !res.Replayed {
+		t.Fatalf("edit of main: %+v, want a replay", res)
+	}
+	if got := runBinary(t, res.Binary); got != "A v2" {
+		t.Fatalf("replayed binary printed %q", got)
+	}
+
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v3\"\n")
+	write(t, filepath.Join(dir, "lib", "lib.go"), "package lib\n\nfunc Word() string { return undefined }\n")
+	res = b.BuildChanged(ctx, []string{"lib/lib.go", "version.go"})
+	if !res.Failed || len(res.Diagnostics) == 0 || res.Diagnostics[0].File != "lib/lib.go" {
+		t.Fatalf("broken lib: %+v, want go build's diagnostics for lib/lib.go", res)
+	}
+	if strings.Contains(res.Output, "WORK=") || strings.Contains(res.Output, "/compile ") {
+		t.Errorf("go build -x's commands leaked into the output:\n%s", res.Output)
+	}
+
+	write(t, filepath.Join(dir, "lib", "lib.go"), strings.Replace(replayModule["lib/lib.go"], `"a"`, `"c"`, 1))
+	res = b.BuildChanged(ctx, []string{"lib/lib.go"})
+	if res.Err != nil || res.Failed || res.Replayed {
+		t.Fatalf("fix after a failed build: %+v, want go build", res)
+	}
+	if got := runBinary(t, res.Binary); got != "C v3" {
+		t.Fatalf("after the fix the program printed %q, want %q (both edits)", got, "C v3")
+	}
+}
