@@ -116,3 +116,20 @@ func TestBuildCancelKillsAndSweeps(t *testing.T) {
 		t.Fatalf("work directory holds %v, want only tmp", entries)
 	}
 }
+
+// build.env reaches go build: GOFLAGS set there picks the file that a
+// build constraint guards.
+func TestBuildUsesItsEnv(t *testing.T) {
+	dir := fixture(t, "package main\n\nfunc main() { println(msg) }\n")
+	write(t, filepath.Join(dir, "on.go"), "//go:build golive_env\n\npackage main\n\nconst msg = \"from build.env\"\n")
+	write(t, filepath.Join(dir, "off.go"), "//go:build !golive_env\n\npackage main\n\nconst msg = \"without it\"\n")
+	b, _ := newTestBuilder(t, dir)
+	b.opts.Env = append(b.opts.Env, "GOFLAGS=-tags=golive_env")
+	res := b.Build(context.Background())
+	if res.Err != nil || res.Failed {
+		t.Fatalf("build: %+v", res)
+	}
+	if out, _ := exec.Command(res.Binary).CombinedOutput(); string(out) != "from build.env\n" {
+		t.Fatalf("binary printed %q: GOFLAGS from the build's env did not reach go build", out)
+	}
+}
