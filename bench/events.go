@@ -24,6 +24,7 @@ type event struct {
 	Code     *int      `json:"code"`
 	Signal   string    `json:"signal"`
 	Package  string    `json:"package"`
+	Replayed bool      `json:"replayed"`
 	Received time.Time `json:"-"` // when the benchmark read it
 }
 

@@ -29,6 +29,7 @@ type sample struct {
 	starts    int // program starts caused by the edit
 	bindFails int
 	parts     map[string]time.Duration
+	replayed  bool // golive: the build was a replay (compile and link only)
 }
 
 // series is every round of one tool or floor.
@@ -111,7 +112,7 @@ func (b *bench) toolRound(t *watcherTool, token string) sample {
 	}
 	s := sample{ok: true, total: at.Sub(saved)}
 	if t.isGolive() {
-		s.parts = b.goliveSplit(t.events, saved, at)
+		s.parts, s.replayed = b.goliveSplit(t.events, saved, at)
 	}
 	time.Sleep(settle)
 	s.starts, s.bindFails, _ = t.startsSince(saved)
@@ -120,10 +121,10 @@ func (b *bench) toolRound(t *watcherTool, token string) sample {
 
 // goliveSplit reads where the time of one save went from golive's events:
 // the build that produced the program answering at `at`, the stop before
-// its start, and the start.
-func (b *bench) goliveSplit(ev *eventLog, saved, at time.Time) map[string]time.Duration {
+// its start, and the start; and whether that build was a replay.
+func (b *bench) goliveSplit(ev *eventLog, saved, at time.Time) (map[string]time.Duration, bool) {
 	if _, err := ev.waitFor(b.ctx, "start", saved, 2*time.Second); err != nil {
-		return nil
+		return nil, false
 	}
 	var start event
 	for _, e := range ev.after(saved, "start") {
@@ -132,7 +133,7 @@ func (b *bench) goliveSplit(ev *eventLog, saved, at time.Time) map[string]time.D
 		}
 	}
 	if start.Type == "" {
-		return nil
+		return nil, false
 	}
 	var bs event
 	for _, e := range ev.after(saved, "build_start") {
@@ -141,11 +142,13 @@ func (b *bench) goliveSplit(ev *eventLog, saved, at time.Time) map[string]time.D
 		}
 	}
 	if bs.Type == "" {
-		return nil
+		return nil, false
 	}
 	parts := map[string]time.Duration{partQuiet: bs.Time.Sub(saved)}
+	replayed := false
 	if oks := ev.after(bs.Time.Add(-time.Nanosecond), "build_ok"); len(oks) > 0 {
 		parts[partBuild] = oks[0].duration()
+		replayed = oks[0].Replayed
 	}
 	for _, e := range ev.after(bs.Time, "stop") {
 		if !e.Time.After(start.Time) {
@@ -158,7 +161,7 @@ func (b *bench) goliveSplit(ev *eventLog, saved, at time.Time) map[string]time.D
 		rest -= d
 	}
 	parts[partRest] = rest
-	return parts
+	return parts, replayed
 }
 
 // floorRound is the floor by hand: the same edit, go build, start the

@@ -166,7 +166,7 @@ func (b *bench) pluginRound(t *watcherTool, path, token string) sample {
 	if path == pathInProc {
 		s.parts = b.pluginSplit(t.events, saved, at)
 	} else {
-		s.parts = b.goliveSplit(t.events, saved, at)
+		s.parts, s.replayed = b.goliveSplit(t.events, saved, at)
 	}
 	time.Sleep(settle)
 	s.starts, s.bindFails, _ = t.startsSince(saved)
@@ -324,6 +324,12 @@ func reportPlugin(w io.Writer, b *bench) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "ok: for the in-process path, the new answer came from the same pid, with a larger request counter and no start of the program; for the restart paths, from a new pid. Only ok rounds are timed.")
+	fmt.Fprintln(w)
+	for _, s := range r.series {
+		if s.label != pathInProc {
+			fmt.Fprintf(w, "%s: %s builds replayed (compile and link only), the rest `go build`.\n", s.label, replayedOf(s))
+		}
+	}
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(w, "| part (medians in ms, from golive's --events) | in-process reload | restart, plugins off | restart, edit outside the plugin tree |")

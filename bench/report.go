@@ -262,6 +262,9 @@ func report(w io.Writer, b *bench) {
 	}
 	fmt.Fprintln(w, row+" |")
 	fmt.Fprintln(w)
+	if golive != nil {
+		fmt.Fprintf(w, "golive's builds in these rounds: %s replayed (compile and link only, `build_ok.replayed`), the rest `go build`.\n\n", replayedOf(golive))
+	}
 	fmt.Fprintln(w, "The parts are medians taken one by one, so they need not add up to the median total. golive's build is its build_ok duration_ms; the floors' is the wall time of `go build`. The polled floor is golive's sequence done by hand: the old program keeps serving and is polled every 2 ms during the build, as it is for every watcher, so golive minus the polled floor is what golive itself adds.")
 	fmt.Fprintln(w)
 
@@ -420,4 +423,18 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 		parts = append(parts, pluginSummary(r.plugin))
 	}
 	return strings.Join(parts, "; ") + "."
+}
+
+// replayedOf counts the timed rounds whose build golive replayed.
+func replayedOf(s *series) string {
+	n, of := 0, 0
+	for _, x := range s.samples {
+		if x.ok {
+			of++
+			if x.replayed {
+				n++
+			}
+		}
+	}
+	return fmt.Sprintf("%d of %d", n, of)
 }
