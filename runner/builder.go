@@ -53,7 +53,7 @@ type GoBuilder struct {
 func NewGoBuilder(opts BuildOptions) *GoBuilder {
 	b := &GoBuilder{opts: opts}
 	if opts.Replay && opts.Work != nil && runtime.GOOS != "windows" && !userTracesBuild(opts.Flags) {
-		b.replay = &replayer{tags: opts.Tags, env: opts.Env, out: filepath.Join(opts.Work.Dir(), "replay")}
+		b.replay = &replayer{ctx: buildContext(opts), env: opts.Env, out: filepath.Join(opts.Work.Dir(), "replay")}
 	}
 	return b
 }

@@ -59,6 +59,9 @@ type pkg struct {
 	path    string // import path (-p)
 	compile command
 	imports map[string]bool // what its import config can resolve
+	// constraints holds each file's build constraint lines as the recipe
+	// was learned, by absolute path.
+	constraints map[string]string
 }
 
 // command is one tool run, as go build -x printed it.
@@ -70,11 +73,11 @@ type command struct {
 
 // replayer holds the recipe of the last full build and replays it.
 type replayer struct {
-	tags []string
-	env  []string
-	out  string // where replayed archives go
-	seq  int
-	rec  *recipe
+	ctx gobuild.Context // build constraints as go build applies them
+	env []string
+	out string // where replayed archives go
+	seq int
+	rec *recipe
 }
 
 // maxReplayPackages bounds the packages one replay compiles: a save
@@ -168,15 +171,16 @@ func (r *replayer) build(ctx context.Context, changed []string, bin string) erro
 
 // check reports whether the edited file f still fits p's recorded compile.
 func (r *replayer) check(f string, p *pkg) error {
-	ctx := gobuild.Default
-	ctx.BuildTags = append(slices.Clone(ctx.BuildTags), r.tags...)
-	ok, err := ctx.MatchFile(filepath.Dir(f), filepath.Base(f))
+	ok, err := r.ctx.MatchFile(filepath.Dir(f), filepath.Base(f))
 	if err != nil || !ok {
 		return errNoReplay
 	}
 	src, err := os.ReadFile(f)
 	if err != nil || bytes.Contains(src, []byte("//go:embed")) {
 		return errNoReplay
+	}
+	if constraints(src) != p.constraints[f] {
+		return errNoReplay // go build decides anew which files to compile
 	}
 	file, err := parser.ParseFile(token.NewFileSet(), f, src, parser.ImportsOnly)
 	if err != nil {
@@ -316,4 +320,58 @@ func exportData(file string) ([]byte, error) {
 		off += 60 + size + size&1
 	}
 	return nil, fmt.Errorf("%s: no export data", file)
+}
+
+// constraints returns the //go:build and // +build lines of a Go file,
+// which come before its package clause.
+func constraints(src []byte) string {
+	var b strings.Builder
+	for len(src) > 0 {
+		line, rest, _ := bytes.Cut(src, []byte("\n"))
+		src = rest
+		l := bytes.TrimSpace(line)
+		if bytes.HasPrefix(l, []byte("package ")) {
+			break
+		}
+		if bytes.HasPrefix(l, []byte("//go:build")) || bytes.HasPrefix(l, []byte("// +build")) {
+			b.Write(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// buildContext is go/build's view of which files go build compiles with
+// these options: GOOS, GOARCH and CGO_ENABLED from the build's
+// environment, tags from build.tags, -tags in the flags and in GOFLAGS.
+func buildContext(opts BuildOptions) gobuild.Context {
+	ctx := gobuild.Default
+	env := map[string]string{}
+	for _, kv := range opts.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	if v := env["GOOS"]; v != "" {
+		ctx.GOOS = v
+	}
+	if v := env["GOARCH"]; v != "" {
+		ctx.GOARCH = v
+	}
+	if v, ok := env["CGO_ENABLED"]; ok {
+		ctx.CgoEnabled = v == "1"
+	}
+	tags := slices.Clone(opts.Tags)
+	for _, flags := range [][]string{strings.Fields(env["GOFLAGS"]), opts.Flags} {
+		for i, f := range flags {
+			switch {
+			case strings.HasPrefix(f, "-tags=") || strings.HasPrefix(f, "--tags="):
+				tags = append(tags, strings.Split(f[strings.Index(f, "=")+1:], ",")...)
+			case (f == "-tags" || f == "--tags") && i+1 < len(flags):
+				tags = append(tags, strings.Split(flags[i+1], ",")...)
+			}
+		}
+	}
+	ctx.BuildTags = append(slices.Clone(ctx.BuildTags), tags...)
+	return ctx
 }

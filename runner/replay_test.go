@@ -34,7 +34,7 @@ func learnedReplayer(t *testing.T, dir string) *replayer {
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	r := &replayer{env: os.Environ(), out: filepath.Join(t.TempDir(), "replay")}
+	r := &replayer{ctx: buildContext(BuildOptions{Env: os.Environ()}), env: os.Environ(), out: filepath.Join(t.TempDir(), "replay")}
 	r.learn(string(out), dir)
 	if r.rec == nil {
 		t.Fatalf("nothing learned from:\n%s", out)
@@ -107,6 +107,7 @@ func TestReplayLeavesToGoBuild(t *testing.T) {
 		{"exported API changed", "lib/more.go", "package lib\n\nconst Exported = 2\n"},
 		{"import not in the package's config", "version.go", "package main\n\nimport _ \"net/http\"\n\nconst version = \"v2\"\n"},
 		{"file switched off by a build constraint", "lib/more.go", "//go:build ignore\n\npackage lib\n\nconst Exported = 1\n"},
+		{"build constraint edited, still true", "lib/more.go", "//go:build !never\n\npackage lib\n\nconst Exported = 1\n"},
 		{"cgo", "version.go", "package main\n\nimport \"C\"\n\nconst version = \"v2\"\n"},
 		{"embed", "version.go", "package main\n\nimport _ \"embed\"\n\n//go:embed go.mod\nvar mod string\n\nconst version = \"v2\"\n"},
 		{"a new file", "lib/new.go", "package lib\n"},

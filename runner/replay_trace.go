@@ -101,7 +101,14 @@ func (rec *recipe) addCompile(c command) {
 	if path != "main" && rec.archives[path] == "" {
 		return // not linked into the program
 	}
-	p := &pkg{path: path, compile: c, imports: map[string]bool{}}
+	p := &pkg{path: path, compile: c, imports: map[string]bool{}, constraints: map[string]string{}}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return
+		}
+		p.constraints[f] = constraints(src)
+	}
 	for _, l := range strings.Split(string(cfg), "\n") {
 		for _, prefix := range []string{"packagefile ", "importmap "} {
 			if rest, ok := strings.CutPrefix(l, prefix); ok {
