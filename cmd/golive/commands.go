@@ -74,7 +74,9 @@ func cmdBuild(s *session) int {
 	res := runner.NewGoBuilder(s.buildOptions(work)).Build(ctx)
 	switch {
 	case res.Err != nil:
-		s.log.Errorf("build: %v", res.Err)
+		// Every build_start ends in build_ok or build_failed, so an
+		// editor's task sees the build end even when go could not run.
+		s.log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Output: res.Err.Error()})
 		return exitBuildFailed
 	case res.Failed:
 		s.log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Diagnostics: res.Diagnostics, Output: res.Output})
