@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -52,7 +51,7 @@ type GoBuilder struct {
 // NewGoBuilder returns a builder for opts.
 func NewGoBuilder(opts BuildOptions) *GoBuilder {
 	b := &GoBuilder{opts: opts}
-	if opts.Replay && opts.Work != nil && runtime.GOOS != "windows" && !userTracesBuild(opts.Flags) {
+	if opts.Replay && replaySupported && opts.Work != nil && !userTracesBuild(opts.Flags) {
 		b.replay = &replayer{ctx: buildContext(opts), env: opts.Env, out: filepath.Join(opts.Work.Dir(), "replay")}
 	}
 	return b
@@ -61,7 +60,7 @@ func NewGoBuilder(opts BuildOptions) *GoBuilder {
 // userTracesBuild reports flags that change what go build prints or
 // runs in ways a replay cannot follow.
 func userTracesBuild(flags []string) bool {
-	for _, f := range []string{"-x", "-n", "-work", "-a", "-toolexec", "-overlay", "-pgo"} {
+	for _, f := range []string{"-x", "-n", "-work", "-a", "-toolexec", "-overlay", "-pgo", "-modfile"} {
 		if hasFlag(flags, f) {
 			return true
 		}
@@ -177,7 +176,7 @@ func (b *GoBuilder) BuildChanged(ctx context.Context, changed []string) BuildRes
 		output, work = splitTrace(output)
 		b.replay.forget()
 		if err == nil && ctx.Err() == nil {
-			b.replay.learn(out.String(), b.opts.Dir)
+			b.replay.learn(out.String(), b.opts.Dir, filepath.Join(b.opts.Dir, b.opts.Package), start, b.absPaths(changed))
 		} else if work != "" {
 			os.RemoveAll(work)
 		}
@@ -218,13 +217,9 @@ func (b *GoBuilder) tryReplay(ctx context.Context, changed []string, start time.
 	if b.replay == nil || changed == nil {
 		return BuildResult{}, false
 	}
-	files := make([]string, len(changed))
-	for i, p := range changed {
-		files[i] = filepath.Join(b.opts.Dir, filepath.FromSlash(p))
-	}
 	w := b.opts.Work
 	tmp := w.nextTemp()
-	err := b.replay.build(ctx, files, tmp)
+	err := b.replay.build(ctx, b.absPaths(changed), tmp)
 	if ctx.Err() != nil {
 		os.Remove(tmp)
 		return BuildResult{Duration: time.Since(start), Err: ctx.Err()}, true
@@ -293,4 +288,12 @@ func relPath(dir, path string) string {
 		return path
 	}
 	return filepath.ToSlash(rel)
+}
+
+func (b *GoBuilder) absPaths(rel []string) []string {
+	abs := make([]string, len(rel))
+	for i, p := range rel {
+		abs[i] = filepath.Join(b.opts.Dir, filepath.FromSlash(p))
+	}
+	return abs
 }

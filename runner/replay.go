@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A replay builds an edit without the go command. Of a 600 ms `go build`
@@ -46,12 +47,16 @@ import (
 
 // recipe is what one full go build ran.
 type recipe struct {
-	work      string          // go's $WORK, kept (-work) for the import configs and archives
-	pkgs      map[string]*pkg // by absolute source file
-	link      command
-	linkCfg   string            // importcfg.link's text
-	archives  map[string]string // import path -> archive the link reads now
-	mainFiles []string
+	work    string          // go's $WORK, kept (-work) for the import configs and archives
+	pkgs    map[string]*pkg // by absolute source file
+	link    command
+	linkCfg string // importcfg.link's text
+	// nextLinkCfg is the import config of a replay's link, until commit.
+	nextLinkCfg string
+	archives    map[string]string // import path -> archive the link reads now
+	mod         module
+	dirs        []string  // the module's package directories the program links
+	snap        *snapshot // their inputs as the archives were built from them
 }
 
 // pkg is one package the build compiled.
@@ -66,9 +71,10 @@ type pkg struct {
 
 // command is one tool run, as go build -x printed it.
 type command struct {
-	dir  string
-	env  []string
-	args []string
+	dir    string
+	env    []string
+	args   []string
+	action string // "$WORK/bNNN/": the package build it belongs to
 }
 
 // replayer holds the recipe of the last full build and replays it.
@@ -88,10 +94,15 @@ const maxReplayPackages = 3
 var errNoReplay = errors.New("replay: needs go build")
 
 // learn replaces the recipe with the one go build -x -work printed in
-// trace. Whatever it cannot read leaves no recipe: go build runs next.
-func (r *replayer) learn(trace, dir string) {
+// trace, for a build of the package in mainDir that started at started
+// after an edit of changed (absolute paths). Whatever it cannot read or
+// trust leaves no recipe: go build runs next.
+func (r *replayer) learn(trace, dir, mainDir string, started time.Time, changed []string) {
 	r.forget()
 	rec, err := parseTrace(trace, dir)
+	if err == nil {
+		err = r.trust(rec, mainDir, started, changed)
+	}
 	if err != nil {
 		if rec != nil {
 			os.RemoveAll(rec.work)
@@ -99,6 +110,42 @@ func (r *replayer) learn(trace, dir string) {
 		return
 	}
 	r.rec = rec
+}
+
+// trust takes the snapshot of the recipe's inputs and checks that it
+// describes what the build read: no input (other than the edit that
+// caused the build, which has events of its own) changed after the build
+// started, give or take the file clock's coarse ticks.
+func (r *replayer) trust(rec *recipe, mainDir string, started time.Time, changed []string) error {
+	mod, err := findModule(mainDir, r.env)
+	if err != nil {
+		return err
+	}
+	dirs := mod.packageDirs(slices.Sorted(maps.Keys(rec.archives)))
+	if !slices.Contains(dirs, mainDir) {
+		dirs = append(dirs, mainDir)
+	}
+	snap, err := takeSnapshot(mod, dirs)
+	if err != nil {
+		return err
+	}
+	if snap.recentSince(started.Add(-fileClockSlack), setOf(changed)) {
+		return errNoReplay
+	}
+	rec.mod, rec.dirs, rec.snap = mod, dirs, snap
+	return nil
+}
+
+// fileClockSlack covers the coarse clock file times are stamped with
+// (one kernel tick, 4 to 10 ms) several times over.
+const fileClockSlack = 50 * time.Millisecond
+
+func setOf(paths []string) map[string]bool {
+	m := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		m[p] = true
+	}
+	return m
 }
 
 // forget drops the recipe and the files it kept.
@@ -112,15 +159,6 @@ func (r *replayer) forget() {
 	}
 }
 
-// keeps reports the $WORK directory the recipe needs, for the sweep of
-// go's temp directory.
-func (r *replayer) keeps() string {
-	if r.rec == nil {
-		return ""
-	}
-	return r.rec.work
-}
-
 // build replays the recipe for the changed files (absolute paths) into
 // bin. errNoReplay, or any other error, means go build must run.
 func (r *replayer) build(ctx context.Context, changed []string, bin string) error {
@@ -128,10 +166,15 @@ func (r *replayer) build(ctx context.Context, changed []string, bin string) erro
 	if rec == nil || len(changed) == 0 {
 		return errNoReplay
 	}
+	skip := setOf(changed)
+	now, err := takeSnapshot(rec.mod, rec.dirs)
+	if err != nil || !rec.snap.same(now, skip) {
+		return errNoReplay // something else changed: go build finds what
+	}
 	byPkg := map[*pkg][]string{}
 	for _, f := range changed {
 		p := rec.pkgs[f]
-		if p == nil {
+		if _, ok := rec.snap.files[f]; p == nil || !ok {
 			return errNoReplay
 		}
 		if err := r.check(f, p); err != nil {
@@ -166,7 +209,20 @@ func (r *replayer) build(ctx context.Context, changed []string, bin string) erro
 		}
 		archives[p.path] = a
 	}
-	return r.relink(ctx, rec, archives, bin)
+	if err := r.relink(ctx, rec, archives, bin); err != nil {
+		return err
+	}
+	// A file saved again while it compiled may have been read half old:
+	// then only go build may say what the binary is.
+	for _, f := range changed {
+		if st, err := stampOf(f); err != nil || st != now.files[f] {
+			os.Remove(bin)
+			r.forget()
+			return errNoReplay
+		}
+	}
+	r.commit(rec, archives, now, changed)
+	return nil
 }
 
 // check reports whether the edited file f still fits p's recorded compile.
@@ -213,17 +269,26 @@ func (r *replayer) relink(ctx context.Context, rec *recipe, archives map[string]
 		os.Remove(bin)
 		return err
 	}
+	rec.nextLinkCfg = cfg
+	return nil
+}
+
+// commit makes a replay's archives, and the stamps of the files they were
+// compiled from, the recipe's.
+func (r *replayer) commit(rec *recipe, archives map[string]string, now *snapshot, changed []string) {
 	for path, a := range archives {
 		if old := rec.archives[path]; strings.HasPrefix(old, r.out) {
 			os.Remove(old)
 		}
 		rec.archives[path] = a
 	}
-	rec.linkCfg = cfg
+	rec.linkCfg = rec.nextLinkCfg
 	if a, ok := archives["main"]; ok {
 		rec.link.args[len(rec.link.args)-1] = a
 	}
-	return nil
+	for _, f := range changed {
+		rec.snap.files[f] = now.files[f]
+	}
 }
 
 func (r *replayer) run(ctx context.Context, c command) error {

@@ -5,11 +5,13 @@ package runner
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // replayModule is a program whose main prints lib.Word() and main's own
@@ -27,6 +29,7 @@ var replayModule = map[string]string{
 func learnedReplayer(t *testing.T, dir string) *replayer {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "prog")
+	started := time.Now()
 	cmd := exec.Command("go", "build", "-x", "-work", "-o", bin, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOTMPDIR="+t.TempDir(), "GOFLAGS=")
@@ -35,7 +38,13 @@ func learnedReplayer(t *testing.T, dir string) *replayer {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	r := &replayer{ctx: buildContext(BuildOptions{Env: os.Environ()}), env: os.Environ(), out: filepath.Join(t.TempDir(), "replay")}
-	r.learn(string(out), dir)
+	// Every file was just written: the edit the build is for, as far as
+	// the recipe's snapshot is concerned.
+	var all []string
+	for name := range replayModule {
+		all = append(all, filepath.Join(dir, filepath.FromSlash(name)))
+	}
+	r.learn(string(out), dir, dir, started, all)
 	if r.rec == nil {
 		t.Fatalf("nothing learned from:\n%s", out)
 	}
@@ -140,7 +149,7 @@ func TestReplayForgetsAndRemovesWork(t *testing.T) {
 	t.Parallel()
 	dir := writeModule(t, replayModule)
 	r := learnedReplayer(t, dir)
-	work := r.keeps()
+	work := r.rec.work
 	if _, err := os.Stat(work); err != nil {
 		t.Fatalf("the kept work directory: %v", err)
 	}
@@ -168,6 +177,7 @@ func TestParseCommand(t *testing.T) {
 func TestSplitTraceKeepsDiagnostics(t *testing.T) {
 	t.Parallel()
 	out := "WORK=/tmp/w\nmkdir -p $WORK/b001/\ncat >/tmp/w/b001/importcfg << 'EOF' # internal\npackagefile fmt=/c/fmt.a\nEOF\ncd /src\n" +
+		"cat /root/.cache/go-build/ab/abcd-d  # internal\nln -s /a /b\n" +
 		"/go/pkg/tool/linux_amd64/compile -o $WORK/b001/_pkg_.a -p main ./main.go\n# example.com/fx\n./main.go:3:1: syntax error: non-declaration statement outside function body\n"
 	rest, work := splitTrace(out)
 	if work != "/tmp/w" {
@@ -187,7 +197,11 @@ func TestBuilderReplaysAndNeverServesStale(t *testing.T) {
 	b, _ := newTestBuilder(t, dir)
 	b = NewGoBuilder(BuildOptions{Dir: dir, Package: ".", Env: b.opts.Env, Work: b.opts.Work, Replay: true})
 	ctx := context.Background()
-	if res := b.BuildChanged(ctx, nil); res.Err != nil || res.Failed || res.Replayed {
+	var all []string // just written: the first build is for all of them
+	for name := range replayModule {
+		all = append(all, name)
+	}
+	if res := b.BuildChanged(ctx, all); res.Err != nil || res.Failed || res.Replayed {
 		t.Fatalf("first build: %+v", res)
 	}
 	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
@@ -216,5 +230,124 @@ func TestBuilderReplaysAndNeverServesStale(t *testing.T) {
 	}
 	if got := runBinary(t, res.Binary); got != "C v3" {
 		t.Fatalf("after the fix the program printed %q, want %q (both edits)", got, "C v3")
+	}
+}
+
+// TestReplaySeesWhatGoliveDoesNotWatch: a replay compiles only the batch's
+// packages, so any other input that changed, with or without an event
+// (an excluded file, assembly or .syso, a package outside the start
+// directory), must send the build to go build.
+func TestReplaySeesWhatGoliveDoesNotWatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+	}{
+		{"another package's file rewritten", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "lib", "lib.go"), strings.Replace(replayModule["lib/lib.go"], `"a"`, `"z"`, 1))
+		}},
+		{"a .syso file added", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "lib", "x.syso"), "") }},
+		{"an assembly file added", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "lib", "x_amd64.s"), "") }},
+		{"a Go file removed", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "lib", "more.go")) }},
+		{"go.sum written", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "go.sum"), "") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writeModule(t, replayModule)
+			r := learnedReplayer(t, dir)
+			tt.change(t, dir)
+			write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+			err := r.build(context.Background(), []string{filepath.Join(dir, "version.go")}, filepath.Join(t.TempDir(), "prog"))
+			if !errors.Is(err, errNoReplay) {
+				t.Fatalf("replay after %s: %v, want errNoReplay", tt.name, err)
+			}
+		})
+	}
+}
+
+// TestReplayTrustsOnlyASelfContainedModule: a module whose sources can
+// change elsewhere, or a build whose inputs changed while it ran, leaves
+// no recipe.
+func TestReplayTrustsOnlyASelfContainedModule(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		files map[string]string
+		late  bool // lib/lib.go changed after the build started, with no event
+		learn bool
+	}{
+		{"nothing to distrust", nil, false, true},
+		{"go.work", map[string]string{"go.work": "go 1.22\n\nuse .\n"}, false, false},
+		{"replace by a directory", map[string]string{"go.mod": "module example.com/rp\n\ngo 1.22\n\nreplace example.com/x => ../x\n"}, false, false},
+		{"vendor directory", map[string]string{"vendor/modules.txt": ""}, false, false},
+		{"input rewritten during the build", nil, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files := maps.Clone(replayModule)
+			maps.Copy(files, tt.files)
+			dir := writeModule(t, files)
+			started := time.Now()
+			out := goBuildTrace(t, dir)
+			// The files were all just written: they count as the edit the
+			// build was for, except lib/lib.go when it is the late one.
+			var edit []string
+			for name := range files {
+				if !tt.late || name != "lib/lib.go" {
+					edit = append(edit, filepath.Join(dir, filepath.FromSlash(name)))
+				}
+			}
+			r := &replayer{ctx: buildContext(BuildOptions{Env: os.Environ()}), env: os.Environ(), out: filepath.Join(t.TempDir(), "replay")}
+			r.learn(out, dir, dir, started, edit)
+			t.Cleanup(r.forget)
+			if learned := r.rec != nil; learned != tt.learn {
+				t.Fatalf("%s: learned a recipe = %v, want %v", tt.name, learned, tt.learn)
+			}
+		})
+	}
+}
+
+func goBuildTrace(t *testing.T, dir string) string {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-x", "-work", "-o", filepath.Join(t.TempDir(), "prog"), ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOTMPDIR="+t.TempDir(), "GOFLAGS=", "GOWORK=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// TestParseTraceLeavesOutOtherTools: a package whose build ran another
+// tool (here go tool pack, which adds .syso objects to the archive) is
+// left to go build, whatever directory the tool ran in.
+func TestParseTraceLeavesOutOtherTools(t *testing.T) {
+	t.Parallel()
+	work := t.TempDir()
+	for _, b := range []string{"b001", "b002", "b003"} {
+		os.MkdirAll(filepath.Join(work, b), 0o755)
+		write(t, filepath.Join(work, b, "importcfg"), "# import config\npackagefile fmt=/c/fmt.a\n")
+	}
+	write(t, filepath.Join(work, "b001", "importcfg.link"), "packagefile main=x\npackagefile example.com/a=/c/a.a\npackagefile example.com/b=/c/b.a\n")
+	src := writeModule(t, map[string]string{"a/a.go": "package a\n", "b/b.go": "package b\n", "main.go": "package main\n"})
+	trace := strings.ReplaceAll("WORK="+work+"\n"+
+		"cd /src/a\n/go/pkg/tool/linux_amd64/compile -o $WORK/b002/_pkg_.a -p example.com/a -importcfg $WORK/b002/importcfg -pack ./a.go\n"+
+		"cd /src/b\n/go/pkg/tool/linux_amd64/compile -o $WORK/b003/_pkg_.a -p example.com/b -importcfg $WORK/b003/importcfg -pack ./b.go\n"+
+		"cd /elsewhere\ngo tool pack r $WORK/b003/_pkg_.a /src/b/x.syso # internal\n"+
+		"cd /src\n/go/pkg/tool/linux_amd64/compile -o $WORK/b001/_pkg_.a -p main -importcfg $WORK/b001/importcfg -pack ./main.go\n"+
+		"GOROOT='/go' /go/pkg/tool/linux_amd64/link -o $WORK/b001/exe/a.out -importcfg $WORK/b001/importcfg.link $WORK/b001/_pkg_.a\n",
+		"/src", src)
+	rec, err := parseTrace(trace, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.pkgs[filepath.Join(src, "a", "a.go")] == nil || rec.pkgs[filepath.Join(src, "main.go")] == nil {
+		t.Errorf("a and main should replay: %v", rec.pkgs)
+	}
+	if rec.pkgs[filepath.Join(src, "b", "b.go")] != nil {
+		t.Errorf("b, packed with a .syso, must be left to go build")
 	}
 }

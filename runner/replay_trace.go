@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -16,7 +17,7 @@ import (
 func parseTrace(trace, dir string) (*recipe, error) {
 	rec := &recipe{pkgs: map[string]*pkg{}, archives: map[string]string{}}
 	cwd := dir
-	other := map[string]bool{} // directories where another tool ran
+	other := map[string]bool{} // actions ($WORK/bNNN) where another tool ran
 	var compiles []command
 	lines := strings.Split(trace, "\n")
 	for i := 0; i < len(lines); i++ {
@@ -27,7 +28,7 @@ func parseTrace(trace, dir string) (*recipe, error) {
 			continue
 		case rec.work == "":
 			continue
-		case strings.HasPrefix(l, "cat >") && strings.HasSuffix(strings.TrimSuffix(l, " # internal"), "<< 'EOF'"):
+		case isHeredoc(l):
 			for i++; i < len(lines) && lines[i] != "EOF"; i++ {
 			}
 			continue
@@ -43,14 +44,17 @@ func parseTrace(trace, dir string) (*recipe, error) {
 			continue
 		}
 		c.dir = cwd
-		switch filepath.Base(c.args[0]) {
-		case "compile":
+		c.action = actionOf(l)
+		switch tool := filepath.Base(c.args[0]); {
+		case tool == "compile":
 			compiles = append(compiles, c)
-		case "link":
+		case tool == "link":
 			rec.link = c
-		case "mkdir", "cp", "mv", "rm", "echo", "touch", "go":
+		case tool == "go" && len(c.args) > 2 && c.args[1] == "tool" && c.args[2] == "buildid":
+			// stamps the build ID into an archive: nothing a replay needs
+		case shellCommand(tool):
 		default:
-			other[cwd] = true
+			other[c.action] = true // asm, cgo, cover, pack, a C compiler
 		}
 	}
 	if rec.work == "" {
@@ -72,11 +76,31 @@ func parseTrace(trace, dir string) (*recipe, error) {
 		}
 	}
 	for _, c := range compiles {
-		if !other[c.dir] {
+		if c.action != "" && !other[c.action] {
 			rec.addCompile(c)
 		}
 	}
 	return rec, nil
+}
+
+// actionRE finds the $WORK/bNNN directory of one go build action: every
+// command of one package's build names it.
+var actionRE = regexp.MustCompile(`\$WORK/b[0-9]+/`)
+
+func actionOf(line string) string { return actionRE.FindString(line) }
+
+func isHeredoc(l string) bool {
+	return strings.HasPrefix(l, "cat >") && strings.HasSuffix(strings.TrimSuffix(l, " # internal"), "<< 'EOF'")
+}
+
+// shellCommand reports the file commands go build -x prints for what it
+// does itself.
+func shellCommand(name string) bool {
+	switch name {
+	case "mkdir", "cp", "mv", "rm", "echo", "touch", "cat", "ln", "chmod":
+		return true
+	}
+	return false
 }
 
 // addCompile records a package's compile, unless it compiled a file that
@@ -217,7 +241,7 @@ func splitTrace(out string) (rest, work string) {
 			work = strings.TrimPrefix(l, "WORK=")
 			continue
 		case work == "":
-		case strings.HasPrefix(l, "cat >") && strings.HasSuffix(strings.TrimSuffix(l, " # internal"), "<< 'EOF'"):
+		case isHeredoc(l):
 			for i++; i < len(lines) && lines[i] != "EOF"; i++ {
 			}
 			continue
@@ -238,9 +262,10 @@ func isTool(name string) bool {
 	if strings.Contains(filepath.ToSlash(name), "/pkg/tool/") {
 		return true
 	}
-	switch filepath.Base(name) {
-	case "mkdir", "cp", "mv", "rm", "echo", "touch", "go", "gcc", "clang", "cc", "g++", "clang++", "ar":
+	switch base := filepath.Base(name); base {
+	case "go", "gcc", "clang", "cc", "g++", "clang++", "ar":
 		return true
+	default:
+		return shellCommand(base)
 	}
-	return false
 }

@@ -193,6 +193,10 @@ type loop struct {
 	retryAfterBuild bool // an automatic restart came due during a build
 	reloads         int  // in-process reloads since the program started
 	stale           bool // bin lacks code the program reloaded: rebuild, never restart it
+	// unlinked: a plugin's edits went to a reload, loaded or not, so bin
+	// and every build's recipe lack them and no later batch names them:
+	// the next build must be a full one.
+	unlinked bool
 }
 
 type readyResult struct {
@@ -301,6 +305,7 @@ func (l *loop) startReload(saved time.Time, changed []string) {
 	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, changed: changed, reload: true}
 	l.build = b
 	l.opts.Log.Emit(log.Event{Type: log.BuildStart, Package: "plugin"})
+	l.unlinked = true
 	pid := l.prog.PID()
 	go func() {
 		res := l.opts.Reloader.Reload(bctx, changed, pid)
@@ -371,10 +376,7 @@ func (l *loop) startBuild(ctx context.Context, saved time.Time, changed []string
 	l.build = b
 	l.opts.Log.Emit(log.Event{Type: log.BuildStart, Package: l.opts.Package})
 	cb, ok := l.opts.Builder.(changeBuilder)
-	if !ok || l.stale {
-		// After an in-process reload the binary lacks the plugin's
-		// edits, which no batch names any more: only a full build has
-		// them.
+	if !ok || l.unlinked {
 		go func() { b.done <- outcome{build: l.opts.Builder.Build(bctx)} }()
 		return
 	}
@@ -420,7 +422,7 @@ func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 		return false
 	}
 	l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Duration, Replayed: res.Replayed})
-	l.bin, l.stale = res.Binary, false
+	l.bin, l.stale, l.unlinked = res.Binary, false, false
 	l.backoff = backoff{} // new code deserves a fresh start
 	l.restart(res.Binary, saved)
 	return true

@@ -565,8 +565,8 @@ func TestRunnerReloadThatCannotBuildFails(t *testing.T) {
 }
 
 // TestRunnerFullBuildAfterReload: a build is told the changed paths, so it
-// can replay, except after an in-process reload, whose edits the binary
-// lacks and no later batch names.
+// can replay, except after an in-process reload, loaded or not, whose
+// edits the binary lacks and no later batch names.
 func TestRunnerFullBuildAfterReload(t *testing.T) {
 	t.Parallel()
 	rl := &fakeReloader{results: make(chan ReloadResult, 10)}
@@ -595,7 +595,26 @@ func TestRunnerFullBuildAfterReload(t *testing.T) {
 	h.save("main.go")
 	h.events.next(t, log.Change)
 	h.events.next(t, log.BuildStart)
-	if fb := h.build(t); fb.changed != nil {
+	fb = h.build(t)
+	if fb.changed != nil {
 		t.Fatalf("build after a reload got changed = %q, want a full build", fb.changed)
+	}
+	fb.finish <- BuildResult{Binary: "bin3"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Stop)
+	h.events.next(t, log.Start)
+
+	// A reload whose plugin does not compile leaves the plugin's edit out
+	// of the binary too: the next build is a full one.
+	rl.results <- ReloadResult{Package: "p", Build: BuildResult{Failed: true}}
+	h.save("plug/a.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.events.next(t, log.BuildFailed)
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	if fb := h.build(t); fb.changed != nil {
+		t.Fatalf("build after a failed reload got changed = %q, want a full build", fb.changed)
 	}
 }

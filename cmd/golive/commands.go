@@ -71,7 +71,9 @@ func cmdBuild(s *session) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s.log.Emit(log.Event{Type: log.BuildStart, Package: s.pkg})
-	res := runner.NewGoBuilder(s.buildOptions(work)).Build(ctx)
+	opts := s.buildOptions(work)
+	opts.Replay = false // one build: nothing to replay later
+	res := runner.NewGoBuilder(opts).Build(ctx)
 	switch {
 	case res.Err != nil:
 		// Every build_start ends in build_ok or build_failed, so an

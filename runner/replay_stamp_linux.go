@@ -1,0 +1,27 @@
+package runner
+
+import (
+	"os"
+	"syscall"
+)
+
+// replaySupported: replays need change times and inodes (stampOf) and
+// have been checked on Linux only.
+const replaySupported = true
+
+func stampOf(p string) (stamp, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return stamp{}, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return stamp{}, errUnsafe
+	}
+	return stamp{
+		size:  fi.Size(),
+		mtime: st.Mtim.Nano(),
+		ctime: st.Ctim.Nano(),
+		ino:   st.Ino,
+	}, nil
+}
