@@ -176,7 +176,7 @@ func (b *GoBuilder) BuildChanged(ctx context.Context, changed []string) BuildRes
 		output, work = splitTrace(output)
 		b.replay.forget()
 		if err == nil && ctx.Err() == nil {
-			b.replay.learn(out.String(), b.opts.Dir, filepath.Join(b.opts.Dir, b.opts.Package), start, b.absPaths(changed))
+			b.replay.learn(out.String(), b.opts.Dir, filepath.Join(b.opts.Dir, b.opts.Package), start)
 		} else if work != "" {
 			os.RemoveAll(work)
 		}

@@ -94,14 +94,13 @@ const maxReplayPackages = 3
 var errNoReplay = errors.New("replay: needs go build")
 
 // learn replaces the recipe with the one go build -x -work printed in
-// trace, for a build of the package in mainDir that started at started
-// after an edit of changed (absolute paths). Whatever it cannot read or
-// trust leaves no recipe: go build runs next.
-func (r *replayer) learn(trace, dir, mainDir string, started time.Time, changed []string) {
+// trace, for a build of the package in mainDir that started at started.
+// Whatever it cannot read or trust leaves no recipe: go build runs next.
+func (r *replayer) learn(trace, dir, mainDir string, started time.Time) {
 	r.forget()
 	rec, err := parseTrace(trace, dir)
 	if err == nil {
-		err = r.trust(rec, mainDir, started, changed)
+		err = r.trust(rec, mainDir, started)
 	}
 	if err != nil {
 		if rec != nil {
@@ -113,10 +112,14 @@ func (r *replayer) learn(trace, dir, mainDir string, started time.Time, changed 
 }
 
 // trust takes the snapshot of the recipe's inputs and checks that it
-// describes what the build read: no input (other than the edit that
-// caused the build, which has events of its own) changed after the build
-// started, give or take the file clock's coarse ticks.
-func (r *replayer) trust(rec *recipe, mainDir string, started time.Time, changed []string) error {
+// describes what the build read: no input changed after the build
+// started. Files are stamped with a coarse clock that lags by up to one
+// kernel tick, so a change up to a tick before the start counts too; the
+// edit that caused the build is older than that, by golive's quiet
+// window. (The edit's own files are no exception: a save of one of them
+// during the build, reverted before the quiet window ended, gives no
+// batch, and the build may have read it.)
+func (r *replayer) trust(rec *recipe, mainDir string, started time.Time) error {
 	mod, err := findModule(mainDir, r.env)
 	if err != nil {
 		return err
@@ -125,20 +128,22 @@ func (r *replayer) trust(rec *recipe, mainDir string, started time.Time, changed
 	if !slices.Contains(dirs, mainDir) {
 		dirs = append(dirs, mainDir)
 	}
-	snap, err := takeSnapshot(mod, dirs)
+	snap, err := takeSnapshot(mod, dirs, nil)
 	if err != nil {
 		return err
 	}
-	if snap.recentSince(started.Add(-fileClockSlack), setOf(changed)) {
+	if snap.changedSince(started.Add(-fileClockSlack)) {
 		return errNoReplay
 	}
 	rec.mod, rec.dirs, rec.snap = mod, dirs, snap
 	return nil
 }
 
-// fileClockSlack covers the coarse clock file times are stamped with
-// (one kernel tick, 4 to 10 ms) several times over.
-const fileClockSlack = 50 * time.Millisecond
+// fileClockSlack is the longest kernel tick in common use (CONFIG_HZ=100):
+// file times lag the real clock by up to that much. With a quiet window
+// shorter than it (watch.debounce below 10ms), the edit itself looks
+// recent, and go build runs every time.
+const fileClockSlack = 10 * time.Millisecond
 
 func setOf(paths []string) map[string]bool {
 	m := make(map[string]bool, len(paths))
@@ -167,7 +172,7 @@ func (r *replayer) build(ctx context.Context, changed []string, bin string) erro
 		return errNoReplay
 	}
 	skip := setOf(changed)
-	now, err := takeSnapshot(rec.mod, rec.dirs)
+	now, err := takeSnapshot(rec.mod, rec.dirs, rec.snap)
 	if err != nil || !rec.snap.same(now, skip) {
 		return errNoReplay // something else changed: go build finds what
 	}

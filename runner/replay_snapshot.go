@@ -33,6 +33,7 @@ import (
 type snapshot struct {
 	files map[string]stamp
 	names map[string]string // directory -> its input names, sorted, joined
+	trees map[string]bool   // package directories stamped as whole trees (they embed)
 }
 
 // stamp identifies one version of a file without reading it. The change
@@ -126,19 +127,26 @@ func (m module) packageDirs(importPaths []string) []string {
 // takeSnapshot stamps the inputs of the given package directories, plus
 // the module's go.mod and go.sum. A package that embeds files has its
 // whole directory tree stamped, since embed patterns reach below it.
-func takeSnapshot(m module, dirs []string) (*snapshot, error) {
-	s := &snapshot{files: map[string]stamp{}, names: map[string]string{}}
+// Which ones embed is read from the Go files, unless like is the snapshot
+// to compare with: then like's answer stands (a file that changed since
+// fails the comparison anyway), and no file is read.
+func takeSnapshot(m module, dirs []string, like *snapshot) (*snapshot, error) {
+	s := &snapshot{files: map[string]stamp{}, names: map[string]string{}, trees: map[string]bool{}}
 	for _, f := range []string{"go.mod", "go.sum"} {
 		if err := s.add(filepath.Join(m.root, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 	}
 	for _, d := range dirs {
-		embeds, err := s.addDir(d)
+		embeds, err := s.addDir(d, like == nil)
 		if err != nil {
 			return nil, err
 		}
+		if like != nil {
+			embeds = like.trees[d]
+		}
 		if embeds {
+			s.trees[d] = true
 			if err := s.addTree(d); err != nil {
 				return nil, err
 			}
@@ -150,9 +158,9 @@ func takeSnapshot(m module, dirs []string) (*snapshot, error) {
 	return s, nil
 }
 
-// addDir stamps d's input files and reports whether one of its Go files
-// embeds.
-func (s *snapshot) addDir(d string) (bool, error) {
+// addDir stamps d's input files and, with read, reports whether one of
+// its Go files embeds.
+func (s *snapshot) addDir(d string, read bool) (bool, error) {
 	entries, err := os.ReadDir(d)
 	if err != nil {
 		return false, err
@@ -169,7 +177,7 @@ func (s *snapshot) addDir(d string) (bool, error) {
 			return false, err
 		}
 		names = append(names, n)
-		if strings.HasSuffix(n, ".go") && !embeds {
+		if read && strings.HasSuffix(n, ".go") && !embeds {
 			data, err := os.ReadFile(p)
 			if err != nil {
 				return false, err
@@ -218,13 +226,13 @@ func (s *snapshot) add(p string) error {
 	return nil
 }
 
-// recentSince reports a file other than those in skip that changed at or
-// after t: go build may have read it before or after the change, and
-// its snapshot proves nothing.
-func (s *snapshot) recentSince(t time.Time, skip map[string]bool) bool {
+// changedSince reports a file that changed at or after t: go build may
+// have read it before or after the change, and the snapshot proves
+// nothing.
+func (s *snapshot) changedSince(t time.Time) bool {
 	limit := t.UnixNano()
-	for p, st := range s.files {
-		if !skip[p] && (st.mtime >= limit || st.ctime >= limit) {
+	for _, st := range s.files {
+		if st.mtime >= limit || st.ctime >= limit {
 			return true
 		}
 	}
