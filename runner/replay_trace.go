@@ -24,7 +24,7 @@ func parseTrace(trace, dir string) (*recipe, error) {
 		l := lines[i]
 		switch {
 		case strings.HasPrefix(l, "WORK="):
-			rec.work = strings.TrimPrefix(l, "WORK=")
+			rec.work = strings.Clone(strings.TrimPrefix(l, "WORK="))
 			continue
 		case rec.work == "":
 			continue
@@ -33,7 +33,7 @@ func parseTrace(trace, dir string) (*recipe, error) {
 			}
 			continue
 		case strings.HasPrefix(l, "cd "):
-			cwd = strings.TrimPrefix(l, "cd ")
+			cwd = strings.Clone(strings.TrimPrefix(l, "cd "))
 			if cwd == "." {
 				cwd = dir
 			}
@@ -209,7 +209,8 @@ func parseCommand(l, work string) (command, bool) {
 				continue
 			}
 		}
-		c.args = append(c.args, strings.ReplaceAll(tok, "$WORK", work))
+		// Cloned: the recipe outlives the trace, which can be large.
+		c.args = append(c.args, strings.Clone(strings.ReplaceAll(tok, "$WORK", work)))
 	}
 	return c, len(c.args) > 0
 }

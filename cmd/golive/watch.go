@@ -78,6 +78,8 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	s.manualRebuilds(ctx, stdin, rebuild)
 	refresh := make(chan struct{}, 1)
 	wg.Go(func() { embeds.refresh(ctx, s, refresh) })
+	built := make(chan struct{}, 1)
+	wg.Go(func() { freeAfterBuilds(ctx, built) })
 
 	reload, err := s.setUpPlugins(ctx, work)
 	if err != nil {
@@ -112,6 +114,10 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		Reloader:    reloaderOpt,
 		MaxReloads:  s.cfg.Plugins.MaxReloads,
 		Built: func(changed []string) {
+			select {
+			case built <- struct{}{}:
+			default:
+			}
 			// Decided here, so that a refresh already pending, which will
 			// read the set anew, makes dropping this request harmless.
 			if changed != nil && !mayEmbed(s.startDir, changed) {
@@ -266,4 +272,24 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// freeAfterBuilds hands the memory a build's bookkeeping took (go build's
+// output, a replay's snapshot) back to the OS a second after the last
+// build, so that golive idles at its smallest. It runs once per burst of
+// builds, never while nothing happens.
+func freeAfterBuilds(ctx context.Context, built <-chan struct{}) {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-built:
+			t.Reset(time.Second)
+		case <-t.C:
+			debug.FreeOSMemory()
+		}
+	}
 }
