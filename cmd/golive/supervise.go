@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -79,8 +80,24 @@ func (s *session) manualRebuilds(ctx context.Context, stdin io.Reader, rebuild c
 	if s.cfg.Run.Stdin {
 		return
 	}
-	go func() { // blocked in Read when golive exits; nothing else to stop
-		r := bufio.NewReader(f)
+	// The terminal is read through a file description of golive's own,
+	// which Go puts in non-blocking mode and waits on in its poller. The
+	// kernel checks the foreground only when a read begins: a blocking
+	// read already waiting when another job of the session takes the
+	// terminal would take that job's next line, while a read from the
+	// poller begins anew at every line typed (EIO in the background).
+	// Closing it also ends the reader with golive. Where the poller cannot
+	// take it (kqueue refuses /dev/tty on macOS), it stays blocking, like
+	// stdin; Windows has no background jobs and reads stdin as it is.
+	tty := f
+	if runtime.GOOS != "windows" {
+		if own, err := os.Open("/dev/tty"); err == nil {
+			tty = own
+			context.AfterFunc(ctx, func() { own.Close() })
+		}
+	}
+	go func() {
+		r := bufio.NewReader(tty)
 		for {
 			if !foreground(f) {
 				select {
