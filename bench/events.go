@@ -17,6 +17,8 @@ type event struct {
 	Time     time.Time `json:"time"`
 	PID      int       `json:"pid"`
 	Millis   *float64  `json:"duration_ms"`
+	OpenMS   *float64  `json:"open_ms"`
+	SwapMS   *float64  `json:"swap_ms"`
 	Count    int       `json:"count"`
 	Paths    []string  `json:"paths"`
 	Killed   bool      `json:"killed"`

@@ -130,6 +130,19 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.0f", float64(d)/float64(time.Millisecond))
 }
 
+// msFine is ms with microseconds, for parts that take less than one.
+func msFine(d time.Duration) string {
+	return fmt.Sprintf("%.3f", float64(d)/float64(time.Millisecond))
+}
+
+// msDuration turns an event's millisecond field into a duration.
+func msDuration(v *float64) time.Duration {
+	if v == nil {
+		return 0
+	}
+	return time.Duration(*v * float64(time.Millisecond))
+}
+
 func signedMS(d time.Duration) string {
 	return fmt.Sprintf("%+.0f", float64(d)/float64(time.Millisecond))
 }

@@ -52,6 +52,10 @@ type Event struct {
 	Package     string        `json:"package,omitempty"`
 	Duration    time.Duration `json:"-"`
 	Millis      *float64      `json:"duration_ms,omitempty"`
+	Open        time.Duration `json:"-"` // reload: plugin.Open in the program
+	OpenMillis  *float64      `json:"open_ms,omitempty"`
+	Swap        time.Duration `json:"-"` // reload: symbol look-up, checks and the switch
+	SwapMillis  *float64      `json:"swap_ms,omitempty"`
 	Diagnostics []Diagnostic  `json:"diagnostics,omitempty"`
 	Output      string        `json:"output,omitempty"`   // build output that held no diagnostic
 	Replayed    bool          `json:"replayed,omitempty"` // build_ok: compile and link replayed, no go build
@@ -110,10 +114,7 @@ func (l *Logger) Emit(e Event) {
 }
 
 func (l *Logger) json(e Event) []byte {
-	if e.Duration > 0 {
-		ms := float64(e.Duration.Microseconds()) / 1000
-		e.Millis = &ms
-	}
+	e.Millis, e.OpenMillis, e.SwapMillis = millis(e.Duration), millis(e.Open), millis(e.Swap)
 	b, err := json.Marshal(e)
 	if err != nil { // only unmarshalable types fail, and Event has none
 		b = []byte(fmt.Sprintf(`{"type":"error","message":%q}`, err.Error()))
@@ -136,3 +137,12 @@ func (l *Logger) Errorf(format string, args ...any) {
 
 // Int returns a pointer to n, for Event.Code.
 func Int(n int) *int { return &n }
+
+// millis is d in milliseconds with microsecond precision, or nil for none.
+func millis(d time.Duration) *float64 {
+	if d <= 0 {
+		return nil
+	}
+	ms := float64(d.Microseconds()) / 1000
+	return &ms
+}

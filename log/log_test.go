@@ -56,9 +56,10 @@ func TestJSON(t *testing.T) {
 	l := New(&b, Options{JSON: true, Color: true})
 	l.Emit(Event{Type: BuildFailed, Duration: 1500 * time.Microsecond, Diagnostics: []Diagnostic{{File: "m.go", Line: 1, Column: 2, Message: "x"}}})
 	l.Emit(Event{Type: Exit, PID: 7, Code: Int(0)})
+	l.Emit(Event{Type: Reload, Package: "p", PID: 7, Duration: 3 * time.Millisecond, Open: 2900 * time.Microsecond, Swap: 100 * time.Microsecond})
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("want 2 lines, got %q", b.String())
+	if len(lines) != 3 {
+		t.Fatalf("want 3 lines, got %q", b.String())
 	}
 	var ev map[string]any
 	if err := json.Unmarshal([]byte(lines[0]), &ev); err != nil {
@@ -72,5 +73,8 @@ func TestJSON(t *testing.T) {
 	}
 	if !strings.Contains(lines[1], `"code":0`) {
 		t.Errorf("exit code 0 must be present: %s", lines[1])
+	}
+	if !strings.Contains(lines[2], `"duration_ms":3,"open_ms":2.9,"swap_ms":0.1`) {
+		t.Errorf("reload must carry its load and swap apart: %s", lines[2])
 	}
 }

@@ -134,7 +134,9 @@ type Reloader interface {
 type ReloadResult struct {
 	Build   BuildResult   // the plugin build
 	Package string        // what was reloaded
-	Load    time.Duration // the program's load and swap
+	Load    time.Duration // the program's load and swap: Open + Swap
+	Open    time.Duration // plugin.Open in the program, which runs the plugin's init
+	Swap    time.Duration // looking up and checking the symbols, and the switch
 	Err     error         // the program did not load it
 }
 
@@ -336,7 +338,7 @@ func (l *loop) finishReload(res ReloadResult, b *build) {
 		l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Build.Duration})
 		l.reloads++
 		l.stale = true
-		l.opts.Log.Emit(log.Event{Type: log.Reload, Package: res.Package, PID: l.prog.PID(), Duration: res.Load})
+		l.opts.Log.Emit(log.Event{Type: log.Reload, Package: res.Package, PID: l.prog.PID(), Duration: res.Load, Open: res.Open, Swap: res.Swap})
 		return
 	}
 	l.startBuild(l.ctx, b.saved, b.changed)

@@ -66,6 +66,8 @@ func (r *reloader) Reload(ctx context.Context, changed []string, pid int) runner
 			return out
 		}
 		loaded, err := r.deliver(ctx, res.Plugin, pid)
+		out.Open += loaded.Open
+		out.Swap += loaded.Swap
 		out.Load += loaded.Open + loaded.Swap
 		if err != nil {
 			out.Err = err
