@@ -197,6 +197,18 @@ func (h *harness) buildAndStart(t *testing.T, bin string) {
 	h.events.next(t, log.Start)
 }
 
+// reloadOnce saves a file of the plugin tree and sees it reloaded in
+// process.
+func (h *harness) reloadOnce(t *testing.T, rl *fakeReloader) {
+	t.Helper()
+	rl.results <- ReloadResult{Package: "p"}
+	h.save("plug/a.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Reload)
+}
+
 func (h *harness) save(paths ...string) {
 	var b watcher.Batch
 	for _, p := range paths {
@@ -458,12 +470,7 @@ func TestRunnerReloads(t *testing.T) {
 	h.events.next(t, log.Start)
 
 	for range 2 {
-		rl.results <- ReloadResult{Package: "p"}
-		h.save("plug/a.go")
-		h.events.next(t, log.Change)
-		h.events.next(t, log.BuildStart)
-		h.events.next(t, log.BuildOK)
-		h.events.next(t, log.Reload)
+		h.reloadOnce(t, rl)
 	}
 	h.save("plug/a.go") // the third in a row: max_reloads is 2
 	h.events.next(t, log.Change)
@@ -476,12 +483,7 @@ func TestRunnerReloads(t *testing.T) {
 	h.events.next(t, log.Stop)
 	h.events.next(t, log.Start)
 
-	rl.results <- ReloadResult{Package: "p"}
-	h.save("plug/a.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Reload)
+	h.reloadOnce(t, rl)
 	h.starter.progs[2].exit(2) // a crash after a reload
 	h.events.next(t, log.Exit)
 	h.events.next(t, log.Info)
@@ -585,12 +587,7 @@ func TestRunnerFullBuildAfterReload(t *testing.T) {
 	h.events.next(t, log.Stop)
 	h.events.next(t, log.Start)
 
-	rl.results <- ReloadResult{Package: "p"}
-	h.save("plug/a.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Reload)
+	h.reloadOnce(t, rl)
 
 	h.save("main.go")
 	h.events.next(t, log.Change)
