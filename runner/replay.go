@@ -257,7 +257,7 @@ func (r *replayer) check(f string, p *pkg) error {
 }
 
 // relink links the program from the recorded archives with the new ones
-// in place, and on success makes the new ones the recipe's.
+// in place; commit makes them the recipe's once the replay holds.
 func (r *replayer) relink(ctx context.Context, rec *recipe, archives map[string]string, bin string) error {
 	cfg := rewriteLinkCfg(rec.linkCfg, archives)
 	r.seq++
