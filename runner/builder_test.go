@@ -99,7 +99,18 @@ func TestBuildCancelKillsAndSweeps(t *testing.T) {
 	t.Setenv("GOCACHE", t.TempDir())
 	b, work := newTestBuilder(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(500*time.Millisecond, cancel)
+	defer cancel()
+	go func() {
+		// Cancel once go build has made its work directory: it is then
+		// compiling, with files to leave behind.
+		for ctx.Err() == nil {
+			if entries, _ := os.ReadDir(work.GoTmp()); len(entries) > 0 {
+				cancel()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
 	res := b.Build(ctx)
 	if res.Err == nil {
 		t.Skip("the build finished before the cancel; nothing to check")

@@ -9,7 +9,7 @@ import (
 )
 
 // diagLine matches go build's "file:line:col: message" and "file:line: message".
-var diagLine = regexp.MustCompile(`^([^\s:][^:]*\.(?:go|s|c|h|cc|cpp|mod|sum|tmpl)):(\d+)(?::(\d+))?: (.*)$`)
+var diagLine = regexp.MustCompile(`^([^\s:][^:]*\.(?:go|s|c|h|cc|cpp|mod|sum|work|tmpl)):(\d+)(?::(\d+))?: (.*)$`)
 
 // ParseDiagnostics splits go build's output into diagnostics, with files
 // made relative to dir (the directory golive started in, which is what

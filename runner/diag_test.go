@@ -49,6 +49,12 @@ func TestParseDiagnostics(t *testing.T) {
 			diags: []log.Diagnostic{{File: "a.go", Line: 1, Column: 1, Message: "one"}, {File: "b.go", Line: 2, Column: 2, Message: "two"}, {File: "b.go", Line: 3, Column: 3, Message: "too many errors"}},
 		},
 		{
+			name:  "go.work",
+			out:   "go: errors parsing go.work:\ngo.work:2: unknown directive: bogus\n",
+			diags: []log.Diagnostic{{File: "go.work", Line: 2, Message: "unknown directive: bogus"}},
+			rest:  "go: errors parsing go.work:",
+		},
+		{
 			name: "no diagnostics",
 			out:  "go: cannot find main module, but found .git/config in /x\n",
 			rest: "go: cannot find main module, but found .git/config in /x",
