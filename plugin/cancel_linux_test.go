@@ -1,125 +1,15 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
+	"github.com/golive-dev/golive/internal/proctest"
 	"github.com/golive-dev/golive/runner"
 )
-
-// alone runs the calling test again, in a process of its own where no
-// other test runs whose children could be taken for the ones it counts,
-// and reports whether this is that process. That process makes itself
-// a child subreaper, as golive does, so the orphans of a killed go build
-// become its children.
-func alone(t *testing.T) bool {
-	t.Helper()
-	if os.Getenv("GOLIVE_ALONE") == t.Name() {
-		if err := runner.BecomeSubreaper(); err != nil {
-			t.Fatal(err)
-		}
-		return true
-	}
-	t.Parallel()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v")
-	cmd.Env = append(os.Environ(), "GOLIVE_ALONE="+t.Name())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("in a process of its own: %v\n%s", err, out)
-	}
-	if bytes.Contains(out, []byte("--- SKIP")) {
-		t.Skipf("%s", out)
-	}
-	return false
-}
-
-// stat is what these tests read of /proc/PID/stat.
-type stat struct {
-	pid, ppid, pgid int
-	state           byte
-	comm            string
-}
-
-func procs() []stat {
-	entries, _ := os.ReadDir("/proc")
-	var out []stat
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		open, close := bytes.IndexByte(data, '('), bytes.LastIndexByte(data, ')')
-		if err != nil || open < 0 || close < open {
-			continue
-		}
-		f := strings.Fields(string(data[close+1:]))
-		if len(f) < 4 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		pgid, _ := strconv.Atoi(f[2])
-		out = append(out, stat{pid: pid, ppid: ppid, pgid: pgid, state: f[0][0], comm: string(data[open+1 : close])})
-	}
-	return out
-}
-
-// goBuildWithChildren returns the pid of this process's go command once a
-// process of its group other than itself runs (a compile, cgo, the C
-// compiler): the build is under way. It returns 0 until then.
-func goBuildWithChildren() int {
-	all := procs()
-	self := os.Getpid()
-	for _, p := range all {
-		if p.ppid != self || p.comm != "go" {
-			continue
-		}
-		for _, q := range all {
-			if q.pgid == p.pid && q.pid != p.pid && q.state != 'Z' {
-				return p.pid
-			}
-		}
-	}
-	return 0
-}
-
-// cancelMidBuild runs build, and cancels its context once the go command
-// it starts has children and ready (when set) says so. It returns the go
-// command's pid, which is its process group, or 0 if build returned
-// before that.
-func cancelMidBuild(t *testing.T, ready func() bool, build func(ctx context.Context)) int {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	found := make(chan int, 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(found)
-		for {
-			if pid := goBuildWithChildren(); pid != 0 && (ready == nil || ready()) {
-				found <- pid
-				cancel()
-				return
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	}()
-	build(ctx)
-	close(done)
-	return <-found
-}
 
 // slowPlugin is a plugin tree whose build, with an empty GOCACHE, runs
 // long enough to be cancelled halfway.
@@ -131,7 +21,7 @@ var slowPlugin = map[string]string{
 // A cancelled plugin build leaves no zombie behind: the compile and link
 // processes that the killed go command leaves to golive are reaped.
 func TestCancelledBuildLeavesNoZombies(t *testing.T) {
-	if !alone(t) {
+	if !proctest.Alone(t, runner.BecomeSubreaper) {
 		return
 	}
 	if err := Supported(context.Background(), ".", os.Environ()); err != nil {
@@ -140,22 +30,14 @@ func TestCancelledBuildLeavesNoZombies(t *testing.T) {
 	env := append(os.Environ(), "GOCACHE="+t.TempDir(), "GOPROXY=off")
 	b, tree := newTestBuilder(t, slowPlugin, runner.BuildOptions{Env: env})
 	var res Result
-	gopid := cancelMidBuild(t, nil, func(ctx context.Context) { res = b.Build(ctx, tree) })
+	gopid := proctest.CancelMidBuild(nil, func(ctx context.Context) { res = b.Build(ctx, tree) })
 	if gopid == 0 {
 		t.Skip("the build finished before it had children to kill")
 	}
 	if !errors.Is(res.Err, context.Canceled) {
 		t.Fatalf("a cancelled build returned %+v", res)
 	}
-	self := os.Getpid()
-	for _, p := range procs() {
-		if p.ppid == self && p.state == 'Z' {
-			t.Errorf("zombie child %d (%s) left by the cancelled build", p.pid, p.comm)
-		}
-		if p.pgid == gopid {
-			t.Errorf("process %d (%s, state %c) of the build's group is left", p.pid, p.comm, p.state)
-		}
-	}
+	proctest.CheckNoneLeft(t, gopid)
 }
 
 // A cancelled plugin build leaves nothing in go's temp directory: go
@@ -188,7 +70,7 @@ func TestCancelledBuildSweepsGoTmp(t *testing.T) {
 		return len(seen) > 0
 	}
 	var res Result
-	if cancelMidBuild(t, started, func(ctx context.Context) { res = b.Build(ctx, b.Trees()[0]) }) == 0 {
+	if proctest.CancelMidBuild(started, func(ctx context.Context) { res = b.Build(ctx, b.Trees()[0]) }) == 0 {
 		t.Skip("the build finished before it could be cancelled")
 	}
 	if !errors.Is(res.Err, context.Canceled) {

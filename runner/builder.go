@@ -174,11 +174,13 @@ func (b *GoBuilder) BuildChanged(ctx context.Context, changed []string) BuildRes
 		// the recipe is forgotten, and the next build is go build.
 		var work string
 		output, work = splitTrace(output)
-		b.replay.forget()
 		if err == nil && ctx.Err() == nil {
 			b.replay.learn(out.String(), b.opts.Dir, filepath.Join(b.opts.Dir, b.opts.Package), start)
-		} else if work != "" {
-			os.RemoveAll(work)
+		} else {
+			b.replay.forget()
+			if work != "" {
+				os.RemoveAll(work)
+			}
 		}
 	}
 	if ctx.Err() != nil {
