@@ -200,7 +200,6 @@ func (s *snapshot) addTree(d string) error {
 		}
 		if e.IsDir() {
 			if p != d {
-				s.names[p] = "" // filled below
 				list, err := os.ReadDir(p)
 				if err != nil {
 					return err

@@ -344,3 +344,24 @@ func TestParseTraceLeavesOutOtherTools(t *testing.T) {
 // window does between a save and its build: files written before it are
 // then older than the build that follows, to a replay's snapshot.
 func fileClockPast() { time.Sleep(2 * fileClockSlack) }
+
+// TestReplaySeesEmbeddedFiles: a package that embeds files has its whole
+// tree stamped, so a changed embedded file, which only go build puts in
+// the binary, stops a replay of main.
+func TestReplaySeesEmbeddedFiles(t *testing.T) {
+	t.Parallel()
+	files := maps.Clone(replayModule)
+	files["lib/embed.go"] = "package lib\n\nimport _ \"embed\"\n\n//go:embed static/page.html\nvar Page string\n"
+	files["lib/static/page.html"] = "<p>one</p>\n"
+	dir := writeModule(t, files)
+	r := learnedReplayer(t, dir)
+	if !r.rec.snap.trees[filepath.Join(dir, "lib")] {
+		t.Fatalf("lib embeds, but its tree is not stamped")
+	}
+	write(t, filepath.Join(dir, "lib", "static", "page.html"), "<p>two</p>\n")
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	err := r.build(context.Background(), []string{filepath.Join(dir, "version.go")}, filepath.Join(t.TempDir(), "prog"))
+	if !errors.Is(err, errNoReplay) {
+		t.Fatalf("replay after an embedded file changed: %v, want errNoReplay", err)
+	}
+}
