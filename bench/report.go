@@ -331,6 +331,12 @@ func report(w io.Writer, b *bench) {
 		fmt.Fprintf(w, "| golive start-up / floor | %s (plain floor: %s) |\n", ratio(gs.med, fs.med), ratio(gs.med, ps.med))
 		tb, bd, ta := statsOf(id.toBuild, 0), statsOf(id.build, 0), statsOf(id.toAnswer, 0)
 		fmt.Fprintf(w, "| golive's start-up split, medians: launch → build_start; build (duration_ms); start → first answer | %s ms; %s ms; %s ms |\n", ms(tb.med), ms(bd.med), ms(ta.med))
+		fmt.Fprintf(w, "| golive's first builds in these rounds replayed from the recipe the session before kept (`build_ok.replayed`) | %d of %d |\n", id.replayed, len(id.build))
+		if f := id.first; f != nil && len(f.goliveStartup) > 0 && len(f.build) > 0 {
+			fmt.Fprintf(w, "| golive's first session in the fixture, before the rounds (no kept recipe: its first build is `go build`, replayed: %v): launch → first answer; launch → build_start; build | %s ms; %s ms; %s ms |\n",
+				f.replayed > 0, ms(f.goliveStartup[0]), ms(f.toBuild[0]), ms(f.build[0]))
+			fmt.Fprintf(w, "| that first session / the floor's median | %s |\n", ratio(f.goliveStartup[0], fs.med))
+		}
 		fmt.Fprintf(w, "| golive's own CPU, launch → first answer | %s ms |\n", ms(id.launchCPU))
 		fmt.Fprintf(w, "| golive's own CPU over %.1f s idle | %s ms (%.2f %%) |\n", id.window.Seconds(), ms(id.idleCPU), 100*id.idleCPU.Seconds()/id.window.Seconds())
 		fmt.Fprintf(w, "| golive resident memory at the end of the window (VmRSS; peak VmHWM) | %.1f MB (%.1f MB) |\n", mb(id.rss), mb(id.hwm))
@@ -428,9 +434,14 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 	}
 	parts = append(parts, fmt.Sprintf("edit during build: %d/%d rounds served only the second edit with 1 start", good, len(r.edits)))
 	if id := r.idle; id != nil {
-		parts = append(parts, fmt.Sprintf("idle CPU %.2f %%, RSS %.1f MB, start-up %s the floor",
+		floor := statsOf(id.floorStartup, 0).med
+		startup := fmt.Sprintf("idle CPU %.2f %%, RSS %.1f MB, start-up %s the floor (%d of %d replayed from the kept recipe)",
 			100*id.idleCPU.Seconds()/id.window.Seconds(), mb(id.rss),
-			ratio(statsOf(id.goliveStartup, 0).med, statsOf(id.floorStartup, 0).med)))
+			ratio(statsOf(id.goliveStartup, 0).med, floor), id.replayed, len(id.build))
+		if f := id.first; f != nil && len(f.goliveStartup) > 0 {
+			startup += fmt.Sprintf(", first session in the fixture %s", ratio(f.goliveStartup[0], floor))
+		}
+		parts = append(parts, startup)
 	}
 	if r.plugin != nil {
 		parts = append(parts, pluginSummary(r.plugin))

@@ -25,8 +25,11 @@ type BuildOptions struct {
 	Env     []string // the whole environment for go build
 	Work    *WorkDir // where binaries and go's temp files go
 	// Replay lets an edit of packages the last build compiled be built by
-	// that build's own compile and link commands (replay.go). Unix only.
+	// that build's own compile and link commands (replay.go). Linux only.
 	Replay bool
+	// KeepRecipe, with Replay, keeps the last recipe for the next session
+	// in Dir (replay_store.go); Close writes it down.
+	KeepRecipe bool
 }
 
 // BuildResult is the outcome of one go build. Err is set when golive could
@@ -45,7 +48,8 @@ type BuildResult struct {
 // cancelled build to return before it starts the next.
 type GoBuilder struct {
 	opts   BuildOptions
-	replay *replayer // nil: every build is go build
+	replay *replayer    // nil: every build is go build
+	store  *recipeStore // nil: the recipe ends with the session
 }
 
 // NewGoBuilder returns a builder for opts.
@@ -53,8 +57,37 @@ func NewGoBuilder(opts BuildOptions) *GoBuilder {
 	b := &GoBuilder{opts: opts}
 	if opts.Replay && replaySupported && opts.Work != nil && !userTracesBuild(opts.Flags) {
 		b.replay = &replayer{ctx: buildContext(opts), env: opts.Env, out: filepath.Join(opts.Work.Dir(), "replay")}
+		if opts.KeepRecipe {
+			b.takeStore()
+		}
 	}
 	return b
+}
+
+// takeStore moves the recipe's files into the project's store and takes
+// up the recipe the last session kept there, if it still holds.
+func (b *GoBuilder) takeStore() {
+	s := openStore(b.opts.Work.recipe, b.opts)
+	if s == nil {
+		return
+	}
+	b.store = s
+	b.opts.Work.gotmp = s.tmp()
+	b.replay.out = s.out()
+	rec, seq, err := s.take(filepath.Join(b.opts.Dir, b.opts.Package), b.opts.Env)
+	if err == nil {
+		b.replay.rec, b.replay.seq, b.replay.kept = rec, seq, true
+	}
+	s.sweep(b.replay.rec)
+}
+
+// Close keeps the recipe for the next session in the same directory. Call
+// it once, when no build runs.
+func (b *GoBuilder) Close() {
+	if b.store != nil {
+		b.store.close(b.replay)
+		b.store = nil
+	}
 }
 
 // userTracesBuild reports flags that change what go build prints or
@@ -149,6 +182,9 @@ func (b *GoBuilder) Build(ctx context.Context) BuildResult {
 // allows it, and runs go build otherwise.
 func (b *GoBuilder) BuildChanged(ctx context.Context, changed []string) BuildResult {
 	start := time.Now()
+	if res, ok := b.tryKept(ctx, changed, start); ok {
+		return res
+	}
 	if res, ok := b.tryReplay(ctx, changed, start); ok {
 		return res
 	}
@@ -216,12 +252,36 @@ func (b *GoBuilder) BuildChanged(ctx context.Context, changed []string) BuildRes
 // link error, which go build then reports in its own words. A cancelled
 // replay is reported as cancelled, like a cancelled go build.
 func (b *GoBuilder) tryReplay(ctx context.Context, changed []string, start time.Time) (BuildResult, bool) {
-	if b.replay == nil || changed == nil {
+	if b.replay == nil || len(changed) == 0 {
 		return BuildResult{}, false
 	}
+	return b.replayInto(ctx, b.absPaths(changed), start)
+}
+
+// tryKept builds the session's first build, whose changes golive does not
+// know, with the recipe an earlier session kept: the link, and the
+// compile of the packages whose files changed since that recipe's build.
+func (b *GoBuilder) tryKept(ctx context.Context, changed []string, start time.Time) (BuildResult, bool) {
+	if b.replay == nil || !b.replay.kept || changed != nil {
+		return BuildResult{}, false
+	}
+	edited, ok := b.replay.sinceKept()
+	if !ok {
+		b.replay.kept = false
+		return BuildResult{}, false
+	}
+	res, ok := b.replayInto(ctx, edited, start)
+	if res.Err == nil {
+		b.replay.kept = false // built, or left to go build: either way, done
+	}
+	return res, ok
+}
+
+// replayInto replays the recipe for the changed files (absolute paths).
+func (b *GoBuilder) replayInto(ctx context.Context, changed []string, start time.Time) (BuildResult, bool) {
 	w := b.opts.Work
 	tmp := w.nextTemp()
-	err := b.replay.build(ctx, b.absPaths(changed), tmp)
+	err := b.replay.build(ctx, changed, tmp)
 	if ctx.Err() != nil {
 		os.Remove(tmp)
 		return BuildResult{Duration: time.Since(start), Err: ctx.Err()}, true

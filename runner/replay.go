@@ -84,6 +84,9 @@ type replayer struct {
 	out string // where replayed archives go
 	seq int
 	rec *recipe
+	// kept: rec is an earlier session's, and this session has not built
+	// yet (replay_store.go).
+	kept bool
 }
 
 // maxReplayPackages bounds the packages one replay compiles: a save
@@ -155,6 +158,7 @@ func setOf(paths []string) map[string]bool {
 
 // forget drops the recipe and the files it kept.
 func (r *replayer) forget() {
+	r.kept = false
 	if r.rec != nil {
 		os.RemoveAll(r.rec.work)
 		r.rec = nil
@@ -165,10 +169,11 @@ func (r *replayer) forget() {
 }
 
 // build replays the recipe for the changed files (absolute paths) into
-// bin. errNoReplay, or any other error, means go build must run.
+// bin; with none, it links the recipe's archives again. errNoReplay, or
+// any other error, means go build must run.
 func (r *replayer) build(ctx context.Context, changed []string, bin string) error {
 	rec := r.rec
-	if rec == nil || len(changed) == 0 {
+	if rec == nil {
 		return errNoReplay
 	}
 	skip := setOf(changed)

@@ -25,3 +25,9 @@ func stampOf(p string) (stamp, error) {
 		ino:   st.Ino,
 	}, nil
 }
+
+// lockFile takes f's advisory lock, or fails at once if another process
+// holds it. Closing f releases it, as does the holder's death.
+func lockFile(f *os.File) error {
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+}

@@ -18,9 +18,11 @@ import (
 // The name carries golive's pid so two sessions never share one, and a
 // session killed before it could clean up is swept by the next one.
 type WorkDir struct {
-	dir  string
-	name string // the binary's base name, so ps shows the program's name
-	seq  atomic.Int64
+	dir    string
+	name   string // the binary's base name, so ps shows the program's name
+	recipe string // the project's recipe store (replay_store.go), shared by its sessions
+	gotmp  string
+	seq    atomic.Int64
 }
 
 // NewWorkDir creates the work directory for the project at root, whose
@@ -41,7 +43,8 @@ func NewWorkDir(root, name string) (*WorkDir, error) {
 	if runtime.GOOS == "windows" {
 		name += ".exe"
 	}
-	return &WorkDir{dir: dir, name: name}, nil
+	recipe := filepath.Join(parent, prefix+"recipe") // no pid: sweepStale leaves it
+	return &WorkDir{dir: dir, name: name, recipe: recipe, gotmp: filepath.Join(dir, "tmp")}, nil
 }
 
 // workParent returns the user's cache directory for golive, or a temp
@@ -80,7 +83,7 @@ func (w *WorkDir) Dir() string { return w.dir }
 func (w *WorkDir) Binary() string { return filepath.Join(w.dir, w.name) }
 
 // GoTmp is the GOTMPDIR for go build, swept after a killed build.
-func (w *WorkDir) GoTmp() string { return filepath.Join(w.dir, "tmp") }
+func (w *WorkDir) GoTmp() string { return w.gotmp }
 
 func (w *WorkDir) nextTemp() string {
 	n := w.seq.Add(1)

@@ -101,8 +101,12 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		starter.BeforeStart = lw.Flush
 		defer lw.Flush()
 	}
+	buildOpts := s.buildOptions(work)
+	buildOpts.KeepRecipe = true // the next session's first build can then be a replay
+	builder := runner.NewGoBuilder(buildOpts)
+	defer builder.Close()
 	r := runner.New(runner.Options{
-		Builder:     runner.NewGoBuilder(s.buildOptions(work)),
+		Builder:     builder,
 		Starter:     starter,
 		Log:         s.log,
 		Package:     s.pkg,

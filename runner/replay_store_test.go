@@ -1,0 +1,178 @@
+//go:build linux
+
+package runner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// session is one golive session's builder on dir: it takes up the store,
+// runs the first build as the runner does (changes unknown) and lets the
+// store go, keeping its recipe for the next session.
+func session(t *testing.T, dir string, env []string) BuildResult {
+	t.Helper()
+	b := keepingBuilder(t, dir, env)
+	defer b.Close()
+	fileClockPast() // the edits before it are older than the build's start
+	res := b.BuildChanged(context.Background(), nil)
+	if res.Err != nil || res.Failed {
+		t.Fatalf("first build of a session: %+v", res)
+	}
+	return res
+}
+
+func keepingBuilder(t *testing.T, dir string, env []string) *GoBuilder {
+	t.Helper()
+	work, err := NewWorkDir(dir, "fx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { work.Remove() })
+	return NewGoBuilder(BuildOptions{Dir: dir, Package: ".", Env: env, Work: work, Replay: true, KeepRecipe: true})
+}
+
+// storeTest gives a test its own user cache, where the store lives.
+func storeTest(t *testing.T) []string {
+	newTestBuilder(t, t.TempDir()) // sets GOCACHE and a fresh XDG_CACHE_HOME
+	return os.Environ()
+}
+
+func TestKeptRecipeBuildsTheNextSession(t *testing.T) {
+	env := storeTest(t)
+	dir := writeModule(t, replayModule)
+	if res := session(t, dir, env); res.Replayed {
+		t.Fatalf("first session ever: %+v, want go build", res)
+	}
+
+	// Nothing changed: the link alone.
+	res := session(t, dir, env)
+	if !res.Replayed || runBinary(t, res.Binary) != "A v1" {
+		t.Fatalf("unchanged tree: replayed %v, printed %q; want a replay printing %q", res.Replayed, runBinary(t, res.Binary), "A v1")
+	}
+
+	// Edits while no golive ran, with no event to say so: the snapshot
+	// finds them, and the replay compiles main and lib.
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	write(t, filepath.Join(dir, "lib", "lib.go"), strings.Replace(replayModule["lib/lib.go"], `"a"`, `"b"`, 1))
+	res = session(t, dir, env)
+	if !res.Replayed || runBinary(t, res.Binary) != "B v2" {
+		t.Fatalf("after edits between sessions: replayed %v, printed %q; want a replay printing %q", res.Replayed, runBinary(t, res.Binary), "B v2")
+	}
+
+	// The recipe the replay moved on is the one kept.
+	res = session(t, dir, env)
+	if !res.Replayed || runBinary(t, res.Binary) != "B v2" {
+		t.Fatalf("session after a replayed one: replayed %v, printed %q", res.Replayed, runBinary(t, res.Binary))
+	}
+}
+
+// TestKeptRecipeLeavesToGoBuild lists what happens between two sessions
+// that only go build may follow. The second session must build with go
+// build and give the program of the tree as it is.
+func TestKeptRecipeLeavesToGoBuild(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir, store string) []string // the second session's environment, if it changes
+		want   string
+	}{
+		{"a new file in a package", func(t *testing.T, dir, _ string) []string {
+			write(t, filepath.Join(dir, "lib", "new.go"), "package lib\n\nfunc init() { println(\"new\") }\n")
+			return nil
+		}, "new\nA v1"},
+		{"a file removed", func(t *testing.T, dir, _ string) []string {
+			os.Remove(filepath.Join(dir, "lib", "more.go"))
+			return nil
+		}, "A v1"},
+		{"the exported API of a package changed", func(t *testing.T, dir, _ string) []string {
+			write(t, filepath.Join(dir, "lib", "more.go"), "package lib\n\nconst Exported = 2\n")
+			return nil
+		}, "A v1"},
+		{"go.mod rewritten", func(t *testing.T, dir, _ string) []string {
+			write(t, filepath.Join(dir, "go.mod"), replayModule["go.mod"])
+			return nil
+		}, "A v1"},
+		{"another environment", func(t *testing.T, dir, _ string) []string {
+			write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+			return append(os.Environ(), "CGO_ENABLED=0")
+		}, "A v2"},
+		{"go's work files gone", func(t *testing.T, dir, store string) []string {
+			os.RemoveAll(filepath.Join(store, "tmp"))
+			return nil
+		}, "A v1"},
+		{"a damaged recipe file", func(t *testing.T, dir, store string) []string {
+			write(t, filepath.Join(store, "recipe.json"), `{"Key":`)
+			return nil
+		}, "A v1"},
+		{"a recipe file with no commands", func(t *testing.T, dir, store string) []string {
+			data, err := os.ReadFile(filepath.Join(store, "recipe.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			key, _, _ := strings.Cut(string(data), `,"Seq"`)
+			write(t, filepath.Join(store, "recipe.json"), key+"}")
+			return nil
+		}, "A v1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := storeTest(t)
+			dir := writeModule(t, replayModule)
+			session(t, dir, env)
+			if res := session(t, dir, env); !res.Replayed {
+				t.Fatalf("the second session of an unchanged tree was not a replay: %+v", res)
+			}
+			work, _ := NewWorkDir(dir, "fx")
+			store := work.recipe
+			work.Remove()
+			if e := tt.change(t, dir, store); e != nil {
+				env = e
+			}
+			res := session(t, dir, env)
+			if res.Replayed {
+				t.Fatalf("after %s the first build was a replay", tt.name)
+			}
+			if got := runBinary(t, res.Binary); got != tt.want {
+				t.Fatalf("after %s the program printed %q, want %q", tt.name, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestKeptRecipeOneSessionAtATime: a second session on the same project
+// builds without the store, and the recipe on disk is only ever one no
+// session uses.
+func TestKeptRecipeOneSessionAtATime(t *testing.T) {
+	env := storeTest(t)
+	dir := writeModule(t, replayModule)
+	session(t, dir, env)
+
+	first := keepingBuilder(t, dir, env)
+	work, _ := NewWorkDir(dir, "fx")
+	store := work.recipe
+	if _, err := os.Stat(filepath.Join(store, "recipe.json")); !os.IsNotExist(err) {
+		t.Fatalf("recipe.json while a session holds the recipe: %v, want it gone", err)
+	}
+	second := keepingBuilder(t, dir, env)
+	if second.store != nil {
+		t.Fatal("a second session took the store the first one holds")
+	}
+	fileClockPast()
+	if res := second.BuildChanged(context.Background(), nil); res.Err != nil || res.Failed || res.Replayed {
+		t.Fatalf("second session's first build: %+v, want go build", res)
+	}
+	second.Close()
+	if _, err := os.Stat(filepath.Join(store, "recipe.json")); !os.IsNotExist(err) {
+		t.Fatalf("the second session wrote a recipe into a store it does not hold: %v", err)
+	}
+	if res := first.BuildChanged(context.Background(), nil); !res.Replayed || runBinary(t, res.Binary) != "A v1" {
+		t.Fatalf("first session's build: %+v, want a replay", res)
+	}
+	first.Close()
+	if res := session(t, dir, env); !res.Replayed {
+		t.Fatalf("a session after both: %+v, want a replay of the kept recipe", res)
+	}
+}
