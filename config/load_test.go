@@ -58,6 +58,8 @@ func TestParseErrors(t *testing.T) {
 		{"color", "log = { color = \"yes\" }\n", `.reload.toml:1: log.color: bad value "yes" (want "auto", "always" or "never")`},
 		{"ready", "[run]\nready = \"localhost:8080\"\n", `.reload.toml:2: run.ready: bad address "localhost:8080" (want "tcp://host:port" or "http://host:port/path")`},
 		{"ready without port", "[run]\nready = \"tcp://localhost\"\n", `.reload.toml:2: run.ready: bad address "tcp://localhost" (want "tcp://host:port" or "http://host:port/path")`},
+		{"ready host name", "[run]\nstop_signal = \"SIGINT\"\nready = \"tcp://db:5432\"\n", `.reload.toml:3: run.ready "tcp://db:5432": host must be an IP address or localhost (golive checks the program on this machine)`},
+		{"ready bad port", "run.ready = \"http://127.0.0.1:65536/health\"\n", `.reload.toml:1: run.ready "http://127.0.0.1:65536/health": bad port "65536"`},
 		{"max reloads", "[plugins]\nmax_reloads = -1\n", `.reload.toml:2: plugins.max_reloads: negative count -1`},
 		{"env name", "[build.env]\nGOOS = \"linux\"\n\"A=B\" = \"1\"\n", `.reload.toml:3: build.env: bad variable name "A=B"`},
 		{"empty package", "[plugins]\npackages = [\"./greeter\", \" \"]\n", `.reload.toml:2: plugins.packages[1]: empty package path`},

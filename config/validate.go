@@ -3,13 +3,14 @@ package config
 import (
 	"fmt"
 	"maps"
-	"net"
 	"net/url"
 	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/golive-dev/golive/internal/readyaddr"
 )
 
 // Signals golive can send to stop the program, in their canonical spelling.
@@ -128,7 +129,9 @@ func orList(words []string) string {
 }
 
 // checkReady accepts what the runner knows how to wait for: a TCP port
-// that accepts a connection, or an HTTP(S) URL that answers.
+// that accepts a connection, or an HTTP(S) URL that answers. The host
+// and port follow readyaddr's rule, which the runner applies too; its
+// message is the runner's, so a mistake reads the same from either.
 func checkReady(key, ready string) *Error {
 	if ready == "" {
 		return nil
@@ -138,14 +141,21 @@ func checkReady(key, ready string) *Error {
 	if err != nil || u.Host == "" {
 		return bad
 	}
+	var defaultPort uint16
 	switch u.Scheme {
 	case "tcp":
-		if _, port, err := net.SplitHostPort(u.Host); err != nil || port == "" || u.Path != "" || u.RawQuery != "" {
+		if u.Port() == "" || u.Path != "" || u.RawQuery != "" {
 			return bad
 		}
-	case "http", "https":
+	case "http":
+		defaultPort = 80
+	case "https":
+		defaultPort = 443
 	default:
 		return bad
+	}
+	if _, err := readyaddr.Resolve(u, defaultPort); err != nil {
+		return &Error{Key: key, Msg: fmt.Sprintf("%s %q: %v", key, ready, err)}
 	}
 	return nil
 }

@@ -35,6 +35,8 @@ func TestValidateFlags(t *testing.T) {
 		{"ready scheme", func(c *Config) { c.Run.Ready = "udp://127.0.0.1:53" }, "run.ready", `run.ready: bad address "udp://127.0.0.1:53" (want "tcp://host:port" or "http://host:port/path")`},
 		{"ready path", func(c *Config) { c.Run.Ready = "tcp://127.0.0.1:80/x" }, "run.ready", `run.ready: bad address "tcp://127.0.0.1:80/x" (want "tcp://host:port" or "http://host:port/path")`},
 		{"ready host", func(c *Config) { c.Run.Ready = "http:///health" }, "run.ready", `run.ready: bad address "http:///health" (want "tcp://host:port" or "http://host:port/path")`},
+		{"ready host name", func(c *Config) { c.Run.Ready = "https://app.test/health" }, "run.ready", `run.ready "https://app.test/health": host must be an IP address or localhost (golive checks the program on this machine)`},
+		{"ready ipv6 without brackets", func(c *Config) { c.Run.Ready = "tcp://::1:8080" }, "run.ready", `run.ready "tcp://::1:8080": an IPv6 address must be in brackets, as in tcp://[::1]:8080`},
 		{"max reloads", func(c *Config) { c.Plugins.MaxReloads = -5 }, "plugins.max_reloads", `plugins.max_reloads: negative count -5`},
 		{"color", func(c *Config) { c.Log.Color = "" }, "log.color", `log.color: bad value "" (want "auto", "always" or "never")`},
 		// The first mistake in file order wins.
@@ -63,6 +65,7 @@ func TestValidateAccepts(t *testing.T) {
 		"tcp":         func(c *Config) { c.Run.Ready = "tcp://127.0.0.1:8080" },
 		"tcp any":     func(c *Config) { c.Run.Ready = "tcp://:8080" },
 		"tcp ipv6":    func(c *Config) { c.Run.Ready = "tcp://[::1]:8080" },
+		"localhost":   func(c *Config) { c.Run.Ready = "http://localhost:3000/" },
 		"https":       func(c *Config) { c.Run.Ready = "https://localhost/health?deep=1" },
 		"zero":        func(c *Config) { c.Watch.Debounce, c.Run.StopTimeout = 0, 0 },
 		"globs":       func(c *Config) { c.Watch.Include = []string{"**/*.tmpl", "{a,b}/*.sql", "[a-z]*.txt"} },

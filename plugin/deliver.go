@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -65,7 +65,7 @@ type message struct {
 // that connected last; an earlier connection is closed when a newer
 // program says hello.
 type Server struct {
-	ln     net.Listener
+	ln     listener
 	sock   string
 	tmpDir string // made for the socket when dir's path was too long
 	wg     sync.WaitGroup
@@ -75,13 +75,28 @@ type Server struct {
 	host    *host
 	changed chan struct{} // closed and replaced when host changes
 	closed  bool
-	conns   map[net.Conn]bool
+	conns   map[conn]bool
 	nextID  int
+}
+
+// listener is the socket's listener: golive's own on Unix
+// (deliver_unix.go), package net's on Windows.
+type listener interface {
+	Accept() (conn, error)
+	Close() error // and remove the socket file; a waiting Accept returns
+}
+
+// conn is one connection from a program: an *os.File on Unix, a net.Conn
+// on Windows.
+type conn interface {
+	io.ReadWriteCloser
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
 }
 
 // host is one connected program.
 type host struct {
-	conn    net.Conn
+	conn    conn
 	hello   message
 	replies chan message
 	gone    chan struct{} // closed when the connection ends
@@ -94,7 +109,7 @@ const maxSocketPath = 103
 // Listen listens on dir/hot.sock, or in a new temporary directory when
 // that path is too long for a Unix socket.
 func Listen(dir string) (*Server, error) {
-	s := &Server{busy: make(chan struct{}, 1), changed: make(chan struct{}), conns: map[net.Conn]bool{}}
+	s := &Server{busy: make(chan struct{}, 1), changed: make(chan struct{}), conns: map[conn]bool{}}
 	s.sock = filepath.Join(dir, "hot.sock")
 	if len(s.sock) > maxSocketPath {
 		tmp, err := os.MkdirTemp("", "golive-")
@@ -104,7 +119,7 @@ func Listen(dir string) (*Server, error) {
 		s.tmpDir, s.sock = tmp, filepath.Join(tmp, "hot.sock")
 	}
 	os.Remove(s.sock) // a socket left by a killed golive
-	ln, err := net.Listen("unix", s.sock)
+	ln, err := listenUnix(s.sock)
 	if err != nil {
 		s.removeTmp()
 		return nil, fmt.Errorf("listen for plugins: %w", err)
@@ -174,7 +189,7 @@ func (s *Server) accept() {
 
 // read owns one connection: it waits for the hello, makes the program
 // the current host, and passes its replies on until it ends.
-func (s *Server) read(c net.Conn) {
+func (s *Server) read(c conn) {
 	defer s.wg.Done()
 	defer func() {
 		s.mu.Lock()

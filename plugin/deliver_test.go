@@ -230,6 +230,33 @@ func TestCloseEndsEverything(t *testing.T) {
 	}
 }
 
+// TestCloseWithoutProgram: nothing connected, so the accept goroutine
+// waits in accept; Close must wake it, or it would wait for it forever.
+func TestCloseWithoutProgram(t *testing.T) {
+	t.Parallel()
+	s, err := Listen(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Close still waits for the accept goroutine")
+	}
+	if _, err := os.Stat(s.Addr()); err == nil {
+		t.Error("the socket is still there")
+	}
+	if c, err := net.Dial("unix", s.Addr()); err == nil {
+		c.Close()
+		t.Error("something still accepts on the socket")
+	}
+}
+
 func TestListenWithLongPath(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 120))

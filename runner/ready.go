@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
+	"io"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/golive-dev/golive/internal/readyaddr"
 )
 
 // Readiness is the check that says a freshly started program serves:
@@ -20,11 +23,15 @@ import (
 // about 4 MB of golive's binary and 2 MB of its resident memory, for one
 // request line and one status line. There is no https: a development
 // server's certificate would not verify anyway; tcp:// checks its port.
+//
+// The host is an IP address or localhost (internal/readyaddr says why),
+// and the connections are made without package net (dial_unix.go).
 type Readiness struct {
-	URL  string
-	addr string // host:port, for both kinds
-	host string // the Host header; http only
-	path string // the request target; empty for tcp
+	URL   string
+	addr  string           // host:port as written, for messages
+	addrs []netip.AddrPort // what to connect to, in order: localhost is two
+	host  string           // the Host header; http only
+	path  string           // the request target; empty for tcp
 }
 
 // ParseReadiness checks a run.ready value. An empty value means no check.
@@ -36,14 +43,18 @@ func ParseReadiness(s string) (*Readiness, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "tcp" && u.Scheme != "http") {
 		return nil, fmt.Errorf("run.ready %q: want tcp://host:port or http://host:port/path", s)
 	}
-	addr := u.Host
-	if u.Port() == "" {
-		if u.Scheme != "http" {
-			return nil, fmt.Errorf("run.ready %q: no port", s)
-		}
-		addr = net.JoinHostPort(u.Hostname(), "80")
+	var defaultPort uint16 // tcp:// needs one
+	if u.Scheme == "http" {
+		defaultPort = 80
 	}
-	r := &Readiness{URL: s, addr: addr}
+	addrs, err := readyaddr.Resolve(u, defaultPort)
+	if err != nil {
+		return nil, fmt.Errorf("run.ready %q: %w", s, err)
+	}
+	r := &Readiness{URL: s, addr: u.Host, addrs: addrs}
+	if u.Port() == "" {
+		r.addr += ":80"
+	}
 	if u.Scheme == "http" {
 		r.host, r.path = u.Host, u.RequestURI()
 	}
@@ -96,8 +107,7 @@ func (r *Readiness) check(ctx context.Context) bool {
 
 // get sends one GET and returns the status code of the answer.
 func (r *Readiness) get(ctx context.Context) (int, error) {
-	d := net.Dialer{Timeout: time.Second}
-	c, err := d.DialContext(ctx, "tcp", r.addr)
+	c, err := r.connect(ctx, time.Second)
 	if err != nil {
 		return 0, err
 	}
@@ -121,13 +131,31 @@ func (r *Readiness) get(ctx context.Context) (int, error) {
 }
 
 func (r *Readiness) dial(ctx context.Context) bool {
-	d := net.Dialer{Timeout: 100 * time.Millisecond}
-	c, err := d.DialContext(ctx, "tcp", r.addr)
+	c, err := r.connect(ctx, 100*time.Millisecond)
 	if err != nil {
 		return false
 	}
 	c.Close()
 	return true
+}
+
+// conn is a TCP connection: an *os.File on Unix, a net.Conn on Windows.
+type conn interface {
+	io.ReadWriteCloser
+	SetDeadline(time.Time) error
+}
+
+// connect returns a connection to the first of r's addresses that
+// accepts one, each given timeout, or the last address's error.
+func (r *Readiness) connect(ctx context.Context, timeout time.Duration) (conn, error) {
+	var err error
+	for _, a := range r.addrs {
+		var c conn
+		if c, err = dialTCP(ctx, a, timeout); err == nil {
+			return c, nil
+		}
+	}
+	return nil, err
 }
 
 // WaitPortFree waits, up to limit, until nothing accepts connections on
