@@ -67,4 +67,10 @@ type Options struct {
 	// Warn receives problems that do not stop watching (a directory that
 	// vanished mid-walk). It may be nil.
 	Warn func(error)
+	// Since, when set, makes New look for changes at or after it to the
+	// counted files and the watched directories (Changed): a build that
+	// ran beside the walk may have read a file that changed before its
+	// directory was watched, with no event to say so. Linux only (it
+	// needs change times); elsewhere Changed is always true.
+	Since time.Time
 }

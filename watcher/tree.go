@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // tree knows which directories are watched: it walks, adds watches and
@@ -109,4 +110,16 @@ func (t *tree) rel(name string) string {
 		return ".." // not under the root; match rejects it
 	}
 	return filepath.ToSlash(rel)
+}
+
+// changedSince reports whether a watched directory had an entry added,
+// removed or renamed at or after t. Run after the walk, it also sees
+// what happened to a directory while it was listed.
+func (t *tree) changedSince(since time.Time) bool {
+	for d := range t.dirs {
+		if changedSince(d, since) {
+			return true
+		}
+	}
+	return false
 }

@@ -16,11 +16,12 @@ var errBackendClosed = errors.New("watcher: fsnotify channels closed")
 
 // Watcher watches one root. Create it with New and start it with Run, once.
 type Watcher struct {
-	opts Options
-	m    *matcher
-	sums *sums
-	tree *tree
-	fsw  *fsnotify.Watcher
+	opts    Options
+	m       *matcher
+	sums    *sums
+	tree    *tree
+	fsw     *fsnotify.Watcher
+	changed bool // with opts.Since: something changed since then (New)
 }
 
 // New validates the patterns, watches every directory under opts.Root that
@@ -48,8 +49,28 @@ func New(opts Options) (*Watcher, error) {
 		fsw.Close()
 		return nil, err
 	}
+	if !opts.Since.IsZero() && !w.changed {
+		w.changed = w.tree.changedSince(opts.Since)
+	}
 	return w, nil
 }
+
+// Check validates opts as New does, without watching anything.
+func Check(opts Options) error {
+	root, err := checkRoot(opts.Root)
+	if err != nil {
+		return err
+	}
+	_, err = newMatcher(root, opts)
+	return err
+}
+
+// Changed reports whether, with Options.Since set, a counted file or a
+// watched directory changed at or after Since, by its modification or
+// change time. A file is judged after New has hashed it and a directory
+// after the whole walk: a change before that shows in the times, a later
+// one sends an event that the hashes do not hide.
+func (w *Watcher) Changed() bool { return w.changed }
 
 func checkRoot(dir string) (string, error) {
 	root, err := filepath.Abs(dir)
@@ -69,6 +90,9 @@ func checkRoot(dir string) (string, error) {
 func (w *Watcher) baseline(rel string) error {
 	if err := w.sums.baseline(rel); err != nil {
 		w.opts.Warn(fmt.Errorf("hash %s: %w", rel, err))
+	}
+	if !w.opts.Since.IsZero() && !w.changed {
+		w.changed = changedSince(filepath.Join(w.tree.root, filepath.FromSlash(rel)), w.opts.Since)
 	}
 	return nil
 }

@@ -40,11 +40,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return reportUsage(stderr, err)
 	}
-	// Every directory is watched, and every counted file hashed, before
-	// the first build starts: then any save after it, a deletion included,
-	// has an event, and no binary misses an edit. On a tree of 5,000
-	// directories that costs about 0.1 s of start-up (docs/benchmarks.md).
-	w, err := watcher.New(watcher.Options{
+	wopts := watcher.Options{
 		Root:     s.startDir,
 		Include:  s.cfg.Watch.Include,
 		Exclude:  s.cfg.Watch.Exclude,
@@ -52,11 +48,10 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		Debounce: time.Duration(s.cfg.Watch.Debounce),
 		Extra:    func(rel string) bool { return rel == envFile || embeds.has(rel) },
 		Warn:     func(err error) { s.log.Warnf("%v", err) },
-	})
-	if err != nil {
+	}
+	if err := watcher.Check(wopts); err != nil {
 		return reportUsage(stderr, err)
 	}
-	debug.FreeOSMemory() // what the walk of a large tree allocated: golive then idles for hours
 
 	ctx, force, stopSignals := interrupts()
 	defer stopSignals()
@@ -67,8 +62,18 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	batches := make(chan watcher.Batch)
 	watchErr := make(chan error, 1)
+	walk := startWalk(wopts, work.Dir())
+	if !walk.beside {
+		if err := walk.wait(); err != nil {
+			return reportUsage(stderr, err)
+		}
+	}
 	wg.Go(func() {
-		if err := w.Run(ctx, batches); err != nil {
+		err := walk.wait()
+		if err == nil {
+			err = walk.w.Run(ctx, batches)
+		}
+		if err != nil {
 			watchErr <- err
 			cancel()
 		}
@@ -106,7 +111,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	builder := runner.NewGoBuilder(buildOpts)
 	defer builder.Close()
 	r := runner.New(runner.Options{
-		Builder:     builder,
+		Builder:     &walkGate{b: builder, walk: walk, log: s.log},
 		Starter:     starter,
 		Log:         s.log,
 		Package:     s.pkg,

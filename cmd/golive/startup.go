@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/watcher"
+)
+
+// On Linux the walk that watches every directory runs beside the first
+// build instead of before it: on a tree of 5,000 directories it takes
+// 0.1–0.2 s, as long as a third of the build, and the machine has a
+// second core. The build may then read a file that changes before its
+// directory is watched, which no event would report, so two rules keep
+// every binary honest:
+//   - the program starts only once the walk is done, so that whatever
+//     changes after its start has an event;
+//   - the walk looks for changes since just before the build began
+//     (watcher.Options.Since, by modification and change times), and if
+//     it saw any, the first build is done again, by go build, before the
+//     program starts.
+//
+// Elsewhere change times are not checked (a copy that keeps an old
+// modification time would go unseen), and the walk comes first.
+
+// walk is the start-up walk, beside the first build or before it.
+type walk struct {
+	beside bool
+	done   chan struct{}
+	w      *watcher.Watcher // once done, if err is nil
+	err    error
+}
+
+// fileClockSlack is how far file times can lag the clock (one kernel
+// tick at CONFIG_HZ=100), for when the file clock cannot be read.
+const fileClockSlack = 10 * time.Millisecond
+
+// startWalk starts the walk; work is golive's own directory, where the
+// file clock is read.
+func startWalk(opts watcher.Options, work string) *walk {
+	wk := &walk{beside: runtime.GOOS == "linux", done: make(chan struct{})}
+	if wk.beside {
+		since, err := watcher.FileClock(work)
+		if err != nil {
+			since = time.Now().Add(-fileClockSlack)
+		}
+		opts.Since = since
+	}
+	run := func() {
+		defer close(wk.done)
+		wk.w, wk.err = watcher.New(opts)
+		debug.FreeOSMemory() // what the walk of a large tree allocated: golive then idles for hours
+	}
+	if wk.beside {
+		go run()
+	} else {
+		run()
+	}
+	return wk
+}
+
+func (wk *walk) wait() error {
+	<-wk.done
+	return wk.err
+}
+
+// walkGate holds the first build's result until the walk is done, and
+// builds again if the walk saw a change that the build may have missed.
+// Builds never overlap, so passed needs no lock.
+type walkGate struct {
+	b      changeBuilder
+	walk   *walk
+	log    *log.Logger
+	passed bool
+}
+
+type changeBuilder interface {
+	Build(ctx context.Context) runner.BuildResult
+	BuildChanged(ctx context.Context, changed []string) runner.BuildResult
+}
+
+func (g *walkGate) Build(ctx context.Context) runner.BuildResult {
+	return g.after(ctx, g.b.Build(ctx))
+}
+
+func (g *walkGate) BuildChanged(ctx context.Context, changed []string) runner.BuildResult {
+	return g.after(ctx, g.b.BuildChanged(ctx, changed))
+}
+
+func (g *walkGate) after(ctx context.Context, res runner.BuildResult) runner.BuildResult {
+	if g.passed || !g.walk.beside {
+		return res
+	}
+	select {
+	case <-g.walk.done:
+	case <-ctx.Done():
+		return runner.BuildResult{Duration: res.Duration, Err: ctx.Err()}
+	}
+	if g.walk.err != nil {
+		<-ctx.Done() // the watcher's goroutine reports the error and stops golive
+		return runner.BuildResult{Duration: res.Duration, Err: ctx.Err()}
+	}
+	g.passed = true
+	if ctx.Err() != nil || !g.walk.w.Changed() {
+		return res
+	}
+	g.log.Infof("files changed while golive started; building again")
+	again := g.b.Build(ctx)
+	again.Duration += res.Duration
+	return again
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/watcher"
+)
+
+// fakeBuilder counts the builds the gate asks for.
+type fakeBuilder struct {
+	full, changed int
+}
+
+func (f *fakeBuilder) Build(context.Context) runner.BuildResult {
+	f.full++
+	return runner.BuildResult{Binary: "full", Duration: time.Second}
+}
+
+func (f *fakeBuilder) BuildChanged(_ context.Context, changed []string) runner.BuildResult {
+	f.changed++
+	return runner.BuildResult{Binary: "first", Duration: 2 * time.Second}
+}
+
+// walkOf returns a walk still running, and the function that ends it with
+// a real watcher of a small tree that did or did not change since.
+func walkOf(t *testing.T) (*walk, func(changed bool, err error)) {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "main.go"), []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wk := &walk{beside: true, done: make(chan struct{})}
+	return wk, func(changed bool, err error) {
+		since := time.Now().Add(time.Hour) // nothing is that new
+		if changed {
+			since = time.Unix(1, 0) // everything is
+		}
+		wk.w, wk.err = watcher.New(watcher.Options{Root: root, Since: since})
+		if wk.err != nil {
+			t.Fatal(wk.err)
+		}
+		wk.err = err
+		close(wk.done)
+	}
+}
+
+func newGate(wk *walk) (*walkGate, *fakeBuilder) {
+	f := &fakeBuilder{}
+	return &walkGate{b: f, walk: wk, log: log.New(&discard{}, log.Options{})}, f
+}
+
+type discard struct{}
+
+func (*discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestWalkGateHoldsTheFirstBuild(t *testing.T) {
+	wk, finish := walkOf(t)
+	g, f := newGate(wk)
+	got := make(chan runner.BuildResult, 1)
+	go func() { got <- g.BuildChanged(context.Background(), nil) }()
+	select {
+	case res := <-got:
+		t.Fatalf("the first build's result came before the walk was done: %+v", res)
+	case <-time.After(50 * time.Millisecond):
+	}
+	finish(false, nil)
+	if res := <-got; res.Binary != "first" || f.full != 0 {
+		t.Fatalf("unchanged tree: got %+v after %d full builds, want the first build's result alone", res, f.full)
+	}
+	// Later builds pass straight through.
+	if res := g.BuildChanged(context.Background(), []string{"main.go"}); res.Binary != "first" || f.changed != 2 {
+		t.Fatalf("second build: %+v", res)
+	}
+}
+
+func TestWalkGateBuildsAgainAfterAChange(t *testing.T) {
+	wk, finish := walkOf(t)
+	g, f := newGate(wk)
+	finish(true, nil)
+	res := g.BuildChanged(context.Background(), nil)
+	if res.Binary != "full" || f.full != 1 || res.Duration != 3*time.Second {
+		t.Fatalf("after a change during the walk: %+v, %d full builds; want one full build, both durations", res, f.full)
+	}
+	if res := g.Build(context.Background()); res.Binary != "full" || f.full != 2 {
+		t.Fatalf("the gate built again twice: %+v", res)
+	}
+}
+
+func TestWalkGateOnAFailedWalk(t *testing.T) {
+	wk, finish := walkOf(t)
+	g, _ := newGate(wk)
+	finish(false, errors.New("watch: no space"))
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan runner.BuildResult, 1)
+	go func() { got <- g.BuildChanged(ctx, nil) }()
+	select {
+	case res := <-got:
+		t.Fatalf("returned before golive stopped: %+v", res)
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel() // what the watcher's goroutine does with the error
+	if res := <-got; !errors.Is(res.Err, context.Canceled) || res.Binary != "" {
+		t.Fatalf("after a failed walk: %+v, want a cancelled build with no binary", res)
+	}
+}
+
+func TestWalkGateStopsWaitingWhenCancelled(t *testing.T) {
+	wk, finish := walkOf(t)
+	defer finish(false, nil)
+	g, _ := newGate(wk)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if res := g.BuildChanged(ctx, nil); !errors.Is(res.Err, context.Canceled) || res.Binary != "" {
+		t.Fatalf("cancelled during the walk: %+v", res)
+	}
+	if g.passed {
+		t.Fatal("a cancelled wait let the gate open")
+	}
+}
