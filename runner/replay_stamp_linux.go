@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -9,8 +11,14 @@ import (
 // have been checked on Linux only.
 const replaySupported = true
 
+// stampOf stamps the file p, through a symbolic link, since go build reads
+// what a link points to: an edit of the target, which leaves the link's
+// own times alone, must change the stamp. A dangling link has its own.
 func stampOf(p string) (stamp, error) {
-	fi, err := os.Lstat(p)
+	fi, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		fi, err = os.Lstat(p)
+	}
 	if err != nil {
 		return stamp{}, err
 	}

@@ -176,3 +176,28 @@ func TestKeptRecipeOneSessionAtATime(t *testing.T) {
 		t.Fatalf("a session after both: %+v, want a replay of the kept recipe", res)
 	}
 }
+
+// TestKeptRecipeFollowsSymlinks: go build reads a symlinked source file's
+// target, so an edit of the target while no golive ran, which leaves the
+// link alone, must reach the next session's program.
+func TestKeptRecipeFollowsSymlinks(t *testing.T) {
+	env := storeTest(t)
+	dir := writeModule(t, replayModule)
+	target := filepath.Join(t.TempDir(), "version.go")
+	write(t, target, replayModule["version.go"])
+	link := filepath.Join(dir, "version.go")
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	session(t, dir, env)
+	if res := session(t, dir, env); !res.Replayed {
+		t.Fatalf("the second session of an unchanged tree was not a replay: %+v", res)
+	}
+	write(t, target, "package main\n\nconst version = \"v2\"\n")
+	if got := runBinary(t, session(t, dir, env).Binary); got != "A v2" {
+		t.Fatalf("after an edit of a symlinked file's target the program printed %q, want %q", got, "A v2")
+	}
+}
