@@ -60,6 +60,13 @@ var goInputExt = map[string]bool{
 	".swig": true, ".swigcxx": true, ".syso": true,
 }
 
+// goInputNames are the other files of a package directory that change
+// what go build makes of it: the profile -pgo=auto (the default) reads
+// from the main package's directory, and a go.mod, which makes the
+// directory a module of its own. Between two sessions (replay_store.go)
+// only the snapshot sees them come, go or change.
+var goInputNames = map[string]bool{"default.pgo": true, "go.mod": true}
+
 // module is the main module as the snapshot needs it.
 type module struct {
 	root, path string
@@ -169,7 +176,7 @@ func (s *snapshot) addDir(d string, read bool) (bool, error) {
 	embeds := false
 	for _, e := range entries {
 		n := e.Name()
-		if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") || !goInputExt[filepath.Ext(n)] {
+		if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") || !(goInputExt[filepath.Ext(n)] || goInputNames[n]) {
 			continue
 		}
 		p := filepath.Join(d, n)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 )
@@ -93,6 +94,10 @@ func TestKeptRecipeLeavesToGoBuild(t *testing.T) {
 		}, "A v1"},
 		{"go.mod rewritten", func(t *testing.T, dir, _ string) []string {
 			write(t, filepath.Join(dir, "go.mod"), replayModule["go.mod"])
+			return nil
+		}, "A v1"},
+		{"a default.pgo added", func(t *testing.T, dir, _ string) []string {
+			writeProfile(t, filepath.Join(dir, "default.pgo"))
 			return nil
 		}, "A v1"},
 		{"another environment", func(t *testing.T, dir, _ string) []string {
@@ -199,5 +204,38 @@ func TestKeptRecipeFollowsSymlinks(t *testing.T) {
 	write(t, target, "package main\n\nconst version = \"v2\"\n")
 	if got := runBinary(t, session(t, dir, env).Binary); got != "A v2" {
 		t.Fatalf("after an edit of a symlinked file's target the program printed %q, want %q", got, "A v2")
+	}
+}
+
+// writeProfile writes a CPU profile, as -pgo reads, to path.
+func writeProfile(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Fatal(err)
+	}
+	pprof.StopCPUProfile()
+}
+
+// TestKeptRecipeNestedModule: a go.mod that appears in a package's
+// directory makes it a module of its own, which the main module does not
+// require: go build fails, and so must the next session's first build.
+func TestKeptRecipeNestedModule(t *testing.T) {
+	env := storeTest(t)
+	dir := writeModule(t, replayModule)
+	session(t, dir, env)
+	if res := session(t, dir, env); !res.Replayed {
+		t.Fatalf("the second session of an unchanged tree was not a replay: %+v", res)
+	}
+	write(t, filepath.Join(dir, "lib", "go.mod"), "module example.com/rp/lib\n\ngo 1.22\n")
+	b := keepingBuilder(t, dir, env)
+	defer b.Close()
+	fileClockPast()
+	if res := b.BuildChanged(context.Background(), nil); !res.Failed {
+		t.Fatalf("first build after lib/go.mod appeared: %+v, want go build's failure", res)
 	}
 }
