@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +56,7 @@ type GoBuilder struct {
 // NewGoBuilder returns a builder for opts.
 func NewGoBuilder(opts BuildOptions) *GoBuilder {
 	b := &GoBuilder{opts: opts}
-	if opts.Replay && replaySupported && opts.Work != nil && !userTracesBuild(opts.Flags) {
+	if opts.Replay && replaySupported && opts.Work != nil && !userTracesBuild(append(goFlags(opts.Env), opts.Flags...)) {
 		b.replay = &replayer{ctx: buildContext(opts), env: opts.Env, out: filepath.Join(opts.Work.Dir(), "replay")}
 		if opts.KeepRecipe {
 			b.takeStore()
@@ -99,6 +100,28 @@ func userTracesBuild(flags []string) bool {
 		}
 	}
 	return false
+}
+
+// goFlags returns the GOFLAGS go build applies on top of its command
+// line: the environment's, or else those `go env -w` wrote. A -modfile
+// or -overlay there names files no snapshot stamps.
+func goFlags(env []string) []string {
+	if v := envValue(env, "GOFLAGS"); v != "" {
+		return strings.Fields(v)
+	}
+	data, err := os.ReadFile(goEnvFile(env))
+	if err != nil {
+		return nil
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "GOFLAGS="); ok {
+			if u, err := strconv.Unquote(v); err == nil {
+				v = u
+			}
+			return strings.Fields(v)
+		}
+	}
+	return nil
 }
 
 // Args returns the go build arguments (without "go") that write out.

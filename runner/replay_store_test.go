@@ -4,7 +4,9 @@ package runner
 
 import (
 	"context"
+	"debug/buildinfo"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
@@ -238,4 +240,55 @@ func TestKeptRecipeNestedModule(t *testing.T) {
 	if res := b.BuildChanged(context.Background(), nil); !res.Failed {
 		t.Fatalf("first build after lib/go.mod appeared: %+v, want go build's failure", res)
 	}
+}
+
+// TestReplayOffWithGOFLAGSModfile: a -modfile in GOFLAGS, from the
+// environment or from go env -w, names a file no snapshot stamps, so
+// there are no replays, in a session or from one to the next: an edit of
+// that file between sessions (its go line, which sets the binary's
+// default GODEBUG) reaches the binary.
+func TestReplayOffWithGOFLAGSModfile(t *testing.T) {
+	for _, from := range []string{"environment", "go env file"} {
+		t.Run(from, func(t *testing.T) {
+			env := storeTest(t)
+			dir := writeModule(t, replayModule)
+			write(t, filepath.Join(dir, "alt.mod"), replayModule["go.mod"])
+			if from == "environment" {
+				env = append(env, "GOFLAGS=-modfile=alt.mod")
+			} else {
+				goenv := filepath.Join(t.TempDir(), "env")
+				write(t, goenv, "GOFLAGS=-modfile=alt.mod\n")
+				env = append(env, "GOENV="+goenv)
+			}
+			session(t, dir, env)
+			if res := session(t, dir, env); res.Replayed {
+				t.Fatalf("a replay with -modfile in GOFLAGS: %+v", res)
+			}
+			write(t, filepath.Join(dir, "alt.mod"), strings.Replace(replayModule["go.mod"], "go 1.22", "go 1.21", 1))
+			got := defaultGODEBUG(t, session(t, dir, env).Binary)
+			ref := filepath.Join(t.TempDir(), "ref")
+			cmd := exec.Command("go", "build", "-o", ref, ".")
+			cmd.Dir, cmd.Env = dir, env
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, out)
+			}
+			if want := defaultGODEBUG(t, ref); got != want {
+				t.Fatalf("after alt.mod's go line changed the binary has DefaultGODEBUG %q, go build gives %q", got, want)
+			}
+		})
+	}
+}
+
+func defaultGODEBUG(t *testing.T, bin string) string {
+	t.Helper()
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range info.Settings {
+		if s.Key == "DefaultGODEBUG" {
+			return s.Value
+		}
+	}
+	return ""
 }
