@@ -53,3 +53,14 @@ func FileClock(dir string) (time.Time, error) {
 	}
 	return time.Unix(0, st.Ctim.Nano()), nil
 }
+
+// SameFileSystem reports whether a and b are on one file system. Only
+// then does FileClock, read in one, say when a change in the other was
+// stamped: another file system may stamp with another clock (a network
+// or a virtual machine's host file system) or round its times down (to
+// the second, or two), and a change made after FileClock could then
+// look older than it.
+func SameFileSystem(a, b string) bool {
+	var sa, sb syscall.Stat_t
+	return syscall.Stat(a, &sa) == nil && syscall.Stat(b, &sb) == nil && sa.Dev == sb.Dev
+}

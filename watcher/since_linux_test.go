@@ -113,3 +113,19 @@ func TestFileClock(t *testing.T) {
 		os.Remove(filepath.Join(dir, "new.go"))
 	}
 }
+
+// TestSameFileSystem: two directories of one file system are, /proc and
+// a temporary directory are not.
+func TestSameFileSystem(t *testing.T) {
+	t.Parallel()
+	a, b := t.TempDir(), t.TempDir()
+	if !SameFileSystem(a, b) {
+		t.Fatalf("%s and %s are not on one file system", a, b)
+	}
+	if SameFileSystem(a, "/proc") {
+		t.Fatalf("%s and /proc are on one file system", a)
+	}
+	if SameFileSystem(a, filepath.Join(a, "missing")) {
+		t.Fatal("a missing directory is on a file system")
+	}
+}

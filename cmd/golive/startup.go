@@ -25,7 +25,11 @@ import (
 //     program starts.
 //
 // Elsewhere change times are not checked (a copy that keeps an old
-// modification time would go unseen), and the walk comes first.
+// modification time would go unseen), and the walk comes first; so it
+// does on Linux when the tree is on another file system than golive's
+// work directory, where the file clock is read: that one may stamp by
+// another clock, or round times down, and a change during the build
+// could look older than the build.
 
 // walk is the start-up walk, beside the first build or before it.
 type walk struct {
@@ -42,7 +46,8 @@ const fileClockSlack = 10 * time.Millisecond
 // startWalk starts the walk; work is golive's own directory, where the
 // file clock is read.
 func startWalk(opts watcher.Options, work string) *walk {
-	wk := &walk{beside: runtime.GOOS == "linux", done: make(chan struct{})}
+	beside := runtime.GOOS == "linux" && watcher.SameFileSystem(opts.Root, work)
+	wk := &walk{beside: beside, done: make(chan struct{})}
 	if wk.beside {
 		since, err := watcher.FileClock(work)
 		if err != nil {

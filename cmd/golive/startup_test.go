@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -123,4 +124,36 @@ func TestWalkGateStopsWaitingWhenCancelled(t *testing.T) {
 	if g.passed {
 		t.Fatal("a cancelled wait let the gate open")
 	}
+}
+
+// TestStartWalkBesideOnlyOnOneFileSystem: the walk runs beside the first
+// build only where the file clock, read in golive's work directory, is
+// the tree's own: on Linux, on one file system.
+func TestStartWalkBesideOnlyOnOneFileSystem(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "main.go"), []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		work   string
+		beside bool
+	}{
+		{t.TempDir(), runtime.GOOS == "linux"},
+		{"/proc", false}, // another file system, with no clock of files at all
+	} {
+		wk := startWalk(watcher.Options{Root: root}, tt.work)
+		if err := wk.wait(); err != nil {
+			t.Fatal(err)
+		}
+		if wk.beside != tt.beside {
+			t.Errorf("work directory %s: beside = %v, want %v", tt.work, wk.beside, tt.beside)
+		}
+		wk.w.Run(canceled(), make(chan watcher.Batch, 1)) // closes its watches
+	}
+}
+
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }
