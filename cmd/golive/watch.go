@@ -40,11 +40,15 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return reportUsage(stderr, err)
 	}
+	// Nothing golive writes is a change of the tree, should its cache lie
+	// in it: this session's work directory, the project's recipe store
+	// (go build's $WORK), other sessions' work directories.
+	golives := filepath.Dir(work.Dir())
 	wopts := watcher.Options{
 		Root:     s.startDir,
 		Include:  s.cfg.Watch.Include,
 		Exclude:  s.cfg.Watch.Exclude,
-		Ignore:   []string{work.Dir()},
+		Ignore:   []string{golives},
 		Debounce: time.Duration(s.cfg.Watch.Debounce),
 		Extra:    func(rel string) bool { return rel == envFile || embeds.has(rel) },
 		Warn:     func(err error) { s.log.Warnf("%v", err) },
