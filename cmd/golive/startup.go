@@ -73,6 +73,27 @@ func (wk *walk) wait() error {
 	return wk.err
 }
 
+// run runs the watcher once the walk is done, until ctx is. A stop during
+// the walk returns at once rather than wait for a walk that a slow or hung
+// file system holds up (the walk cannot be cut short); the watches it
+// made are closed when it ends.
+func (wk *walk) run(ctx context.Context, out chan<- watcher.Batch) error {
+	select {
+	case <-wk.done:
+	case <-ctx.Done():
+		go func() {
+			if wk.wait() == nil {
+				wk.w.Run(ctx, make(chan watcher.Batch)) // ctx is done: it closes the watches
+			}
+		}()
+		return nil
+	}
+	if wk.err != nil {
+		return wk.err
+	}
+	return wk.w.Run(ctx, out)
+}
+
 // walkGate holds the first build's result until the walk is done, and
 // builds again if the walk saw a change that the build may have missed.
 // Builds never overlap, so passed needs no lock.

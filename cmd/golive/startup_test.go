@@ -157,3 +157,25 @@ func canceled() context.Context {
 	cancel()
 	return ctx
 }
+
+// TestWalkRunStopsDuringTheWalk: a stop (Ctrl-C) while the walk still
+// runs returns at once, with no error, rather than wait for the walk; the
+// watches the walk then makes are closed by itself.
+func TestWalkRunStopsDuringTheWalk(t *testing.T) {
+	wk, finish := walkOf(t)
+	out := make(chan watcher.Batch)
+	if err := wk.run(canceled(), out); err != nil {
+		t.Fatalf("stopped during the walk: %v", err)
+	}
+	finish(false, nil) // the walk ends after golive stopped waiting
+}
+
+// TestWalkRunReportsAFailedWalk: the walk's error is the watcher's.
+func TestWalkRunReportsAFailedWalk(t *testing.T) {
+	wk, finish := walkOf(t)
+	failed := errors.New("watch: no space")
+	finish(false, failed)
+	if err := wk.run(context.Background(), make(chan watcher.Batch)); !errors.Is(err, failed) {
+		t.Fatalf("after a failed walk: %v, want %v", err, failed)
+	}
+}

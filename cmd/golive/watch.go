@@ -57,6 +57,15 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		return reportUsage(stderr, err)
 	}
 
+	// Before the signals are golive's: a Ctrl-C during a walk that comes
+	// first still stops golive at once.
+	walk := startWalk(wopts, work.Dir())
+	if !walk.beside {
+		if err := walk.wait(); err != nil {
+			return reportUsage(stderr, err)
+		}
+	}
+
 	ctx, force, stopSignals := interrupts()
 	defer stopSignals()
 	var wg sync.WaitGroup
@@ -66,18 +75,8 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	batches := make(chan watcher.Batch)
 	watchErr := make(chan error, 1)
-	walk := startWalk(wopts, work.Dir())
-	if !walk.beside {
-		if err := walk.wait(); err != nil {
-			return reportUsage(stderr, err)
-		}
-	}
 	wg.Go(func() {
-		err := walk.wait()
-		if err == nil {
-			err = walk.w.Run(ctx, batches)
-		}
-		if err != nil {
+		if err := walk.run(ctx, batches); err != nil {
 			watchErr <- err
 			cancel()
 		}
