@@ -24,7 +24,9 @@ import (
 // the same directory takes it up if it was made under the same conditions:
 // the same golive, build settings and environment (but for variables that
 // shells and terminals change from one window to the next), the same go
-// command, toolchain and go env file. The rest is checked as for every
+// command, toolchain and go env file, and the toolchain the go command
+// picks now (go env GOROOT: a version manager's shim picks by files of
+// the project). The rest is checked as for every
 // replay: the snapshot of the module's inputs says which files changed
 // since, and anything a replay cannot build runs go build.
 //
@@ -111,6 +113,9 @@ func (s *recipeStore) take(mainDir string, env []string) (*recipe, int, error) {
 	if err != nil || !maps.Equal(tools, kept.Tools) {
 		return nil, 0, errNoReplay
 	}
+	if root, err := goRoot(mainDir, env); err != nil || root != envValue(rec.link.env, "GOROOT") {
+		return nil, 0, errNoReplay
+	}
 	if mod, err := findModule(mainDir, env); err != nil || mod != rec.mod {
 		return nil, 0, errNoReplay
 	}
@@ -191,6 +196,17 @@ func recipeKey(opts BuildOptions) (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// goRoot asks the go command which toolchain a build in dir uses now. The
+// go on PATH may be a version manager's shim (asdf, goenv) that picks one
+// by a file of the project (.tool-versions, .go-version) that no stamp
+// follows; the recipe's link names the one it was made with.
+func goRoot(dir string, env []string) (string, error) {
+	cmd := exec.Command("go", "env", "GOROOT")
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.Output()
+	return strings.TrimSpace(string(out)), err
 }
 
 // goEnvFile is the file `go env -w` writes, which go build reads.

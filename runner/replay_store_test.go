@@ -292,3 +292,55 @@ func defaultGODEBUG(t *testing.T, bin string) string {
 	}
 	return ""
 }
+
+// TestKeptRecipeFollowsAVersionShim: a go on PATH that is a version
+// manager's shim picks the toolchain by a file of the project, which no
+// stamp follows; after the pick changed, the next session's program is
+// the new toolchain's, as go build makes it. (The "other" toolchain is
+// the same one by another path, which the program reports as its GOROOT.)
+func TestKeptRecipeFollowsAVersionShim(t *testing.T) {
+	env := storeTest(t)
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	realRoot := strings.TrimSpace(string(out))
+	other := filepath.Join(t.TempDir(), "goroot")
+	if err := os.Symlink(realRoot, other); err != nil {
+		t.Fatal(err)
+	}
+	shims := t.TempDir()
+	write(t, filepath.Join(shims, "go"), "#!/bin/sh\nroot=$(cat .go-root 2>/dev/null) || root="+realRoot+"\nGOROOT=$root exec "+realRoot+"/bin/go \"$@\"\n")
+	if err := os.Chmod(filepath.Join(shims, "go"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", shims+string(os.PathListSeparator)+os.Getenv("PATH"))
+	env = append(env, "PATH="+os.Getenv("PATH"))
+
+	dir := writeModule(t, map[string]string{
+		"go.mod":  "module example.com/shim\n\ngo 1.22\n",
+		"main.go": "package main\n\nimport \"runtime\"\n\nfunc main() { println(runtime.GOROOT()) }\n",
+	})
+	goroot := func(bin string) string {
+		t.Helper()
+		cmd := exec.Command(bin)
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "GOROOT=") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("run %s: %v\n%s", bin, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	session(t, dir, env)
+	if res := session(t, dir, env); !res.Replayed || goroot(res.Binary) != realRoot {
+		t.Fatalf("second session: replayed %v, GOROOT %q; want a replay with %q", res.Replayed, goroot(res.Binary), realRoot)
+	}
+	write(t, filepath.Join(dir, ".go-root"), other)
+	if got := goroot(session(t, dir, env).Binary); got != other {
+		t.Fatalf("after the shim picked another toolchain the program's GOROOT is %q, want %q", got, other)
+	}
+}
