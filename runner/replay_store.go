@@ -113,14 +113,15 @@ func (s *recipeStore) take(mainDir string, env []string) (*recipe, int, error) {
 	if err != nil || !maps.Equal(tools, kept.Tools) {
 		return nil, 0, errNoReplay
 	}
-	if root, err := goRoot(mainDir, env); err != nil || root != envValue(rec.link.env, "GOROOT") {
-		return nil, 0, errNoReplay
-	}
 	if mod, err := findModule(mainDir, env); err != nil || mod != rec.mod {
 		return nil, 0, errNoReplay
 	}
 	if err := rec.filesExist(); err != nil {
 		return nil, 0, err
+	}
+	// Last, as the one check that runs a command.
+	if root, err := goRoot(mainDir, env); err != nil || root != envValue(rec.link.env, "GOROOT") {
+		return nil, 0, errNoReplay
 	}
 	return rec, kept.Seq, nil
 }
