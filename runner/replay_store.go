@@ -82,7 +82,41 @@ func openStore(dir string, opts BuildOptions) *recipeStore {
 		f.Close()
 		return nil
 	}
+	// Which project the store serves, so that a later golive can remove
+	// the stores of projects that are gone (sweepStores).
+	os.WriteFile(filepath.Join(dir, "root"), []byte(opts.Dir), 0o644)
 	return &recipeStore{dir: dir, key: key, lock: f}
+}
+
+// storeSuffix ends the name of a project's store in golive's cache.
+const storeSuffix = "-recipe"
+
+// sweepStores removes the stores in parent whose project directory no
+// longer exists (a temporary directory, a deleted clone) and that no
+// session holds: nothing else would ever remove them.
+func sweepStores(parent string) {
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasSuffix(e.Name(), storeSuffix) {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		root, err := os.ReadFile(filepath.Join(dir, "root"))
+		if err != nil {
+			continue // being made, or not golive's
+		}
+		if _, err := os.Stat(string(root)); !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, "lock"))
+		if err != nil {
+			continue
+		}
+		if lockFile(f) == nil {
+			os.RemoveAll(dir)
+		}
+		f.Close()
+	}
 }
 
 func (s *recipeStore) tmp() string  { return filepath.Join(s.dir, "tmp") }

@@ -344,3 +344,41 @@ func TestKeptRecipeFollowsAVersionShim(t *testing.T) {
 		t.Fatalf("after the shim picked another toolchain the program's GOROOT is %q, want %q", got, other)
 	}
 }
+
+// TestStoresOfGoneProjectsAreSwept: a store whose project directory is
+// gone is removed by the next golive, whatever project that one is for,
+// unless a session still holds it.
+func TestStoresOfGoneProjectsAreSwept(t *testing.T) {
+	env := storeTest(t)
+	kept := writeModule(t, replayModule)
+	gone := writeModule(t, replayModule)
+	held := writeModule(t, replayModule)
+	session(t, kept, env)
+	session(t, gone, env)
+	holder := keepingBuilder(t, held, env)
+	defer holder.Close()
+	storeOf := func(dir string) string {
+		w, err := NewWorkDir(dir, "fx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Remove()
+		return w.recipe
+	}
+	keptStore, goneStore, heldStore := storeOf(kept), storeOf(gone), storeOf(held)
+	if err := os.RemoveAll(gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(held); err != nil {
+		t.Fatal(err)
+	}
+	storeOf(t.TempDir()) // another project's golive starts
+	if _, err := os.Stat(goneStore); !os.IsNotExist(err) {
+		t.Errorf("the store of a removed project is still there: %v", err)
+	}
+	for _, s := range []string{keptStore, heldStore} {
+		if _, err := os.Stat(s); err != nil {
+			t.Errorf("store %s was swept: %v", s, err)
+		}
+	}
+}

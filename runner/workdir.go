@@ -35,6 +35,7 @@ func NewWorkDir(root, name string) (*WorkDir, error) {
 		return nil, err
 	}
 	sweepStale(parent, prefix)
+	sweepStores(parent)
 	dir := filepath.Join(parent, prefix+strconv.Itoa(os.Getpid()))
 	os.RemoveAll(dir)
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
@@ -43,7 +44,7 @@ func NewWorkDir(root, name string) (*WorkDir, error) {
 	if runtime.GOOS == "windows" {
 		name += ".exe"
 	}
-	recipe := filepath.Join(parent, prefix+"recipe") // no pid: sweepStale leaves it
+	recipe := filepath.Join(parent, strings.TrimSuffix(prefix, "-")+storeSuffix) // no pid: sweepStale leaves it
 	return &WorkDir{dir: dir, name: name, recipe: recipe, gotmp: filepath.Join(dir, "tmp")}, nil
 }
 
