@@ -129,7 +129,7 @@ func orList(words []string) string {
 }
 
 // checkReady accepts what the runner knows how to wait for: a TCP port
-// that accepts a connection, or an HTTP(S) URL that answers. The host
+// that accepts a connection, or an HTTP URL that answers. The host
 // and port follow readyaddr's rule, which the runner applies too; its
 // message is the runner's, so a mistake reads the same from either.
 func checkReady(key, ready string) *Error {
@@ -150,7 +150,8 @@ func checkReady(key, ready string) *Error {
 	case "http":
 		defaultPort = 80
 	case "https":
-		defaultPort = 443
+		// The check speaks plain HTTP only (runner/ready.go says why).
+		return &Error{Key: key, Msg: fmt.Sprintf(`%s %q: https is not checked; use "tcp://host:port" for a TLS server's port`, key, ready)}
 	default:
 		return bad
 	}
