@@ -85,8 +85,8 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer notifyRebuild(rebuild)()
 	s.manualRebuilds(ctx, stdin, rebuild)
 	refresh := make(chan struct{}, 1)
-	wg.Go(func() { embeds.refresh(ctx, s, refresh) })
 	built := make(chan struct{}, 1)
+	wg.Go(func() { embeds.refresh(ctx, s, refresh, built) })
 	wg.Go(func() { freeAfterBuilds(ctx, built) })
 
 	reload, err := s.setUpPlugins(ctx, work)
@@ -236,13 +236,17 @@ func (e *embedSet) has(rel string) bool {
 // changed the set (a .go file that holds a //go:embed line, or one that
 // is gone). It runs beside the program, never on the save-to-restart
 // path.
-func (e *embedSet) refresh(ctx context.Context, s *session, requests <-chan struct{}) {
+func (e *embedSet) refresh(ctx context.Context, s *session, requests <-chan struct{}, done chan<- struct{}) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-requests:
 			files, err := project.EmbedFiles(ctx, s.startDir, s.pkg, s.cfg.Build.Tags, os.Environ())
+			select {
+			case done <- struct{}{}: // go list's output is garbage now, too
+			default:
+			}
 			if err != nil {
 				continue // a broken tree; the next good build tries again
 			}
@@ -287,9 +291,9 @@ func plural(n int, word string) string {
 }
 
 // freeAfterBuilds hands the memory a build's bookkeeping took (go build's
-// output, a replay's snapshot) back to the OS a second after the last
-// build, so that golive idles at its smallest. It runs once per burst of
-// builds, never while nothing happens.
+// output, a replay's snapshot, go list's answer) back to the OS shortly
+// after the last build or embedded-files refresh, so that golive idles at
+// its smallest. It runs once per burst, never while nothing happens.
 func freeAfterBuilds(ctx context.Context, built <-chan struct{}) {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
@@ -299,9 +303,14 @@ func freeAfterBuilds(ctx context.Context, built <-chan struct{}) {
 		case <-ctx.Done():
 			return
 		case <-built:
-			t.Reset(time.Second)
+			t.Reset(freeDelay)
 		case <-t.C:
 			debug.FreeOSMemory()
 		}
 	}
 }
+
+// freeDelay is the quiet after a build before its memory is handed back:
+// long enough that a burst of builds pays it once, short enough that an
+// idle golive is done with it within half a second of its last build.
+const freeDelay = 250 * time.Millisecond
