@@ -54,13 +54,36 @@ func FileClock(dir string) (time.Time, error) {
 	return time.Unix(0, st.Ctim.Nano()), nil
 }
 
-// SameFileSystem reports whether a and b are on one file system. Only
-// then does FileClock, read in one, say when a change in the other was
-// stamped: another file system may stamp with another clock (a network
-// or a virtual machine's host file system) or round its times down (to
-// the second, or two), and a change made after FileClock could then
-// look older than it.
-func SameFileSystem(a, b string) bool {
+// SameFileClock reports whether changes in a and in b are stamped by one
+// clock at full resolution: both on one file system, or both on local
+// file systems of kinds that take the kernel's clock to the nanosecond.
+// Only then does FileClock, read in one, say when a change in the other
+// was stamped: a network share or a virtual machine's host file system
+// may stamp with another clock, and some file systems round times down
+// (to the second, or two), so a change made after FileClock could look
+// older than it.
+func SameFileClock(a, b string) bool {
 	var sa, sb syscall.Stat_t
-	return syscall.Stat(a, &sa) == nil && syscall.Stat(b, &sb) == nil && sa.Dev == sb.Dev
+	if syscall.Stat(a, &sa) != nil || syscall.Stat(b, &sb) != nil {
+		return false
+	}
+	return sa.Dev == sb.Dev || (localFileSystem(a) && localFileSystem(b))
+}
+
+// localKinds are the statfs magic numbers of local file systems with
+// nanosecond times from the kernel's clock.
+var localKinds = map[int64]bool{
+	0xEF53:     true, // ext2, ext3, ext4
+	0x58465342: true, // xfs
+	0x9123683E: true, // btrfs
+	0x01021994: true, // tmpfs
+	0xF2F52010: true, // f2fs
+	0x2FC12FC1: true, // zfs
+	0x794C7630: true, // overlayfs
+	0xCA451A4E: true, // bcachefs
+}
+
+func localFileSystem(dir string) bool {
+	var st syscall.Statfs_t
+	return syscall.Statfs(dir, &st) == nil && localKinds[int64(st.Type)]
 }

@@ -114,18 +114,26 @@ func TestFileClock(t *testing.T) {
 	}
 }
 
-// TestSameFileSystem: two directories of one file system are, /proc and
-// a temporary directory are not.
-func TestSameFileSystem(t *testing.T) {
+// TestSameFileClock: two directories of one file system share the file
+// clock, and so do a temporary directory and /dev/shm (tmpfs, a local
+// kind) when the temporary directory is on a local kind too; /proc
+// (procfs) and a missing directory do not.
+func TestSameFileClock(t *testing.T) {
 	t.Parallel()
 	a, b := t.TempDir(), t.TempDir()
-	if !SameFileSystem(a, b) {
-		t.Fatalf("%s and %s are not on one file system", a, b)
+	if !SameFileClock(a, b) {
+		t.Fatalf("%s and %s, on one file system, do not share the clock", a, b)
 	}
-	if SameFileSystem(a, "/proc") {
-		t.Fatalf("%s and /proc are on one file system", a)
+	if SameFileClock(a, "/proc") {
+		t.Fatalf("%s and /proc share the clock", a)
 	}
-	if SameFileSystem(a, filepath.Join(a, "missing")) {
-		t.Fatal("a missing directory is on a file system")
+	if SameFileClock(a, filepath.Join(a, "missing")) {
+		t.Fatal("a missing directory shares the clock")
+	}
+	if localFileSystem(a) && localFileSystem("/dev/shm") && !SameFileClock(a, "/dev/shm") {
+		t.Fatalf("%s and /dev/shm, both local, do not share the clock", a)
+	}
+	if localFileSystem("/proc") {
+		t.Fatal("/proc counts as a local file system with nanosecond times")
 	}
 }

@@ -12,5 +12,5 @@ func changedSince(string, time.Time) bool { return true }
 // compare it with.
 func FileClock(string) (time.Time, error) { return time.Now(), nil }
 
-// SameFileSystem is false: there is no FileClock to trust.
-func SameFileSystem(a, b string) bool { return false }
+// SameFileClock is false: there is no FileClock to trust.
+func SameFileClock(a, b string) bool { return false }

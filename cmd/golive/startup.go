@@ -46,7 +46,7 @@ const fileClockSlack = 10 * time.Millisecond
 // startWalk starts the walk; work is golive's own directory, where the
 // file clock is read.
 func startWalk(opts watcher.Options, work string) *walk {
-	beside := runtime.GOOS == "linux" && watcher.SameFileSystem(opts.Root, work)
+	beside := runtime.GOOS == "linux" && watcher.SameFileClock(opts.Root, work)
 	wk := &walk{beside: beside, done: make(chan struct{})}
 	if wk.beside {
 		since, err := watcher.FileClock(work)
