@@ -102,9 +102,9 @@ type Options struct {
 	// Rebuild delivers manual requests for a rebuild and restart.
 	Rebuild <-chan struct{}
 	// Built, when set, is called from the loop after each successful
-	// build with the paths that caused it (nil for the first build). It
-	// must not block.
-	Built func(changed []string)
+	// build with the paths that caused it (nil for the first build) and
+	// the time it started. It must not block.
+	Built func(changed []string, started time.Time)
 	// Ready, when set, is the check that the new program serves; the
 	// loop reports the time from the save to it passing.
 	Ready *Readiness
@@ -164,8 +164,9 @@ type build struct {
 	cancel  context.CancelFunc
 	done    chan outcome
 	saved   time.Time // when the edit that caused it was first seen
-	changed []string  // the paths that caused it; nil for the first build
-	reload  bool      // an in-process reload, not a program build
+	started time.Time
+	changed []string // the paths that caused it; nil for the first build
+	reload  bool     // an in-process reload, not a program build
 }
 
 // outcome is what a build goroutine reports: a program build, or an
@@ -238,7 +239,7 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 			if out.reload != nil {
 				l.finishReload(*out.reload, b)
 			} else if l.finishBuild(out.build, b.saved) && r.opts.Built != nil {
-				r.opts.Built(b.changed)
+				r.opts.Built(b.changed, b.started)
 			}
 			if l.retryAfterBuild && l.build == nil && l.state == exited {
 				l.restartOrRebuild(time.Now()) // the build failed; the crashed program is due back
@@ -374,7 +375,7 @@ func (l *loop) progDone() <-chan struct{} {
 // returns; cancelBuild waits for that, so builds never overlap.
 func (l *loop) startBuild(ctx context.Context, saved time.Time, changed []string) {
 	bctx, cancel := context.WithCancel(ctx)
-	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, changed: changed}
+	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, started: time.Now(), changed: changed}
 	l.build = b
 	l.opts.Log.Emit(log.Event{Type: log.BuildStart, Package: l.opts.Package})
 	cb, ok := l.opts.Builder.(changeBuilder)

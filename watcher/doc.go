@@ -70,7 +70,8 @@ type Options struct {
 	// Since, when set, makes New look for changes at or after it to the
 	// counted files and the watched directories (Changed): a build that
 	// ran beside the walk may have read a file that changed before its
-	// directory was watched, with no event to say so. Linux only (it
-	// needs change times); elsewhere Changed is always true.
+	// directory was watched, with no event to say so. Off Linux only
+	// modification times are compared (there are no change times), and
+	// golive walks before it builds there.
 	Since time.Time
 }

@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// ChangedSince reports whether the file or directory name was modified,
+// or its inode changed, at or after t, as New judges with Options.Since.
+func ChangedSince(name string, t time.Time) bool { return changedSince(name, t) }
+
 // changedSince reports whether the file or directory name was modified,
 // or its inode changed (a rename, a copy that kept an old modification
 // time), at or after t. One that is gone counts as changed: it was there

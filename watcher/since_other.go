@@ -2,11 +2,22 @@
 
 package watcher
 
-import "time"
+import (
+	"os"
+	"time"
+)
 
-// changedSince cannot tell without change times: everything counts as
-// changed, and golive walks before it builds (see Options.Since).
-func changedSince(string, time.Time) bool { return true }
+// changedSince goes by the modification time alone: without change
+// times a copy that kept an old one goes unseen, which is why golive
+// walks before it builds here (see Options.Since).
+func changedSince(name string, t time.Time) bool {
+	fi, err := os.Lstat(name)
+	return err != nil || !fi.ModTime().Before(t)
+}
+
+// ChangedSince reports whether the file or directory name was modified at
+// or after t.
+func ChangedSince(name string, t time.Time) bool { return changedSince(name, t) }
 
 // FileClock is time.Now: without change times there is nothing to
 // compare it with.

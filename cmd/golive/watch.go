@@ -86,7 +86,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	s.manualRebuilds(ctx, stdin, rebuild)
 	refresh := make(chan struct{}, 1)
 	built := make(chan struct{}, 1)
-	wg.Go(func() { embeds.refresh(ctx, s, refresh, built) })
+	wg.Go(func() { embeds.refresh(ctx, s, refresh, built, rebuild) })
 	wg.Go(func() { freeAfterBuilds(ctx, built) })
 
 	reload, err := s.setUpPlugins(ctx, work)
@@ -125,7 +125,8 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		RestartOnly: func(rel string) bool { return rel != "" && rel == envFile },
 		Reloader:    reloaderOpt,
 		MaxReloads:  s.cfg.Plugins.MaxReloads,
-		Built: func(changed []string) {
+		Built: func(changed []string, started time.Time) {
+			embeds.built(started)
 			select {
 			case built <- struct{}{}:
 			default:
@@ -214,7 +215,15 @@ func (s *session) runOptions(stdout, stderr io.Writer) (runner.RunOptions, error
 type embedSet struct {
 	mu    sync.RWMutex
 	files map[string]bool
-	dirs  []string // embedded directories, with a trailing "/"
+	dirs  []string  // embedded directories, with a trailing "/"
+	since time.Time // when the build of the running program started
+}
+
+// built records the start of the build whose program now runs.
+func (e *embedSet) built(started time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.since = started
 }
 
 func (e *embedSet) has(rel string) bool {
@@ -236,7 +245,11 @@ func (e *embedSet) has(rel string) bool {
 // changed the set (a .go file that holds a //go:embed line, or one that
 // is gone). It runs beside the program, never on the save-to-restart
 // path.
-func (e *embedSet) refresh(ctx context.Context, s *session, requests <-chan struct{}, done chan<- struct{}) {
+//
+// A file it learns only now was not watched while the program was built:
+// if it changed after that build began, the program may embed it as it
+// was, and no event will say so. Then it asks for a rebuild.
+func (e *embedSet) refresh(ctx context.Context, s *session, requests <-chan struct{}, done, rebuild chan<- struct{}) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -261,13 +274,43 @@ func (e *embedSet) refresh(ctx context.Context, s *session, requests <-chan stru
 			}
 			e.mu.Lock()
 			news := len(set) != len(e.files) || len(dirs) != len(e.dirs)
+			var learned []string
+			for f := range set {
+				if !e.files[f] {
+					learned = append(learned, f)
+				}
+			}
 			e.files, e.dirs = set, dirs
+			since := e.since
 			e.mu.Unlock()
 			if news {
 				s.log.Infof("watching %d embedded %s", len(set), plural(len(set), "file"))
 			}
+			if f := changedDuring(s.startDir, learned, since); f != "" {
+				s.log.Infof("%s changed while the program was built; building again", f)
+				select {
+				case rebuild <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+			}
 		}
 	}
+}
+
+// changedDuring returns one of files (slash paths under root) that
+// changed at or after since, by modification or change time, allowing
+// for file times that lag the clock.
+func changedDuring(root string, files []string, since time.Time) string {
+	if since.IsZero() {
+		return ""
+	}
+	for _, f := range files {
+		if watcher.ChangedSince(filepath.Join(root, filepath.FromSlash(f)), since.Add(-fileClockSlack)) {
+			return f
+		}
+	}
+	return ""
 }
 
 func mayEmbed(root string, changed []string) bool {
