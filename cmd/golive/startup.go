@@ -73,6 +73,17 @@ func (wk *walk) wait() error {
 	return wk.err
 }
 
+// counts reports whether the watcher counts the file rel: before the
+// walk is done, or when it failed, everything does.
+func (wk *walk) counts(rel string) bool {
+	select {
+	case <-wk.done:
+	default:
+		return true
+	}
+	return wk.err != nil || wk.w.Match(rel)
+}
+
 // run runs the watcher once the walk is done, until ctx is. A stop during
 // the walk returns at once rather than wait for a walk that a slow or hung
 // file system holds up (the walk cannot be cut short); the watches it

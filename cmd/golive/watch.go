@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,7 +36,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := runner.BecomeSubreaper(); err != nil {
 		s.log.Warnf("cannot become a child subreaper (%v); orphans of go build are left to init", err)
 	}
-	embeds := &embedSet{}
+	embeds := newEmbedSet()
 	envFile := s.envFileRel()
 	ready, err := runner.ParseReadiness(s.cfg.Run.Ready)
 	if err != nil {
@@ -60,6 +62,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Before the signals are golive's: a Ctrl-C during a walk that comes
 	// first still stops golive at once.
 	walk := startWalk(wopts, work.Dir())
+	embeds.counts = walk.counts
 	if !walk.beside {
 		if err := walk.wait(); err != nil {
 			return reportUsage(stderr, err)
@@ -126,7 +129,7 @@ func watch(s *session, stdin io.Reader, stdout, stderr io.Writer) int {
 		Reloader:    reloaderOpt,
 		MaxReloads:  s.cfg.Plugins.MaxReloads,
 		Built: func(changed []string, started time.Time) {
-			embeds.built(started)
+			embeds.built(changed, started)
 			select {
 			case built <- struct{}{}:
 			default:
@@ -217,18 +220,35 @@ type embedSet struct {
 	files map[string]bool
 	dirs  []string  // embedded directories, with a trailing "/"
 	since time.Time // when the build of the running program started
+	// batches counts the builds a batch of changes caused; asked is its
+	// value when the refresh last asked for a rebuild (-1: never).
+	batches, asked int
+	// counts is the watcher's filter (watcher.Watcher.Match): a file it
+	// does not count never asks for a rebuild. Set before refresh runs.
+	counts func(rel string) bool
 }
 
-// built records the start of the build whose program now runs.
-func (e *embedSet) built(started time.Time) {
+func newEmbedSet() *embedSet { return &embedSet{asked: -1} }
+
+// built records the build whose program now runs: when it started, and
+// whether a batch of changes caused it (changed is nil for the first
+// build and for a rebuild asked for without one).
+func (e *embedSet) built(changed []string, started time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.since = started
+	if changed != nil {
+		e.batches++
+	}
 }
 
 func (e *embedSet) has(rel string) bool {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	return e.hasLocked(rel)
+}
+
+func (e *embedSet) hasLocked(rel string) bool {
 	if e.files[rel] {
 		return true
 	}
@@ -244,70 +264,138 @@ func (e *embedSet) has(rel string) bool {
 // first successful build, and after a build whose changes could have
 // changed the set (a .go file that holds a //go:embed line, or one that
 // is gone). It runs beside the program, never on the save-to-restart
-// path.
-//
-// A file it learns only now was not watched while the program was built:
-// if it changed after that build began, the program may embed it as it
-// was, and no event will say so. Then it asks for a rebuild.
+// path; a rebuild it asks for waits for the runner loop here, not there.
 func (e *embedSet) refresh(ctx context.Context, s *session, requests <-chan struct{}, done, rebuild chan<- struct{}) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-requests:
-			files, err := project.EmbedFiles(ctx, s.startDir, s.pkg, s.cfg.Build.Tags, os.Environ())
+			again := e.load(ctx, s)
 			select {
 			case done <- struct{}{}: // go list's output is garbage now, too
 			default:
 			}
-			if err != nil {
-				continue // a broken tree; the next good build tries again
+			if !again {
+				continue
 			}
-			set := make(map[string]bool, len(files))
-			var dirs []string
-			for _, f := range files {
-				if strings.HasSuffix(f, "/") {
-					dirs = append(dirs, f)
-				} else {
-					set[f] = true
-				}
-			}
-			e.mu.Lock()
-			news := len(set) != len(e.files) || len(dirs) != len(e.dirs)
-			var learned []string
-			for f := range set {
-				if !e.files[f] {
-					learned = append(learned, f)
-				}
-			}
-			e.files, e.dirs = set, dirs
-			since := e.since
-			e.mu.Unlock()
-			if news {
-				s.log.Infof("watching %d embedded %s", len(set), plural(len(set), "file"))
-			}
-			if f := changedDuring(s.startDir, learned, since); f != "" {
-				s.log.Infof("%s changed while the program was built; building again", f)
-				select {
-				case rebuild <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
+			select {
+			case rebuild <- struct{}{}:
+			case <-ctx.Done():
+				return
 			}
 		}
 	}
 }
 
-// changedDuring returns one of files (slash paths under root) that
-// changed at or after since, by modification or change time, allowing
-// for file times that lag the clock.
-func changedDuring(root string, files []string, since time.Time) string {
+// load replaces the set with go list's answer and reports whether the
+// program must be built again.
+//
+// A file the set did not count before was not watched while the running
+// program was built: if it changed after that build began, the program
+// may embed it as it was, and no event will say so. The same goes for a
+// file removed from, or added late to, a directory that is new to the
+// set, which its directory's times show. Then load asks for a rebuild,
+// unless the watcher's filter would not count the file (an exclude
+// pattern: the program may write it), or load already asked since the
+// last build that a batch of changes caused: a file that is new again
+// after the rebuild it asked for is written by something that runs (the
+// program, a generator), and building again would only start it again.
+func (e *embedSet) load(ctx context.Context, s *session) bool {
+	files, err := project.EmbedFiles(ctx, s.startDir, s.pkg, s.cfg.Build.Tags, os.Environ())
+	if err != nil {
+		return false // a broken tree; the next good build tries again
+	}
+	set := make(map[string]bool, len(files))
+	var dirs []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "/") {
+			dirs = append(dirs, f)
+		} else {
+			set[f] = true
+		}
+	}
+	e.mu.Lock()
+	news := len(set) != len(e.files) || len(dirs) != len(e.dirs)
+	var learned, learnedDirs []string
+	for f := range set {
+		if !e.hasLocked(f) {
+			learned = append(learned, f)
+		}
+	}
+	for _, d := range dirs {
+		if !e.hasLocked(d) {
+			learnedDirs = append(learnedDirs, d)
+		}
+	}
+	e.files, e.dirs = set, dirs
+	since := e.since
+	e.mu.Unlock()
+	if news {
+		s.log.Infof("watching %d embedded %s", len(set), plural(len(set), "file"))
+	}
+	if e.counts != nil {
+		learned = slices.DeleteFunc(learned, func(f string) bool { return !e.counts(f) })
+		// A directory, only if the watcher counts a file of it.
+		learnedDirs = slices.DeleteFunc(learnedDirs, func(d string) bool {
+			for f := range set {
+				if strings.HasPrefix(f, d) && e.counts(f) {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	f := changedDuring(s.startDir, learned, learnedDirs, since)
+	if f == "" {
+		return false
+	}
+	e.mu.Lock()
+	again := e.asked == e.batches
+	e.asked = e.batches
+	e.mu.Unlock()
+	if again {
+		s.log.Warnf("%s changed again while the program was built, after the rebuild golive asked for: something that runs writes it (exclude it with watch.exclude); not building again until the next change", f)
+		return false
+	}
+	s.log.Infof("%s changed while the program was built; building again", f)
+	return true
+}
+
+// changedDuring returns one of files (slash paths under root), or of
+// their directories inside one of dirs (embedded directories, with a
+// trailing "/"), that changed at or after since, by modification or
+// change time, allowing for file times that lag the clock. A directory
+// changes when an entry is added, removed or renamed.
+func changedDuring(root string, files, dirs []string, since time.Time) string {
 	if since.IsZero() {
 		return ""
 	}
+	since = since.Add(-fileClockSlack)
+	changed := func(rel string) bool {
+		return watcher.ChangedSince(filepath.Join(root, filepath.FromSlash(rel)), since)
+	}
+	checked := map[string]bool{}
+	for _, d := range dirs {
+		if changed(d) {
+			return d
+		}
+		checked[d] = true
+	}
 	for _, f := range files {
-		if watcher.ChangedSince(filepath.Join(root, filepath.FromSlash(f)), since.Add(-fileClockSlack)) {
+		if changed(f) {
 			return f
+		}
+		for _, d := range dirs {
+			if !strings.HasPrefix(f, d) {
+				continue
+			}
+			for dir := path.Dir(f) + "/"; len(dir) > len(d) && !checked[dir]; dir = path.Dir(strings.TrimSuffix(dir, "/")) + "/" {
+				checked[dir] = true
+				if changed(dir) {
+					return dir
+				}
+			}
 		}
 	}
 	return ""
