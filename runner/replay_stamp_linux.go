@@ -39,3 +39,10 @@ func stampOf(p string) (stamp, error) {
 func lockFile(f *os.File) error {
 	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 }
+
+// ownedByMe reports whether fi belongs to the user golive runs as: in a
+// cache directory that users share, nobody removes another's store.
+func ownedByMe(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}

@@ -83,8 +83,11 @@ func openStore(dir string, opts BuildOptions) *recipeStore {
 		return nil
 	}
 	// Which project the store serves, so that a later golive can remove
-	// the stores of projects that are gone (sweepStores).
-	os.WriteFile(filepath.Join(dir, "root"), []byte(opts.Dir), 0o644)
+	// the stores of projects that are gone (sweepStores): an absolute
+	// path, which means the same to a golive started anywhere.
+	if root, err := filepath.Abs(opts.Dir); err == nil {
+		os.WriteFile(filepath.Join(dir, "root"), []byte(root), 0o644)
+	}
 	return &recipeStore{dir: dir, key: key, lock: f}
 }
 
@@ -92,8 +95,9 @@ func openStore(dir string, opts BuildOptions) *recipeStore {
 const storeSuffix = "-recipe"
 
 // sweepStores removes the stores in parent whose project directory no
-// longer exists (a temporary directory, a deleted clone) and that no
-// session holds: nothing else would ever remove them.
+// longer exists (a temporary directory, a deleted clone), that this user
+// owns and that no session holds: nothing else would ever remove them. A
+// root that is not an absolute path says nothing, and its store stays.
 func sweepStores(parent string) {
 	entries, _ := os.ReadDir(parent)
 	for _, e := range entries {
@@ -101,8 +105,11 @@ func sweepStores(parent string) {
 			continue
 		}
 		dir := filepath.Join(parent, e.Name())
+		if fi, err := e.Info(); err != nil || !ownedByMe(fi) {
+			continue
+		}
 		root, err := os.ReadFile(filepath.Join(dir, "root"))
-		if err != nil {
+		if err != nil || !filepath.IsAbs(string(root)) {
 			continue // being made, or not golive's
 		}
 		if _, err := os.Stat(string(root)); !errors.Is(err, fs.ErrNotExist) {
@@ -113,10 +120,36 @@ func sweepStores(parent string) {
 			continue
 		}
 		if lockFile(f) == nil {
-			os.RemoveAll(dir)
+			removeStore(parent, dir)
 		}
 		f.Close()
 	}
+	// What a sweep that was cut short left.
+	aside := filepath.Join(parent, sweptDir)
+	left, _ := os.ReadDir(aside)
+	for _, e := range left {
+		os.RemoveAll(filepath.Join(aside, e.Name()))
+	}
+}
+
+// sweptDir, in golive's cache, holds the stores being removed.
+const sweptDir = ".swept"
+
+// removeStore removes the store dir, whose lock the caller holds. It moves
+// the store out of the way first, in one rename: a session that opens the
+// project's store meanwhile then makes a new one, rather than lock a file
+// that is being removed and have its go build's $WORK removed under it.
+func removeStore(parent, dir string) {
+	aside := filepath.Join(parent, sweptDir)
+	if err := os.MkdirAll(aside, 0o755); err != nil {
+		return
+	}
+	tmp, err := os.MkdirTemp(aside, "")
+	if err != nil {
+		return
+	}
+	os.Rename(dir, filepath.Join(tmp, "store"))
+	os.RemoveAll(tmp)
 }
 
 func (s *recipeStore) tmp() string  { return filepath.Join(s.dir, "tmp") }
