@@ -65,17 +65,30 @@ func FileClock(dir string) (time.Time, error) {
 // was stamped: a network share or a virtual machine's host file system
 // may stamp with another clock, and some file systems round times down
 // (to the second, or two), so a change made after FileClock could look
-// older than it.
+// older than it. A kind does not settle the resolution: ext4 with
+// 128-byte inodes, as ext2 and ext3 were made, keeps whole seconds. So a
+// and b must also carry a change time with nanoseconds, which a file
+// system that keeps seconds never shows (and one that keeps nanoseconds
+// shows but for one time in a billion, which only costs the walk its
+// place beside the build).
 func SameFileClock(a, b string) bool {
 	var sa, sb syscall.Stat_t
 	if syscall.Stat(a, &sa) != nil || syscall.Stat(b, &sb) != nil {
 		return false
 	}
-	return sa.Dev == sb.Dev || (localFileSystem(a) && localFileSystem(b))
+	return sharesClock(&sa, &sb, fsKind(a), fsKind(b))
 }
 
-// localKinds are the statfs magic numbers of local file systems with
-// nanosecond times from the kernel's clock.
+func sharesClock(a, b *syscall.Stat_t, kindA, kindB int64) bool {
+	if a.Dev == b.Dev {
+		return true // one clock, one resolution: a rounded FileClock rounds alike
+	}
+	return localKinds[kindA] && localKinds[kindB] && a.Ctim.Nsec != 0 && b.Ctim.Nsec != 0
+}
+
+// localKinds are the statfs magic numbers of local file systems that
+// stamp with the kernel's clock, to the nanosecond where their format
+// has room for it.
 var localKinds = map[int64]bool{
 	0xEF53:     true, // ext2, ext3, ext4
 	0x58465342: true, // xfs
@@ -87,7 +100,13 @@ var localKinds = map[int64]bool{
 	0xCA451A4E: true, // bcachefs
 }
 
-func localFileSystem(dir string) bool {
+// fsKind is the statfs magic number of dir's file system, or 0.
+func fsKind(dir string) int64 {
 	var st syscall.Statfs_t
-	return syscall.Statfs(dir, &st) == nil && localKinds[int64(st.Type)]
+	if syscall.Statfs(dir, &st) != nil {
+		return 0
+	}
+	return int64(st.Type)
 }
+
+func localFileSystem(dir string) bool { return localKinds[fsKind(dir)] }

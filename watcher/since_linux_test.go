@@ -3,6 +3,7 @@ package watcher
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -135,5 +136,32 @@ func TestSameFileClock(t *testing.T) {
 	}
 	if localFileSystem("/proc") {
 		t.Fatal("/proc counts as a local file system with nanosecond times")
+	}
+}
+
+// TestSharesClock: two file systems share the clock only if both are of a
+// local kind and both show nanoseconds; one file system always does.
+func TestSharesClock(t *testing.T) {
+	t.Parallel()
+	const ext4, xfs, nfs = 0xEF53, 0x58465342, 0x6969
+	st := func(dev uint64, nsec int64) *syscall.Stat_t {
+		return &syscall.Stat_t{Dev: dev, Ctim: syscall.Timespec{Sec: 1700000000, Nsec: nsec}}
+	}
+	for _, c := range []struct {
+		name         string
+		a, b         *syscall.Stat_t
+		kindA, kindB int64
+		want         bool
+	}{
+		{"one file system", st(1, 0), st(1, 0), nfs, nfs, true},
+		{"two local, nanoseconds", st(1, 5), st(2, 7), ext4, xfs, true},
+		{"a local one that keeps seconds", st(1, 0), st(2, 7), ext4, xfs, false},
+		{"the other keeps seconds", st(1, 5), st(2, 0), ext4, ext4, false},
+		{"a network share", st(1, 5), st(2, 7), nfs, ext4, false},
+		{"unknown kind", st(1, 5), st(2, 7), 0, ext4, false},
+	} {
+		if got := sharesClock(c.a, c.b, c.kindA, c.kindB); got != c.want {
+			t.Errorf("%s: sharesClock = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

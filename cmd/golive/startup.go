@@ -26,10 +26,13 @@ import (
 //
 // Elsewhere change times are not checked (a copy that keeps an old
 // modification time would go unseen), and the walk comes first; so it
-// does on Linux when the tree is on another file system than golive's
-// work directory, where the file clock is read: that one may stamp by
-// another clock, or round times down, and a change during the build
-// could look older than the build.
+// does on Linux when the tree's file system may not share the clock of
+// golive's work directory, where the file clock is read
+// (watcher.SameFileClock: another file system, unless both are of a local
+// kind and show nanoseconds): another one may stamp by another clock, or
+// round times down, and a change during the build could look older than
+// the build. Only the tree's root is asked; a file system mounted below
+// it is taken to be like the root's.
 
 // walk is the start-up walk, beside the first build or before it.
 type walk struct {
