@@ -362,6 +362,7 @@ func TestStoresOfGoneProjectsAreSwept(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		<-w.swept
 		w.Remove()
 		return w.recipe
 	}
@@ -410,6 +411,7 @@ func TestSweepJudgesOnlyAbsoluteRoots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	<-w.swept
 	w.Remove()
 	for _, s := range []string{empty, relative} {
 		if _, err := os.Stat(s); err != nil {

@@ -23,6 +23,7 @@ type WorkDir struct {
 	recipe string // the project's recipe store (replay_store.go), shared by its sessions
 	gotmp  string
 	seq    atomic.Int64
+	swept  chan struct{} // closed when sweepStores is done
 }
 
 // NewWorkDir creates the work directory for the project at root, whose
@@ -35,7 +36,15 @@ func NewWorkDir(root, name string) (*WorkDir, error) {
 		return nil, err
 	}
 	sweepStale(parent, prefix)
-	sweepStores(parent)
+	// In the background: the stores name other projects, and a stat of
+	// one on a network share that no longer answers can block for good;
+	// golive must start anyway. A sweep cut short by golive's exit leaves
+	// what it moved aside to the next one.
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		sweepStores(parent)
+	}()
 	dir := filepath.Join(parent, prefix+strconv.Itoa(os.Getpid()))
 	os.RemoveAll(dir)
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
@@ -45,7 +54,7 @@ func NewWorkDir(root, name string) (*WorkDir, error) {
 		name += ".exe"
 	}
 	recipe := filepath.Join(parent, strings.TrimSuffix(prefix, "-")+storeSuffix) // no pid: sweepStale leaves it
-	return &WorkDir{dir: dir, name: name, recipe: recipe, gotmp: filepath.Join(dir, "tmp")}, nil
+	return &WorkDir{dir: dir, name: name, recipe: recipe, gotmp: filepath.Join(dir, "tmp"), swept: swept}, nil
 }
 
 // workParent returns the user's cache directory for golive, or a temp
