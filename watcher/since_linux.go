@@ -13,7 +13,12 @@ func ChangedSince(name string, t time.Time) bool { return changedSince(name, t) 
 // changedSince reports whether the file or directory name was modified,
 // or its inode changed (a rename, a copy that kept an old modification
 // time), at or after t. One that is gone counts as changed: it was there
-// when the walk listed it.
+// when the walk listed it. The change time alone says it: every change
+// of the content, or of the modification time, sets it to the file
+// system's clock, and no one can set it otherwise, while a modification
+// time can lie in the future (an archive from a machine whose clock was
+// ahead, touch -d), and would make a file that never changes look new at
+// every start.
 func changedSince(name string, t time.Time) bool {
 	fi, err := os.Lstat(name)
 	if err != nil {
@@ -23,8 +28,7 @@ func changedSince(name string, t time.Time) bool {
 	if !ok {
 		return true
 	}
-	limit := t.UnixNano()
-	return fi.ModTime().UnixNano() >= limit || st.Ctim.Nano() >= limit
+	return st.Ctim.Nano() >= t.UnixNano()
 }
 
 // FileClock returns the time the file system gives a change made now, read

@@ -30,6 +30,9 @@ func TestChangedSince(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, true},
+		{"a counted file dated in the future, unchanged since", func(t *testing.T, root string) {
+			// Dated before the walk's Since: only its modification time is new.
+		}, false},
 		{"a file removed", func(t *testing.T, root string) {
 			if err := os.Remove(filepath.Join(root, "pkg", "a.go")); err != nil {
 				t.Fatal(err)
@@ -54,6 +57,10 @@ func TestChangedSince(t *testing.T) {
 			write(t, root, "main.go", "package main\n")
 			write(t, root, "pkg/a.go", "package pkg\n")
 			write(t, root, "old.txt", "old")
+			future := time.Now().Add(time.Hour)
+			if err := os.Chtimes(filepath.Join(root, "main.go"), future, future); err != nil {
+				t.Fatal(err)
+			}
 			// File times lag the clock by up to a kernel tick (10 ms at
 			// CONFIG_HZ=100), so Since is set a tick early, as golive
 			// does, and the tree is older than that.

@@ -20,7 +20,7 @@ import (
 //   - the program starts only once the walk is done, so that whatever
 //     changes after its start has an event;
 //   - the walk looks for changes since just before the build began
-//     (watcher.Options.Since, by modification and change times), and if
+//     (watcher.Options.Since, by change times), and if
 //     it saw any, the first build is done again, by go build, before the
 //     program starts.
 //
