@@ -615,3 +615,54 @@ func TestRunnerFullBuildAfterReload(t *testing.T) {
 		t.Fatalf("build after a failed reload got changed = %q, want a full build", fb.changed)
 	}
 }
+
+// TestRunnerBuiltGetsTheBuildsStart: Built is called after each good
+// build, not after a failed one, with the paths that caused it and the
+// time it started: after the save that caused it, before the builder ran.
+func TestRunnerBuiltGetsTheBuildsStart(t *testing.T) {
+	t.Parallel()
+	type call struct {
+		changed []string
+		started time.Time
+	}
+	calls := make(chan call, 10)
+	before := time.Now()
+	h := startRunnerWith(t, func(o *Options) {
+		o.Built = func(changed []string, started time.Time) { calls <- call{changed, started} }
+	})
+	h.events.next(t, log.BuildStart)
+	b := h.build(t)
+	taken := time.Now()
+	b.finish <- BuildResult{Binary: "bin1"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Start)
+	if c := <-calls; c.changed != nil || c.started.Before(before) || c.started.After(taken) {
+		t.Fatalf("first build: Built(%v, %v), want nil paths and a start between %v and %v", c.changed, c.started, before, taken)
+	}
+
+	h.save("main.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	h.build(t).finish <- BuildResult{Failed: true}
+	h.events.next(t, log.BuildFailed)
+
+	saved := time.Now()
+	h.save("lib/lib.go")
+	h.events.next(t, log.Change)
+	h.events.next(t, log.BuildStart)
+	b = h.build(t)
+	taken = time.Now()
+	b.finish <- BuildResult{Binary: "bin2"}
+	h.events.next(t, log.BuildOK)
+	h.events.next(t, log.Stop)
+	h.events.next(t, log.Start)
+	c := <-calls
+	if fmt.Sprint(c.changed) != "[lib/lib.go]" || c.started.Before(saved) || c.started.After(taken) {
+		t.Fatalf("after a failed build and a save: Built(%v, %v), want [lib/lib.go] and a start between %v and %v", c.changed, c.started, saved, taken)
+	}
+	select {
+	case c := <-calls:
+		t.Fatalf("Built called for the failed build too: %+v", c)
+	default:
+	}
+}
