@@ -70,8 +70,9 @@ type Options struct {
 	// Since, when set, makes New look for changes at or after it to the
 	// counted files and the watched directories (Changed): a build that
 	// ran beside the walk may have read a file that changed before its
-	// directory was watched, with no event to say so. Off Linux only
-	// modification times are compared (there are no change times), and
-	// golive walks before it builds there.
+	// directory was watched, with no event to say so. On Linux change
+	// times are compared, which every change sets; elsewhere modification
+	// times (there are no change times), and golive walks before it
+	// builds there.
 	Since time.Time
 }

@@ -66,8 +66,8 @@ func Check(opts Options) error {
 }
 
 // Changed reports whether, with Options.Since set, a counted file or a
-// watched directory changed at or after Since, by its modification or
-// change time. A file is judged after New has hashed it and a directory
+// watched directory changed at or after Since, by its change time
+// (ChangedSince; off Linux its modification time). A file is judged after New has hashed it and a directory
 // after the whole walk: a change before that shows in the times, a later
 // one sends an event that the hashes do not hide.
 func (w *Watcher) Changed() bool { return w.changed }

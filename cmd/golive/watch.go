@@ -364,8 +364,8 @@ func (e *embedSet) load(ctx context.Context, s *session) bool {
 
 // changedDuring returns one of files (slash paths under root), or of
 // their directories inside one of dirs (embedded directories, with a
-// trailing "/"), that changed at or after since, by modification or
-// change time, allowing for file times that lag the clock. A directory
+// trailing "/"), that changed at or after since (watcher.ChangedSince),
+// allowing for file times that lag the clock. A directory
 // changes when an entry is added, removed or renamed.
 func changedDuring(root string, files, dirs []string, since time.Time) string {
 	if since.IsZero() {
