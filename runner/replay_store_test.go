@@ -40,7 +40,10 @@ func keepingBuilder(t *testing.T, dir string, env []string) *GoBuilder {
 
 // storeTest gives a test its own user cache, where the store lives.
 func storeTest(t *testing.T) []string {
-	newTestBuilder(t, t.TempDir()) // sets GOCACHE and a fresh XDG_CACHE_HOME
+	// newTestBuilder sets GOCACHE and a fresh XDG_CACHE_HOME; the sweep its
+	// work directory starts must not run beside the test's own.
+	_, work := newTestBuilder(t, t.TempDir())
+	<-work.swept
 	return os.Environ()
 }
 
