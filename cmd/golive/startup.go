@@ -20,9 +20,8 @@ import (
 //   - the program starts only once the walk is done, so that whatever
 //     changes after its start has an event;
 //   - the walk looks for changes since just before the build began
-//     (watcher.Options.Since, by change times), and if
-//     it saw any, the first build is done again, by go build, before the
-//     program starts.
+//     (watcher.Options.Since, by change times), and if it saw any, the
+//     first build is done again, by go build, before the program starts.
 //
 // Elsewhere change times are not checked (a copy that keeps an old
 // modification time would go unseen), and the walk comes first; so it
