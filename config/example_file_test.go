@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// examplePath is the documented config at the repository root. Go's embed
-// cannot reach a parent directory, so the test reads it from disk.
+// examplePath is the documented config at the repository root: a link to
+// cmd/golive/reload.toml.example, which golive init embeds. Reading it
+// through the link also proves the link holds.
 const examplePath = "../.reload.toml.example"
 
 // TestExampleFile keeps .reload.toml.example from drifting: it must load to

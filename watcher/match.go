@@ -140,3 +140,32 @@ func matchAny(ps []pattern, rel string) bool {
 	}
 	return false
 }
+
+// Filter is the watcher's filter on its own, for tools that study the
+// events golive would react to (tools/eventgaps): it watches nothing.
+type Filter struct{ m *matcher }
+
+// NewFilter compiles the filter of a Watcher made with opts; only Root,
+// Include, Exclude, Ignore and Extra are read.
+func NewFilter(opts Options) (*Filter, error) {
+	root, err := checkRoot(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMatcher(root, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{m: m}, nil
+}
+
+// Match reports whether the file at rel (slash-separated, relative to
+// the root) triggers a rebuild, as Watcher.Match does.
+func (f *Filter) Match(rel string) bool { return f.m.match(rel) }
+
+// WatchDir reports whether the directory at rel is watched: neither it
+// nor a directory above it is skipped. The root always is.
+func (f *Filter) WatchDir(rel string) bool {
+	rel = path.Clean(rel)
+	return rel == "." || (!f.m.skipDir(rel) && !f.m.underSkipped(rel))
+}

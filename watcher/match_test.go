@@ -116,3 +116,24 @@ func TestBadPattern(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterWatchDir(t *testing.T) {
+	t.Parallel()
+	f, err := NewFilter(Options{Root: t.TempDir(), Ignore: nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		rel  string
+		want bool
+	}{
+		{".", true}, {"internal/x", true}, {".git", false}, {"a/node_modules/b", false}, {"a/.cache", false},
+	} {
+		if got := f.WatchDir(tc.rel); got != tc.want {
+			t.Errorf("WatchDir(%q) = %v, want %v", tc.rel, got, tc.want)
+		}
+	}
+	if !f.Match("main.go") || f.Match("main_test.go") || f.Match(".git/x.go") {
+		t.Errorf("Match disagrees with the watcher's defaults")
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,6 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/golive-dev/golive"
 	"github.com/golive-dev/golive/config"
 	"github.com/golive-dev/golive/log"
 	"github.com/golive-dev/golive/runner"
@@ -26,6 +26,13 @@ func printVersion(w io.Writer) {
 	fmt.Fprintf(w, "golive %s\n", v)
 }
 
+// exampleConfig is .reload.toml.example, every key with its default. The
+// file at the repository's root links to this one, which go:embed can
+// reach.
+//
+//go:embed reload.toml.example
+var exampleConfig []byte
+
 // cmdInit writes the documented example as .reload.toml, never over an
 // existing file.
 func cmdInit(inv *invocation, stdout, stderr io.Writer) int {
@@ -37,7 +44,7 @@ func cmdInit(inv *invocation, stdout, stderr io.Writer) int {
 	if err != nil {
 		return reportUsage(stderr, err)
 	}
-	_, err = f.Write(golive.ExampleConfig)
+	_, err = f.Write(exampleConfig)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -1,4 +1,4 @@
-package golive
+package main
 
 import (
 	"errors"
@@ -19,7 +19,7 @@ func TestNoNet(t *testing.T) {
 	for _, goos := range []string{"linux", "darwin", "freebsd"} {
 		t.Run(goos, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "./cmd/golive")
+			cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", ".")
 			cmd.Env = append(os.Environ(), "GOOS="+goos, "CGO_ENABLED=1")
 			out, err := cmd.Output()
 			if err != nil {

@@ -5,9 +5,9 @@
 // starting the binary, plus its first answer), and against peers, on a
 // generated module. See docs/benchmarks.md.
 //
-//	go run ./bench            # full run, several minutes
-//	go run ./bench -quick     # proves it works, well under a minute
-//	go run ./bench -peer reflex='reflex -s -r "\.go$" -- go run .'
+//	go -C tools run ./bench            # full run, several minutes
+//	go -C tools run ./bench -quick     # proves it works, well under a minute
+//	go -C tools run ./bench -peer reflex='reflex -s -r "\.go$" -- go run .'
 //
 // The report (Markdown) goes to stdout, progress to stderr.
 package main
@@ -397,7 +397,7 @@ func repoRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("run the benchmark inside golive's repository (go run ./bench)")
+			return "", errors.New("run the benchmark inside golive's repository (go -C tools run ./bench)")
 		}
 		dir = parent
 	}
