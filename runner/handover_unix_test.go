@@ -1,8 +1,9 @@
 //go:build unix
 
-package runner
+package runner_test
 
 import (
+	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,35 +12,50 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/ready"
+	"github.com/golive-dev/golive/internal/supervise"
+	"github.com/golive-dev/golive/internal/testkit"
+	"github.com/golive-dev/golive/runner"
 )
 
-// handover runs the loop with real programs of mode, started directly,
-// a fake builder and run.ready on addr.
-func handover(t *testing.T, mode, addr string, out *lineWaiter) (*harness, RunOptions) {
+// handover runs the loop with real programs of mode, started directly
+// (as off Linux), a builder that hands out the test binary, and a real
+// run.ready check on addr. It returns the helper's pid file.
+func handover(t *testing.T, mode, addr string, out *testkit.LineWaiter) (*loop, string) {
 	t.Helper()
-	ready, err := ParseReadiness("tcp://" + addr)
+	check, err := ready.Parse("tcp://" + addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := helperOptions(t, mode, out, true)
-	opts.Env = append(opts.Env, "GOLIVE_ADDR="+addr, "GOLIVE_ONCE="+filepath.Join(t.TempDir(), "once"))
-	h := startRunnerWith(t, func(o *Options) {
-		o.Starter = &ProcessStarter{Opts: opts}
-		o.Ready = ready
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	l := startLoop(t, runner.Options{
+		Builder: testBinary{},
+		Starter: &supervise.Starter{Opts: supervise.Options{
+			Direct: true, Dir: t.TempDir(), Stdout: out, Stderr: out,
+			Env: append(os.Environ(), testkit.HelperEnv+"="+mode, "GOLIVE_PIDFILE="+pidfile,
+				"GOLIVE_ADDR="+addr, "GOLIVE_ONCE="+filepath.Join(t.TempDir(), "once")),
+			StopSignal: syscall.SIGTERM, StopTimeout: 5 * time.Second,
+		}},
+		Ready: check,
 	})
-	return h, opts
+	return l, pidfile
 }
 
-// rebuild saves, and has the build in flight hand the loop the test
-// binary again.
-func (h *harness) rebuild(t *testing.T) {
+// testBinary builds at once, into the test binary itself.
+type testBinary struct{}
+
+func (testBinary) Build(context.Context, []string) runner.BuildResult {
+	return runner.BuildResult{Binary: os.Args[0]}
+}
+
+// rebuild saves, and sees the test binary built again.
+func (l *loop) rebuild(t *testing.T) {
 	t.Helper()
-	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: os.Args[0]}
-	h.events.next(t, log.BuildOK)
+	l.save("main.go")
+	l.events.Next(t, events.Change)
+	l.events.Next(t, events.BuildStart)
+	l.events.Next(t, events.BuildOK)
 }
 
 func freeAddr(t *testing.T) string {
@@ -58,32 +74,29 @@ func freeAddr(t *testing.T) string {
 // binds it.
 func TestHandoverWaitsForThePort(t *testing.T) {
 	t.Parallel()
-	out := newLineWaiter()
-	h, opts := handover(t, "handover", freeAddr(t), out)
-	h.buildAndStart(t, os.Args[0])
-	out.wait(t, "ready")
-	h.events.next(t, log.Ready)
-	holder := readPid(t, pidfileOf(opts))
-	h.rebuild(t)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start) // no warning: the port came free in time
-	if procRunning(holder) {
+	out := testkit.NewLineWaiter()
+	l, pidfile := handover(t, "handover", freeAddr(t), out)
+	l.events.Next(t, events.BuildStart)
+	l.events.Next(t, events.BuildOK)
+	l.events.Next(t, events.Start)
+	out.Wait(t, "ready")
+	l.events.Next(t, events.Ready)
+	holder := testkit.ReadPid(t, pidfile)
+	l.rebuild(t)
+	l.events.Next(t, events.Stop)
+	l.events.Next(t, events.Start) // no warning: the port came free in time
+	if testkit.Running(holder) {
 		t.Fatalf("the new program started while pid %d still held the port", holder)
 	}
 	syscall.Wait4(holder, nil, 0, nil) // re-parented to this test process
-	timeout := time.After(20 * time.Second)
 	for {
-		select {
-		case l := <-out.ch:
-			if strings.HasPrefix(l, "listen:") {
-				t.Fatalf("the new program could not bind the port: %s", l)
-			}
-			if strings.HasPrefix(l, "ready") {
-				h.events.next(t, log.Ready)
-				return
-			}
-		case <-timeout:
-			t.Fatal("the new program did not start listening")
+		line := out.Next(t)
+		if strings.HasPrefix(line, "listen:") {
+			t.Fatalf("the new program could not bind the port: %s", line)
+		}
+		if strings.HasPrefix(line, "ready") {
+			l.events.Next(t, events.Ready)
+			return
 		}
 	}
 }
@@ -97,18 +110,17 @@ func TestHandoverWaitIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	out := newLineWaiter()
-	h, _ := handover(t, "plain", ln.Addr().String(), out)
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: os.Args[0]}
-	built := h.events.next(t, log.BuildOK)
-	warn := h.events.next(t, log.Warn)
+	out := testkit.NewLineWaiter()
+	l, _ := handover(t, "plain", ln.Addr().String(), out)
+	l.events.Next(t, events.BuildStart)
+	built := l.events.Next(t, events.BuildOK)
+	warn := l.events.Next(t, events.Warn)
 	if !strings.Contains(warn.Message, "still answers after the old program stopped; another process holds the port") {
 		t.Fatalf("warning %q", warn.Message)
 	}
-	start := h.events.next(t, log.Start)
+	start := l.events.Next(t, events.Start)
 	if waited := start.Time.Sub(built.Time); waited < 2*time.Second || waited > 4*time.Second {
 		t.Fatalf("the program started %s after the build, want a wait of 2s", waited)
 	}
-	out.wait(t, "ready")
+	out.Wait(t, "ready")
 }

@@ -1,113 +1,41 @@
-// Package runner turns batches of changed files into a running program:
-// it builds with go build (cancelling a build that a newer batch made
-// stale), swaps the binary by an atomic rename, and stops the old process
-// tree before it starts the new one. One goroutine, Run's, owns all of
-// that state; builds and process waits report back to it over channels.
+// Package runner is golive's loop: it turns batches of changed files into
+// a running program. On a batch it starts a build (cancelling one that a
+// newer batch made stale) or an in-process reload, and on a good build it
+// stops the old program and starts the new binary. One goroutine, Run's,
+// owns all of that state; builds and process waits report back to it
+// over channels. The loop only decides: building, supervision, readiness
+// and reload are other packages' jobs, behind the interfaces it declares
+// in contracts.go, so it is tested with fakes.
 package runner
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/internal/events"
 	"github.com/golive-dev/golive/watcher"
 )
-
-// Builder builds the program. A cancelled context must stop the build
-// before Build returns.
-type Builder interface {
-	Build(ctx context.Context) BuildResult
-}
-
-// Program is one running instance of the program.
-type Program interface {
-	PID() int
-	Done() <-chan struct{}
-	Exit() (code int, signal string)
-	Stop(force <-chan struct{}) StopResult
-}
-
-// Starter starts the program from a binary.
-type Starter interface {
-	Start(bin string) (Program, error)
-}
-
-// ProcessStarter starts real processes. Its methods are called from the
-// runner's loop only.
-type ProcessStarter struct {
-	Opts RunOptions
-	// Env, when set, gives each start its environment (an env file is
-	// read again on every restart); it replaces Opts.Env.
-	Env func() ([]string, error)
-	// Stdin, when set, forwards golive's stdin to each program.
-	Stdin *StdinMux
-	// BeforeStart, when set, runs before each start, once the previous
-	// program and its output are done (JSON mode flushes its last line).
-	BeforeStart func()
-
-	env []string // from Check, for the Start that follows it
-}
-
-// Check reads the next start's environment before the old program is
-// stopped, so that an env file that does not parse leaves the old
-// program running; the Start that follows uses what it read.
-func (s *ProcessStarter) Check() error {
-	if s.Env == nil {
-		return nil
-	}
-	env, err := s.Env()
-	s.env = env
-	return err
-}
-
-// Start implements Starter.
-func (s *ProcessStarter) Start(bin string) (Program, error) {
-	if s.BeforeStart != nil {
-		s.BeforeStart()
-	}
-	opts := s.Opts
-	if s.Env != nil {
-		env := s.env
-		if env == nil {
-			var err error
-			if env, err = s.Env(); err != nil {
-				return nil, err
-			}
-		}
-		s.env = nil
-		opts.Env = env
-	}
-	if s.Stdin != nil {
-		r, err := s.Stdin.Next()
-		if err != nil {
-			return nil, fmt.Errorf("stdin for the program: %w", err)
-		}
-		defer r.Close() // the program holds its own copy
-		opts.Stdin = r
-	}
-	return StartProcess(bin, opts)
-}
 
 // Options wire a Runner.
 type Options struct {
 	Builder Builder
 	Starter Starter
-	Log     *log.Logger
+	Log     *events.Logger
 	Package string // named in build_start events
 	// Force is closed when the user insists (a second Ctrl-C): a stop in
 	// progress kills at once.
 	Force <-chan struct{}
-	// Rebuild delivers manual requests for a rebuild and restart.
-	Rebuild <-chan struct{}
-	// Built, when set, is called from the loop after each successful
-	// build with the paths that caused it (nil for the first build) and
-	// the time it started. It must not block.
-	Built func(changed []string, started time.Time)
+	// Requests delivers requests for a rebuild and restart: r + Enter,
+	// SIGUSR1, a refresh of the embedded files.
+	Requests <-chan Request
+	// Built, when set, is called on the loop's goroutine after each
+	// successful build. It must only record and signal: no I/O, no
+	// blocking (the loop reads no batch meanwhile).
+	Built func(Built)
 	// Ready, when set, is the check that the new program serves; the
 	// loop reports the time from the save to it passing.
-	Ready *Readiness
+	Ready Readiness
 	// Restart says whether a program that exits by itself starts again.
 	Restart RestartPolicy
 	// RestartOnly reports paths whose change needs a restart but no build
@@ -118,26 +46,6 @@ type Options struct {
 	// restart frees the memory that loaded plugins keep.
 	Reloader   Reloader
 	MaxReloads int
-}
-
-// Reloader builds plugin code and loads it into the running program.
-type Reloader interface {
-	// Covers reports whether every path lies in a plugin tree.
-	Covers(changed []string) bool
-	// Reload builds the trees the paths touch and has the program with
-	// the given pid load them. A compile error is Build.Failed; a program
-	// that could not load the build is Err, and golive restarts instead.
-	Reload(ctx context.Context, changed []string, pid int) ReloadResult
-}
-
-// ReloadResult is the outcome of one in-process reload.
-type ReloadResult struct {
-	Build   BuildResult   // the plugin build
-	Package string        // what was reloaded
-	Load    time.Duration // the program's load and swap: Open + Swap
-	Open    time.Duration // plugin.Open in the program, which runs the plugin's init
-	Swap    time.Duration // looking up and checking the symbols, and the switch
-	Err     error         // the program did not load it
 }
 
 // Runner is the build-and-restart loop.
@@ -230,7 +138,10 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 				continue
 			}
 			l.onBatch(b)
-		case <-r.opts.Rebuild:
+		case req := <-r.opts.Requests:
+			if req.Why != "" {
+				r.opts.Log.Infof("%s", req.Why)
+			}
 			l.cancelBuild()
 			l.startBuild(ctx, time.Now(), nil)
 		case out := <-l.buildDone():
@@ -239,7 +150,7 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 			if out.reload != nil {
 				l.finishReload(*out.reload, b)
 			} else if l.finishBuild(out.build, b.saved) && r.opts.Built != nil {
-				r.opts.Built(b.changed, b.started)
+				r.opts.Built(Built{Changed: b.changed, Started: b.started})
 			}
 			if l.retryAfterBuild && l.build == nil && l.state == exited {
 				l.restartOrRebuild(time.Now()) // the build failed; the crashed program is due back
@@ -307,7 +218,7 @@ func (l *loop) startReload(saved time.Time, changed []string) {
 	bctx, cancel := context.WithCancel(l.ctx)
 	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, changed: changed, reload: true}
 	l.build = b
-	l.opts.Log.Emit(log.Event{Type: log.BuildStart, Package: "plugin"})
+	l.opts.Log.Emit(events.Event{Type: events.BuildStart, Package: "plugin"})
 	l.unlinked = true
 	pid := l.prog.PID()
 	go func() {
@@ -327,19 +238,19 @@ func (l *loop) finishReload(res ReloadResult, b *build) {
 		}
 		l.opts.Log.Warnf("the plugin could not be built; rebuilding and restarting instead")
 	case res.Build.Failed:
-		l.opts.Log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Build.Duration, Diagnostics: res.Build.Diagnostics, Output: res.Build.Output})
+		ReportBuild(l.opts.Log, res.Build)
 		if res.Load > 0 {
 			l.stale = true // another tree of the batch did load
 		}
 		return
 	case res.Err != nil:
-		l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Build.Duration})
+		ReportBuild(l.opts.Log, res.Build)
 		l.opts.Log.Warnf("reload of %s failed: %v; rebuilding and restarting instead", res.Package, res.Err)
 	default:
-		l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Build.Duration})
+		ReportBuild(l.opts.Log, res.Build)
 		l.reloads++
 		l.stale = true
-		l.opts.Log.Emit(log.Event{Type: log.Reload, Package: res.Package, PID: l.prog.PID(), Duration: res.Load, Open: res.Open, Swap: res.Swap})
+		l.opts.Log.Emit(events.Event{Type: events.Reload, Package: res.Package, PID: l.prog.PID(), Duration: res.Load, Open: res.Open, Swap: res.Swap})
 		return
 	}
 	l.startBuild(l.ctx, b.saved, b.changed)
@@ -377,19 +288,11 @@ func (l *loop) startBuild(ctx context.Context, saved time.Time, changed []string
 	bctx, cancel := context.WithCancel(ctx)
 	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, started: time.Now(), changed: changed}
 	l.build = b
-	l.opts.Log.Emit(log.Event{Type: log.BuildStart, Package: l.opts.Package})
-	cb, ok := l.opts.Builder.(changeBuilder)
-	if !ok || l.unlinked {
-		go func() { b.done <- outcome{build: l.opts.Builder.Build(bctx)} }()
-		return
+	l.opts.Log.Emit(events.Event{Type: events.BuildStart, Package: l.opts.Package})
+	if l.unlinked {
+		changed = nil // the recipe lacks the reloaded code: a full build
 	}
-	go func() { b.done <- outcome{build: cb.BuildChanged(bctx, changed)} }()
-}
-
-// changeBuilder is a Builder that can use the changed paths to build
-// faster (GoBuilder's replay). changed is nil when they are unknown.
-type changeBuilder interface {
-	BuildChanged(ctx context.Context, changed []string) BuildResult
+	go func() { b.done <- outcome{build: l.opts.Builder.Build(bctx, changed)} }()
 }
 
 // cancelBuild kills the build in flight, if any, and waits for it: its
@@ -416,15 +319,13 @@ func (l *loop) reloading() bool { return l.build != nil && l.build.reload }
 
 // finishBuild reports a build and restarts on success, which it returns.
 func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
-	switch {
-	case res.Err != nil:
+	if res.Err != nil {
 		l.reportBuildErr(res)
 		return false
-	case res.Failed:
-		l.opts.Log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Diagnostics: res.Diagnostics, Output: res.Output})
+	}
+	if !ReportBuild(l.opts.Log, res) {
 		return false
 	}
-	l.opts.Log.Emit(log.Event{Type: log.BuildOK, Duration: res.Duration, Replayed: res.Replayed})
 	l.bin, l.stale, l.unlinked = res.Binary, false, false
 	l.backoff = backoff{} // new code deserves a fresh start
 	l.restart(res.Binary, saved)
@@ -433,27 +334,23 @@ func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 
 // reportBuildErr reports a build that golive could not run (no go
 // command, a directory that is gone, a binary it could not swap) as a
-// failed build with the error as its output, so that every build_start
-// ends in build_ok or build_failed: editors wait for one of them. A
-// build cancelled because golive is stopping reports nothing, as a
-// build cancelled by a newer edit does; reportBuildErr returns false
-// then.
+// failed build. A build cancelled because golive is stopping reports
+// nothing, as a build cancelled by a newer edit does; reportBuildErr
+// returns false then.
 func (l *loop) reportBuildErr(res BuildResult) bool {
 	if l.ctx.Err() != nil && errors.Is(res.Err, context.Canceled) {
 		return false
 	}
-	l.opts.Log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Output: res.Err.Error()})
+	ReportBuild(l.opts.Log, res)
 	return true
 }
 
 // restart stops the old program, if one runs, and starts the new binary.
 // The old program served until now: the new binary is already in place.
 func (l *loop) restart(bin string, saved time.Time) {
-	if c, ok := l.opts.Starter.(interface{ Check() error }); ok {
-		if err := c.Check(); err != nil {
-			l.opts.Log.Errorf("%v; the old program keeps running", err)
-			return
-		}
+	if err := l.opts.Starter.Check(); err != nil {
+		l.opts.Log.Errorf("%v; the old program keeps running", err)
+		return
 	}
 	l.stopProgram()
 	l.retry, l.retryAfterBuild = nil, false
@@ -461,7 +358,7 @@ func (l *loop) restart(bin string, saved time.Time) {
 		return // golive is stopping: Ctrl-C came during the stop
 	}
 	if l.opts.Ready != nil && !l.opts.Ready.WaitPortFree(2*time.Second) {
-		l.opts.Log.Warnf("%s still answers after the old program stopped; another process holds the port", l.opts.Ready.addr)
+		l.opts.Log.Warnf("%s still answers after the old program stopped; another process holds the port", l.opts.Ready)
 	}
 	p, err := l.opts.Starter.Start(bin)
 	if err != nil {
@@ -471,7 +368,7 @@ func (l *loop) restart(bin string, saved time.Time) {
 	}
 	l.prog, l.state, l.saved, l.started = p, running, saved, time.Now()
 	l.reloads = 0
-	l.opts.Log.Emit(log.Event{Type: log.Start, PID: p.PID()})
+	l.opts.Log.Emit(events.Event{Type: events.Start, PID: p.PID()})
 	l.watchReady(p)
 }
 
@@ -503,16 +400,15 @@ func (l *loop) onReady(res readyResult) {
 	if res.prog != l.prog || l.state != running {
 		return // a check of a program that is gone
 	}
-	if errors.Is(res.err, errNeverReady) {
-		l.cancelReady()
-		l.opts.Log.Warnf("run.ready: %s did not answer within %s; no longer checking", l.opts.Ready.URL, readyGiveUp)
-		return
-	}
 	if res.err != nil {
+		if !errors.Is(res.err, context.Canceled) {
+			l.cancelReady()
+			l.opts.Log.Warnf("run.ready: %v; no longer checking", res.err)
+		}
 		return
 	}
 	l.cancelReady()
-	l.opts.Log.Emit(log.Event{Type: log.Ready, PID: res.prog.PID(), Duration: time.Since(l.saved)})
+	l.opts.Log.Emit(events.Event{Type: events.Ready, PID: res.prog.PID(), Duration: time.Since(l.saved)})
 }
 
 // stopProgram stops the running program with its tree. A program that
@@ -527,7 +423,7 @@ func (l *loop) stopProgram() {
 	res := l.prog.Stop(l.opts.Force)
 	l.state = noProgram
 	if wasRunning || res.Killed {
-		l.opts.Log.Emit(log.Event{Type: log.Stop, PID: l.prog.PID(), Duration: res.Duration, Killed: res.Killed, Message: res.Reason})
+		l.opts.Log.Emit(events.Event{Type: events.Stop, PID: l.prog.PID(), Duration: res.Duration, Killed: res.Killed, Message: res.Reason})
 	}
 }
 
@@ -537,9 +433,9 @@ func (l *loop) onExit() {
 	l.cancelReady()
 	l.state = exited
 	code, sig := l.prog.Exit()
-	ev := log.Event{Type: log.Exit, PID: l.prog.PID(), Signal: sig}
+	ev := events.Event{Type: events.Exit, PID: l.prog.PID(), Signal: sig}
 	if sig == "" {
-		ev.Code = log.Int(code)
+		ev.Code = events.Int(code)
 	}
 	l.opts.Log.Emit(ev)
 	if !l.opts.Restart.wants(code, sig) || l.bin == "" {
@@ -552,7 +448,7 @@ func (l *loop) onExit() {
 
 func (l *loop) reportChange(b watcher.Batch) {
 	p := paths(b)
-	l.opts.Log.Emit(log.Event{Type: log.Change, Paths: p[:min(len(p), 10)], Count: len(p)})
+	l.opts.Log.Emit(events.Event{Type: events.Change, Paths: p[:min(len(p), 10)], Count: len(p)})
 }
 
 func paths(b watcher.Batch) []string {

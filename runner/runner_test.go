@@ -2,19 +2,16 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/testkit"
 	"github.com/golive-dev/golive/watcher"
 )
 
@@ -26,12 +23,10 @@ type fakeBuilder struct {
 
 type fakeBuild struct {
 	finish  chan BuildResult
-	changed []string // what BuildChanged was given; nil: a full build
+	changed []string // what Build was given; nil: a full build
 }
 
-func (b *fakeBuilder) Build(ctx context.Context) BuildResult { return b.BuildChanged(ctx, nil) }
-
-func (b *fakeBuilder) BuildChanged(ctx context.Context, changed []string) BuildResult {
+func (b *fakeBuilder) Build(ctx context.Context, changed []string) BuildResult {
 	fb := &fakeBuild{finish: make(chan BuildResult, 1), changed: changed}
 	select {
 	case b.calls <- fb:
@@ -46,26 +41,19 @@ func (b *fakeBuilder) BuildChanged(ctx context.Context, changed []string) BuildR
 	}
 }
 
-// fakeStarter records which binaries were started. With addr set, each
-// program listens there until it stops.
+// fakeStarter records which binaries were started.
 type fakeStarter struct {
 	mu      sync.Mutex
 	started []string
 	progs   []*fakeProgram
-	addr    string
 }
+
+func (s *fakeStarter) Check() error { return nil }
 
 func (s *fakeStarter) Start(bin string) (Program, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := &fakeProgram{pid: 100 + len(s.progs), done: make(chan struct{}), code: -1}
-	if s.addr != "" {
-		ln, err := net.Listen("tcp", s.addr)
-		if err != nil {
-			return nil, err
-		}
-		p.ln = ln
-	}
 	s.started = append(s.started, bin)
 	s.progs = append(s.progs, p)
 	return p, nil
@@ -78,7 +66,6 @@ func (s *fakeStarter) snapshot() []string {
 }
 
 type fakeProgram struct {
-	ln      net.Listener
 	pid     int
 	done    chan struct{}
 	once    sync.Once
@@ -92,9 +79,6 @@ func (p *fakeProgram) Exit() (int, string)   { return p.code, "" }
 func (p *fakeProgram) exit(code int) {
 	p.once.Do(func() {
 		p.code = code
-		if p.ln != nil {
-			p.ln.Close()
-		}
 		close(p.done)
 	})
 }
@@ -104,42 +88,43 @@ func (p *fakeProgram) Stop(<-chan struct{}) StopResult {
 	return StopResult{}
 }
 
-// events is a JSON logger's output, read back one event at a time.
-type events struct {
-	ch chan log.Event
+// fakeReady passes a program's check when the test sends on pass, gives
+// up with the error sent on fail, and counts the waits for a free port.
+type fakeReady struct {
+	pass  chan struct{}
+	fail  chan error
+	mu    sync.Mutex
+	frees int
 }
 
-func (e *events) Write(p []byte) (int, error) {
-	for _, l := range strings.Split(strings.TrimSpace(string(p)), "\n") {
-		var ev log.Event
-		if err := json.Unmarshal([]byte(l), &ev); err != nil {
-			return 0, err
-		}
-		e.ch <- ev
-	}
-	return len(p), nil
+func newFakeReady() *fakeReady {
+	return &fakeReady{pass: make(chan struct{}, 1), fail: make(chan error, 1)}
 }
 
-// next returns the next event of type typ, failing on any other type
-// except those listed in skip.
-func (e *events) next(t *testing.T, typ string) log.Event {
-	t.Helper()
+func (r *fakeReady) Wait(ctx context.Context) error {
 	select {
-	case ev := <-e.ch:
-		if ev.Type != typ {
-			t.Fatalf("event %q (%+v), want %q", ev.Type, ev, typ)
-		}
-		return ev
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no %q event within 10s", typ)
+	case <-r.pass:
+		return nil
+	case err := <-r.fail:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return log.Event{}
 }
+
+func (r *fakeReady) WaitPortFree(time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.frees++
+	return true
+}
+
+func (r *fakeReady) String() string { return "127.0.0.1:1" }
 
 type harness struct {
 	builder *fakeBuilder
 	starter *fakeStarter
-	events  *events
+	events  *testkit.Events
 	batches chan watcher.Batch
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -153,17 +138,14 @@ func startRunnerWith(t *testing.T, configure func(*Options)) *harness {
 	h := &harness{
 		builder: &fakeBuilder{calls: make(chan *fakeBuild)},
 		starter: &fakeStarter{},
-		events:  &events{ch: make(chan log.Event, 100)},
+		events:  testkit.NewEvents(),
 		batches: make(chan watcher.Batch),
 		done:    make(chan struct{}),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
-	opts := Options{Builder: h.builder, Starter: h.starter, Log: log.New(h.events, log.Options{JSON: true}), Package: "."}
+	opts := Options{Builder: h.builder, Starter: h.starter, Log: events.New(h.events, events.Options{JSON: true}), Package: "."}
 	configure(&opts)
-	if opts.Ready != nil {
-		h.starter.addr = opts.Ready.addr
-	}
 	r := New(opts)
 	go func() {
 		r.Run(ctx, h.batches)
@@ -191,10 +173,10 @@ func (h *harness) build(t *testing.T) *fakeBuild {
 // expects the program to start.
 func (h *harness) buildAndStart(t *testing.T, bin string) {
 	t.Helper()
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Binary: bin}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Start)
 }
 
 // reloadOnce saves a file of the plugin tree and sees it reloaded in
@@ -203,10 +185,10 @@ func (h *harness) reloadOnce(t *testing.T, rl *fakeReloader) {
 	t.Helper()
 	rl.results <- ReloadResult{Package: "p"}
 	h.save("plug/a.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Reload)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Reload)
 }
 
 func (h *harness) save(paths ...string) {
@@ -221,23 +203,23 @@ func (h *harness) save(paths ...string) {
 func TestRunnerBuildsAndStarts(t *testing.T) {
 	t.Parallel()
 	h := startRunner(t)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Binary: "bin1"}
-	h.events.next(t, log.BuildOK)
-	if ev := h.events.next(t, log.Start); ev.PID != 100 {
+	h.events.Next(t, events.BuildOK)
+	if ev := h.events.Next(t, events.Start); ev.PID != 100 {
 		t.Fatalf("start pid = %d", ev.PID)
 	}
 	h.save("main.go", "a/a.go")
-	if ev := h.events.next(t, log.Change); ev.Count != 2 || ev.Paths[0] != "main.go" {
+	if ev := h.events.Next(t, events.Change); ev.Count != 2 || ev.Paths[0] != "main.go" {
 		t.Fatalf("change = %+v", ev)
 	}
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.next(t, log.BuildOK)
-	if ev := h.events.next(t, log.Stop); ev.PID != 100 {
+	h.events.Next(t, events.BuildOK)
+	if ev := h.events.Next(t, events.Stop); ev.PID != 100 {
 		t.Fatalf("stopped pid %d, want the old program", ev.PID)
 	}
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.Start)
 	h.cancel()
 	<-h.done
 	if got := h.starter.snapshot(); fmt.Sprint(got) != "[bin1 bin2]" {
@@ -252,16 +234,16 @@ func TestRunnerBuildsAndStarts(t *testing.T) {
 func TestRunnerCancelsStaleBuild(t *testing.T) {
 	t.Parallel()
 	h := startRunner(t)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.BuildStart)
 	first := h.build(t)
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	second := h.build(t)
 	first.finish <- BuildResult{Binary: "stale"} // too late: it was cancelled
 	second.finish <- BuildResult{Binary: "fresh"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Start)
 	if got := h.starter.snapshot(); fmt.Sprint(got) != "[fresh]" {
 		t.Fatalf("started %v, want only the fresh build", got)
 	}
@@ -273,22 +255,22 @@ func TestRunnerKeepsOldProgramOnCompileError(t *testing.T) {
 	h := startRunner(t)
 	h.buildAndStart(t, "bin1")
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	h.build(t).finish <- BuildResult{Failed: true, Diagnostics: []log.Diagnostic{{File: "main.go", Line: 1, Column: 2, Message: "boom"}}}
-	if ev := h.events.next(t, log.BuildFailed); len(ev.Diagnostics) != 1 {
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.build(t).finish <- BuildResult{Failed: true, Diagnostics: []events.Diagnostic{{File: "main.go", Line: 1, Column: 2, Message: "boom"}}}
+	if ev := h.events.Next(t, events.BuildFailed); len(ev.Diagnostics) != 1 {
 		t.Fatalf("diagnostics = %+v", ev.Diagnostics)
 	}
 	if h.starter.progs[0].stopped {
 		t.Fatal("old program stopped after a failed build")
 	}
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 }
 
 // A program that exits by itself is reported and not restarted until the
@@ -298,22 +280,22 @@ func TestRunnerReportsExitAndWaits(t *testing.T) {
 	h := startRunner(t)
 	h.buildAndStart(t, "bin1")
 	h.starter.progs[0].exit(3)
-	if ev := h.events.next(t, log.Exit); ev.Code == nil || *ev.Code != 3 {
+	if ev := h.events.Next(t, events.Exit); ev.Code == nil || *ev.Code != 3 {
 		t.Fatalf("exit event = %+v, want code 3", ev)
 	}
 	select {
 	case <-h.builder.calls:
 		t.Fatal("a crash started a build")
-	case ev := <-h.events.ch:
+	case ev := <-h.events.C():
 		t.Fatalf("unexpected event after exit: %+v", ev)
 	case <-time.After(100 * time.Millisecond):
 	}
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start) // no stop: nothing was running
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Start) // no stop: nothing was running
 }
 
 // A program that crashes is started again with a back-off that doubles,
@@ -326,23 +308,23 @@ func TestRunnerRestartPolicyBacksOff(t *testing.T) {
 		var waits []time.Duration
 		for i := range 4 {
 			h.starter.progs[i].exit(3)
-			h.events.next(t, log.Exit)
-			if ev := h.events.next(t, log.Info); !strings.Contains(ev.Message, "after exit code 3") {
+			h.events.Next(t, events.Exit)
+			if ev := h.events.Next(t, events.Info); !strings.Contains(ev.Message, "after exit code 3") {
 				t.Fatalf("info = %q", ev.Message)
 			}
 			before := time.Now()
-			h.events.next(t, log.Start)
+			h.events.Next(t, events.Start)
 			waits = append(waits, time.Since(before))
 		}
 		if fmt.Sprint(waits) != "[100ms 200ms 400ms 800ms]" {
 			t.Fatalf("back-off waits %v", waits)
 		}
 		h.starter.progs[4].exit(0)
-		h.events.next(t, log.Exit)
+		h.events.Next(t, events.Exit)
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		select {
-		case ev := <-h.events.ch:
+		case ev := <-h.events.C():
 			t.Fatalf("a clean exit under on-failure gave %+v", ev)
 		default:
 		}
@@ -355,12 +337,12 @@ func TestRunnerRestartOnlyChange(t *testing.T) {
 	h := startRunnerWith(t, func(o *Options) { o.RestartOnly = func(p string) bool { return p == ".env" } })
 	h.buildAndStart(t, "bin")
 	h.save(".env")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 	h.save(".env", "main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	h.build(t)
 }
 
@@ -371,14 +353,14 @@ func TestRunnerProgramExitsDuringBuild(t *testing.T) {
 	h := startRunner(t)
 	h.buildAndStart(t, "bin1")
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	b := h.build(t)
 	h.starter.progs[0].exit(1)
-	h.events.next(t, log.Exit)
+	h.events.Next(t, events.Exit)
 	b.finish <- BuildResult{Binary: "bin2"}
-	h.events.next(t, log.BuildOK)
-	if ev := h.events.next(t, log.Start); ev.PID != 101 {
+	h.events.Next(t, events.BuildOK)
+	if ev := h.events.Next(t, events.Start); ev.PID != 101 {
 		t.Fatalf("start = %+v", ev)
 	}
 }
@@ -387,29 +369,61 @@ func TestRunnerProgramExitsDuringBuild(t *testing.T) {
 // since the save.
 func TestRunnerReportsReady(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ready, err := ParseReadiness("tcp://" + addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ready := newFakeReady()
 	h := startRunnerWith(t, func(o *Options) { o.Ready = ready })
 	h.buildAndStart(t, "bin1")
-	if ev := h.events.next(t, log.Ready); ev.PID != 100 || ev.Millis == nil || *ev.Millis <= 0 {
+	ready.pass <- struct{}{}
+	if ev := h.events.Next(t, events.Ready); ev.PID != 100 || ev.Millis == nil || *ev.Millis <= 0 {
 		t.Fatalf("ready = %+v", ev)
 	}
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start) // the old program freed the port first
-	h.events.next(t, log.Ready)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start) // the old program freed the port first
+	ready.pass <- struct{}{}
+	h.events.Next(t, events.Ready)
+	ready.mu.Lock()
+	defer ready.mu.Unlock()
+	if ready.frees != 2 {
+		t.Errorf("%d waits for a free port, want one before each start", ready.frees)
+	}
+}
+
+// A check that gives up is reported once with its reason, and the loop
+// stops checking that program.
+func TestRunnerReportsACheckThatGivesUp(t *testing.T) {
+	t.Parallel()
+	ready := newFakeReady()
+	h := startRunnerWith(t, func(o *Options) { o.Ready = ready })
+	h.buildAndStart(t, "bin1")
+	ready.fail <- errors.New("127.0.0.1:1 did not answer within 1m0s")
+	if ev := h.events.Next(t, events.Warn); ev.Message != "run.ready: 127.0.0.1:1 did not answer within 1m0s; no longer checking" {
+		t.Fatalf("warning %q", ev.Message)
+	}
+}
+
+// A request builds and restarts, after a line with its reason.
+func TestRunnerRequestRebuilds(t *testing.T) {
+	t.Parallel()
+	requests := make(chan Request)
+	h := startRunnerWith(t, func(o *Options) { o.Requests = requests })
+	h.buildAndStart(t, "bin1")
+	requests <- Request{Why: "rebuild requested"}
+	if ev := h.events.Next(t, events.Info); ev.Message != "rebuild requested" {
+		t.Fatalf("info %q", ev.Message)
+	}
+	h.events.Next(t, events.BuildStart)
+	if fb := h.build(t); fb.changed != nil {
+		t.Fatalf("a requested build got changed = %q, want a full build", fb.changed)
+	} else {
+		fb.finish <- BuildResult{Binary: "bin2"}
+	}
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 }
 
 // fakeReloader covers paths under "plug/" and returns the queued results.
@@ -448,49 +462,49 @@ func TestRunnerReloads(t *testing.T) {
 
 	rl.results <- ReloadResult{Package: "p"}
 	h.save("plug/a.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	h.events.next(t, log.BuildOK)
-	if ev := h.events.next(t, log.Reload); ev.PID != 100 || ev.Package != "p" {
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.events.Next(t, events.BuildOK)
+	if ev := h.events.Next(t, events.Reload); ev.PID != 100 || ev.Package != "p" {
 		t.Fatalf("reload = %+v", ev)
 	}
 
 	rl.results <- ReloadResult{Package: "p", Err: fmt.Errorf("wrong type")}
 	h.save("plug/a.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	h.events.next(t, log.BuildOK)
-	if ev := h.events.next(t, log.Warn); !strings.Contains(ev.Message, "wrong type; rebuilding and restarting instead") {
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.events.Next(t, events.BuildOK)
+	if ev := h.events.Next(t, events.Warn); !strings.Contains(ev.Message, "wrong type; rebuilding and restarting instead") {
 		t.Fatalf("warn = %q", ev.Message)
 	}
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 
 	for range 2 {
 		h.reloadOnce(t, rl)
 	}
 	h.save("plug/a.go") // the third in a row: max_reloads is 2
-	h.events.next(t, log.Change)
-	if ev := h.events.next(t, log.Info); !strings.Contains(ev.Message, "max_reloads") {
+	h.events.Next(t, events.Change)
+	if ev := h.events.Next(t, events.Info); !strings.Contains(ev.Message, "max_reloads") {
 		t.Fatalf("info = %q", ev.Message)
 	}
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Binary: "bin3"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 
 	h.reloadOnce(t, rl)
 	h.starter.progs[2].exit(2) // a crash after a reload
-	h.events.next(t, log.Exit)
-	h.events.next(t, log.Info)
-	h.events.next(t, log.BuildStart) // a build, not a restart of bin3
+	h.events.Next(t, events.Exit)
+	h.events.Next(t, events.Info)
+	h.events.Next(t, events.BuildStart) // a build, not a restart of bin3
 	h.build(t).finish <- BuildResult{Binary: "bin4"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Start)
 }
 
 // A plugin-only save that cancels a program build must not shrink it to
@@ -501,48 +515,18 @@ func TestRunnerCancelledBuildIsNotCutToReload(t *testing.T) {
 	h := startRunnerWith(t, func(o *Options) { o.Reloader, o.MaxReloads = rl, 10 })
 	h.buildAndStart(t, "bin1")
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	h.build(t) // left running
 	h.save("plug/a.go")
-	h.events.next(t, log.Change)
-	if ev := h.events.next(t, log.BuildStart); ev.Package != "." {
+	h.events.Next(t, events.Change)
+	if ev := h.events.Next(t, events.BuildStart); ev.Package != "." {
 		t.Fatalf("build_start %+v: want a program build, not a reload", ev)
 	}
 	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start)
-}
-
-// A go build that cannot run at all ends in build_failed with the cause,
-// as a compile error does: editors wait for build_ok or build_failed
-// after every build_start.
-func TestRunnerBuildThatCannotRunFails(t *testing.T) {
-	dir := fixture(t, "package main\n\nfunc main() {}\n")
-	b, work := newTestBuilder(t, dir)
-	for _, tc := range []struct {
-		name    string
-		builder func(t *testing.T) Builder
-		cause   string
-	}{
-		{"no go command", func(t *testing.T) Builder {
-			t.Setenv("PATH", t.TempDir())
-			return b
-		}, `"go": executable file not found`},
-		{"directory gone", func(t *testing.T) Builder {
-			return NewGoBuilder(BuildOptions{Dir: filepath.Join(dir, "gone"), Package: ".", Env: os.Environ(), Work: work})
-		}, "no such file or directory"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			builder := tc.builder(t)
-			h := startRunnerWith(t, func(o *Options) { o.Builder = builder })
-			h.events.next(t, log.BuildStart)
-			if ev := h.events.next(t, log.BuildFailed); !strings.Contains(ev.Output, tc.cause) {
-				t.Fatalf("build_failed output %q, want the cause %q", ev.Output, tc.cause)
-			}
-		})
-	}
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 }
 
 // A plugin build that cannot run ends in build_failed too, and golive
@@ -554,13 +538,13 @@ func TestRunnerReloadThatCannotBuildFails(t *testing.T) {
 	h.buildAndStart(t, "bin1")
 	rl.results <- ReloadResult{Build: BuildResult{Err: errors.New("run go build: boom")}}
 	h.save("plug/a.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	if ev := h.events.next(t, log.BuildFailed); ev.Output != "run go build: boom" {
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	if ev := h.events.Next(t, events.BuildFailed); ev.Output != "run go build: boom" {
 		t.Fatalf("build_failed output %q", ev.Output)
 	}
-	h.events.next(t, log.Warn)
-	if ev := h.events.next(t, log.BuildStart); ev.Package != "." {
+	h.events.Next(t, events.Warn)
+	if ev := h.events.Next(t, events.BuildStart); ev.Package != "." {
 		t.Fatalf("build_start %+v, want the program's build", ev)
 	}
 	h.build(t)
@@ -576,41 +560,41 @@ func TestRunnerFullBuildAfterReload(t *testing.T) {
 	h.buildAndStart(t, "bin1")
 
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	fb := h.build(t)
 	if strings.Join(fb.changed, ",") != "main.go" {
 		t.Fatalf("build after a save got changed = %q, want [main.go]", fb.changed)
 	}
 	fb.finish <- BuildResult{Binary: "bin2"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 
 	h.reloadOnce(t, rl)
 
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	fb = h.build(t)
 	if fb.changed != nil {
 		t.Fatalf("build after a reload got changed = %q, want a full build", fb.changed)
 	}
 	fb.finish <- BuildResult{Binary: "bin3"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 
 	// A reload whose plugin does not compile leaves the plugin's edit out
 	// of the binary too: the next build is a full one.
 	rl.results <- ReloadResult{Package: "p", Build: BuildResult{Failed: true}}
 	h.save("plug/a.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
-	h.events.next(t, log.BuildFailed)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.events.Next(t, events.BuildFailed)
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	if fb := h.build(t); fb.changed != nil {
 		t.Fatalf("build after a failed reload got changed = %q, want a full build", fb.changed)
 	}
@@ -628,34 +612,34 @@ func TestRunnerBuiltGetsTheBuildsStart(t *testing.T) {
 	calls := make(chan call, 10)
 	before := time.Now()
 	h := startRunnerWith(t, func(o *Options) {
-		o.Built = func(changed []string, started time.Time) { calls <- call{changed, started} }
+		o.Built = func(b Built) { calls <- call{b.Changed, b.Started} }
 	})
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.BuildStart)
 	b := h.build(t)
 	taken := time.Now()
 	b.finish <- BuildResult{Binary: "bin1"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Start)
 	if c := <-calls; c.changed != nil || c.started.Before(before) || c.started.After(taken) {
 		t.Fatalf("first build: Built(%v, %v), want nil paths and a start between %v and %v", c.changed, c.started, before, taken)
 	}
 
 	h.save("main.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Failed: true}
-	h.events.next(t, log.BuildFailed)
+	h.events.Next(t, events.BuildFailed)
 
 	saved := time.Now()
 	h.save("lib/lib.go")
-	h.events.next(t, log.Change)
-	h.events.next(t, log.BuildStart)
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
 	b = h.build(t)
 	taken = time.Now()
 	b.finish <- BuildResult{Binary: "bin2"}
-	h.events.next(t, log.BuildOK)
-	h.events.next(t, log.Stop)
-	h.events.next(t, log.Start)
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 	c := <-calls
 	if fmt.Sprint(c.changed) != "[lib/lib.go]" || c.started.Before(saved) || c.started.After(taken) {
 		t.Fatalf("after a failed build and a save: Built(%v, %v), want [lib/lib.go] and a start between %v and %v", c.changed, c.started, saved, taken)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/golive-dev/golive/internal/fileclock"
 )
 
 // tree knows which directories are watched: it walks, adds watches and
@@ -117,7 +119,7 @@ func (t *tree) rel(name string) string {
 // what happened to a directory while it was listed.
 func (t *tree) changedSince(since time.Time) bool {
 	for d := range t.dirs {
-		if changedSince(d, since) {
+		if fileclock.ChangedSince(d, since) {
 			return true
 		}
 	}

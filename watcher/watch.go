@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/golive-dev/golive/internal/fileclock"
+
 	"github.com/fsnotify/fsnotify"
 )
 
@@ -67,7 +69,7 @@ func Check(opts Options) error {
 
 // Changed reports whether, with Options.Since set, a counted file or a
 // watched directory changed at or after Since, by its change time
-// (ChangedSince; off Linux its modification time). A file is judged after New has hashed it and a directory
+// (fileclock.ChangedSince; off Linux its modification time). A file is judged after New has hashed it and a directory
 // after the whole walk: a change before that shows in the times, a later
 // one sends an event that the hashes do not hide.
 func (w *Watcher) Changed() bool { return w.changed }
@@ -92,7 +94,7 @@ func (w *Watcher) baseline(rel string) error {
 		w.opts.Warn(fmt.Errorf("hash %s: %w", rel, err))
 	}
 	if !w.opts.Since.IsZero() && !w.changed {
-		w.changed = changedSince(filepath.Join(w.tree.root, filepath.FromSlash(rel)), w.opts.Since)
+		w.changed = fileclock.ChangedSince(filepath.Join(w.tree.root, filepath.FromSlash(rel)), w.opts.Since)
 	}
 	return nil
 }

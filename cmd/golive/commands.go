@@ -13,8 +13,10 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/golive-dev/golive/config"
-	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/internal/builder"
+	"github.com/golive-dev/golive/internal/config"
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/session"
 	"github.com/golive-dev/golive/runner"
 )
 
@@ -56,7 +58,7 @@ func cmdInit(inv *invocation, stdout, stderr io.Writer) int {
 }
 
 // cmdConfig prints the effective configuration.
-func cmdConfig(s *session, stdout, stderr io.Writer) int {
+func cmdConfig(s *setup, stdout, stderr io.Writer) int {
 	out, err := config.Encode(s.cfg)
 	if err != nil {
 		return reportUsage(stderr, err)
@@ -66,8 +68,8 @@ func cmdConfig(s *session, stdout, stderr io.Writer) int {
 }
 
 // cmdBuild builds once, as the watch mode would, for editors and CI.
-func cmdBuild(s *session) int {
-	work, err := runner.NewWorkDir(s.startDir, s.binaryName())
+func cmdBuild(s *setup) int {
+	work, err := builder.NewWorkDir(s.startDir, session.BinaryName(s.startDir, s.pkg))
 	if err != nil {
 		s.log.Errorf("%v", err)
 		return exitUsage
@@ -77,20 +79,11 @@ func cmdBuild(s *session) int {
 	// directory.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s.log.Emit(log.Event{Type: log.BuildStart, Package: s.pkg})
-	opts := s.buildOptions(work)
+	s.log.Emit(events.Event{Type: events.BuildStart, Package: s.pkg})
+	opts := session.BuildOptions(s.cfg, s.startDir, work)
 	opts.Replay = false // one build: nothing to replay later
-	res := runner.NewGoBuilder(opts).Build(ctx)
-	switch {
-	case res.Err != nil:
-		// Every build_start ends in build_ok or build_failed, so an
-		// editor's task sees the build end even when go could not run.
-		s.log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Output: res.Err.Error()})
-		return exitBuildFailed
-	case res.Failed:
-		s.log.Emit(log.Event{Type: log.BuildFailed, Duration: res.Duration, Diagnostics: res.Diagnostics, Output: res.Output})
+	if !runner.ReportBuild(s.log, builder.New(opts).Build(ctx, nil)) {
 		return exitBuildFailed
 	}
-	s.log.Emit(log.Event{Type: log.BuildOK, Duration: res.Duration})
 	return exitOK
 }

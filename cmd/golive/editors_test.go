@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/internal/events"
 )
 
 // The editor patterns are tested as shipped: the VS Code problem matcher is
@@ -106,9 +106,9 @@ func TestEditorPatterns(t *testing.T) {
 	}
 	for _, color := range []bool{true, false} {
 		var b bytes.Buffer
-		l := log.New(&b, log.Options{Color: color})
-		l.Emit(log.Event{Type: log.BuildStart, Package: "./cmd/app"})
-		l.Emit(log.Event{Type: log.BuildFailed, Duration: 90 * time.Millisecond, Diagnostics: []log.Diagnostic{
+		l := events.New(&b, events.Options{Color: color})
+		l.Emit(events.Event{Type: events.BuildStart, Package: "./cmd/app"})
+		l.Emit(events.Event{Type: events.BuildFailed, Duration: 90 * time.Millisecond, Diagnostics: []events.Diagnostic{
 			{File: editorNoColumn.File, Line: editorNoColumn.Line, Message: editorNoColumn.Message}}})
 		outs = append(outs, editorOutput{fmt.Sprintf("nocolumn/color=%v", color), b.String(), true, []editorDiag{editorNoColumn}, false})
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golive-dev/golive/config"
+	"github.com/golive-dev/golive/internal/config"
 )
 
 // invocation is what the command line asked for.

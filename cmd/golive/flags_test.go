@@ -14,7 +14,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"github.com/golive-dev/golive/config"
+	"github.com/golive-dev/golive/internal/config"
 )
 
 // TestHelpNamesConfigKeys walks golive's real flag set and checks that

@@ -3,15 +3,17 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
 
-	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/internal/session"
+	"github.com/golive-dev/golive/internal/supervise"
 )
 
 func main() {
-	if runner.IsKeeper() {
-		os.Exit(runner.RunKeeper())
+	if supervise.IsKeeper() {
+		os.Exit(supervise.RunKeeper())
 	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
@@ -50,4 +52,25 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdBuild(s)
 	}
 	return watch(s, stdin, stdout, stderr)
+}
+
+// watch is golive's main job (package session), until Ctrl-C or SIGTERM.
+// It returns only once nothing of the program is left.
+func watch(s *setup, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, force, stopSignals := interrupts()
+	defer stopSignals()
+	rebuild := make(chan struct{})
+	defer notifyRebuild(rebuild)()
+	err := session.New(session.Options{
+		Config: s.cfg, Dir: s.startDir, Log: s.log,
+		Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		Force: force, Rebuild: rebuild,
+	}).Run(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, session.ErrReported):
+		return exitUsage
+	}
+	return reportUsage(stderr, err)
 }

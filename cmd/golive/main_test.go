@@ -17,13 +17,13 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/internal/supervise"
 )
 
 // TestMain makes this test binary the golive command inside scripts.
 func TestMain(m *testing.M) {
-	if runner.IsKeeper() {
-		os.Exit(runner.RunKeeper())
+	if supervise.IsKeeper() {
+		os.Exit(supervise.RunKeeper())
 	}
 	// Race-enabled binaries sleep a second at exit to catch late races;
 	// the keepers and helper programs these tests start are such binaries.

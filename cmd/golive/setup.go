@@ -5,30 +5,28 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/mattn/go-isatty"
 
-	"github.com/golive-dev/golive/config"
-	"github.com/golive-dev/golive/log"
-	"github.com/golive-dev/golive/project"
-	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/internal/builder"
+	"github.com/golive-dev/golive/internal/config"
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/project"
+	"github.com/golive-dev/golive/internal/session"
 )
 
-// session is everything resolved before anything starts.
-type session struct {
+// setup is everything resolved before anything starts.
+type setup struct {
 	cfg      config.Config
 	startDir string // absolute; the watched root and the program's working directory
 	pkg      string // main package, relative to startDir
-	log      *log.Logger
+	log      *events.Logger
 	closers  []io.Closer // closed when golive is done
-	extraEnv []string    // added to the program's environment (plugin delivery)
 }
 
-func (s *session) close() {
+func (s *setup) close() {
 	for _, c := range s.closers {
 		c.Close()
 	}
@@ -36,7 +34,7 @@ func (s *session) close() {
 
 // setUp loads the config, applies the flags and finds the program. Every
 // error it returns is a usage or config error (exit status 2).
-func setUp(inv *invocation, stderr io.Writer) (*session, error) {
+func setUp(inv *invocation, stderr io.Writer) (*setup, error) {
 	dir, err := filepath.Abs(inv.dir)
 	if err != nil {
 		return nil, err
@@ -52,21 +50,23 @@ func setUp(inv *invocation, stderr io.Writer) (*session, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &session{cfg: cfg, startDir: dir, log: newLogger(cfg.Log, stderr)}
+	s := &setup{cfg: cfg, startDir: dir, log: newLogger(cfg.Log, stderr)}
 	if inv.events != "" {
 		f, err := os.Create(inv.events)
 		if err != nil {
 			return nil, fmt.Errorf("--events: %w", err)
 		}
 		s.closers = append(s.closers, f)
-		s.log = s.log.Also(log.New(f, log.Options{JSON: true}))
+		s.log = s.log.Also(events.New(f, events.Options{JSON: true}))
 	}
 	if _, err := project.ModuleRoot(dir); err != nil {
 		return nil, err
 	}
 	s.pkg = cfg.Build.Package
 	if s.pkg == "" {
-		s.pkg, err = project.FindMain(dir, cfg.Build.Tags, cfg.Plugins.Packages)
+		// Discovery judges build constraints as the build will.
+		ctx := builder.Context(session.BuildOptions(cfg, dir, nil))
+		s.pkg, err = project.FindMain(dir, ctx, cfg.Plugins.Packages)
 		if err != nil {
 			return nil, err
 		}
@@ -96,8 +96,8 @@ func mustWd() string {
 	return wd
 }
 
-func newLogger(c config.Log, w io.Writer) *log.Logger {
-	return log.New(w, log.Options{JSON: c.Format == "json", Color: useColor(c.Color, w)})
+func newLogger(c config.Log, w io.Writer) *events.Logger {
+	return events.New(w, events.Options{JSON: c.Format == "json", Color: useColor(c.Color, w)})
 }
 
 // useColor decides colour: always and never are obeyed; auto means a
@@ -114,33 +114,6 @@ func useColor(mode string, w io.Writer) bool {
 	}
 	f, ok := w.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
-}
-
-// buildOptions turns the config into the builder's options.
-func (s *session) buildOptions(work *runner.WorkDir) runner.BuildOptions {
-	b := s.cfg.Build
-	return runner.BuildOptions{
-		Dir: s.startDir, Package: s.pkg, Flags: b.Flags, Tags: b.Tags, LDFlags: b.LDFlags,
-		Debug: b.Debug, Env: withEnv(os.Environ(), b.Env), Work: work, Replay: b.Replay,
-	}
-}
-
-// withEnv returns base with extra set, extra winning.
-func withEnv(base []string, extra map[string]string) []string {
-	env := slices.Clone(base)
-	for _, k := range slices.Sorted(maps.Keys(extra)) {
-		env = append(env, k+"="+extra[k])
-	}
-	return env
-}
-
-// binaryName names the binary after the program, so ps and top show it.
-func (s *session) binaryName() string {
-	name := filepath.Base(filepath.Join(s.startDir, s.pkg))
-	if name == "." || name == string(filepath.Separator) {
-		return "app"
-	}
-	return name
 }
 
 func reportUsage(w io.Writer, err error) int {

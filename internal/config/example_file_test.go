@@ -10,7 +10,7 @@ import (
 // examplePath is the documented config at the repository root: a link to
 // cmd/golive/reload.toml.example, which golive init embeds. Reading it
 // through the link also proves the link holds.
-const examplePath = "../.reload.toml.example"
+const examplePath = "../../.reload.toml.example"
 
 // TestExampleFile keeps .reload.toml.example from drifting: it must load to
 // exactly Default(), and every key of Config must be set in it (not just

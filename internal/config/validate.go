@@ -1,20 +1,19 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/golive-dev/golive/internal/signals"
+
 	"github.com/bmatcuk/doublestar/v4"
 
-	"github.com/golive-dev/golive/internal/readyaddr"
+	"github.com/golive-dev/golive/internal/ready"
 )
-
-// Signals golive can send to stop the program, in their canonical spelling.
-var signals = []string{"SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGKILL", "SIGUSR1", "SIGUSR2"}
 
 var (
 	restarts = []string{"never", "on-failure", "always"}
@@ -32,7 +31,7 @@ var (
 // since the file's values already passed, an error then is about a flag.
 func (c *Config) Validate() error {
 	normalize(reflect.ValueOf(c).Elem())
-	if sig, ok := canonicalSignal(c.Run.StopSignal); ok {
+	if sig, ok := signals.Canonical(c.Run.StopSignal); ok {
 		c.Run.StopSignal = sig
 	}
 	for _, e := range c.problems() {
@@ -97,20 +96,10 @@ func checkEnv(key string, env map[string]string) *Error {
 }
 
 func checkSignal(key, sig string) *Error {
-	if _, ok := canonicalSignal(sig); !ok {
-		return keyErr(key, "unknown signal %q (want one of %s)", sig, strings.Join(signals, ", "))
+	if _, ok := signals.Canonical(sig); !ok {
+		return keyErr(key, "unknown signal %q (want one of %s)", sig, strings.Join(signals.Names(), ", "))
 	}
 	return nil
-}
-
-// canonicalSignal accepts a signal name in any case, with or without the
-// SIG prefix, and returns it as "SIGTERM".
-func canonicalSignal(name string) (string, bool) {
-	s := strings.ToUpper(strings.TrimSpace(name))
-	if !strings.HasPrefix(s, "SIG") {
-		s = "SIG" + s
-	}
-	return s, slices.Contains(signals, s)
 }
 
 func checkOneOf(key, v string, allowed []string) *Error {
@@ -128,37 +117,17 @@ func orList(words []string) string {
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
-// checkReady accepts what the runner knows how to wait for: a TCP port
-// that accepts a connection, or an HTTP URL that answers. The host
-// and port follow readyaddr's rule, which the runner applies too; its
-// message is the runner's, so a mistake reads the same from either.
-func checkReady(key, ready string) *Error {
-	if ready == "" {
+// checkReady applies ready.Parse, the rule the check itself follows, so
+// a value this accepts is one golive can check.
+func checkReady(key, value string) *Error {
+	_, err := ready.Parse(value)
+	switch {
+	case err == nil:
 		return nil
+	case errors.Is(err, ready.ErrShape):
+		return keyErr(key, "bad address %q (%v)", value, err)
 	}
-	bad := keyErr(key, `bad address %q (want "tcp://host:port" or "http://host:port/path")`, ready)
-	u, err := url.Parse(ready)
-	if err != nil || u.Host == "" {
-		return bad
-	}
-	var defaultPort uint16
-	switch u.Scheme {
-	case "tcp":
-		if u.Port() == "" || u.Path != "" || u.RawQuery != "" {
-			return bad
-		}
-	case "http":
-		defaultPort = 80
-	case "https":
-		// The check speaks plain HTTP only (runner/ready.go says why).
-		return &Error{Key: key, Msg: fmt.Sprintf(`%s %q: https is not checked; use "tcp://host:port" for a TLS server's port`, key, ready)}
-	default:
-		return bad
-	}
-	if _, err := readyaddr.Resolve(u, defaultPort); err != nil {
-		return &Error{Key: key, Msg: fmt.Sprintf("%s %q: %v", key, ready, err)}
-	}
-	return nil
+	return &Error{Key: key, Msg: fmt.Sprintf("%s %q: %v", key, value, err)}
 }
 
 func checkPackages(key string, pkgs []string) *Error {

@@ -1,4 +1,4 @@
-package watcher
+package fileclock
 
 import (
 	"os"
@@ -7,10 +7,6 @@ import (
 )
 
 // ChangedSince reports whether the file or directory name was modified,
-// or its inode changed, at or after t, as New judges with Options.Since.
-func ChangedSince(name string, t time.Time) bool { return changedSince(name, t) }
-
-// changedSince reports whether the file or directory name was modified,
 // or its inode changed (a rename, a copy that kept an old modification
 // time), at or after t. One that is gone counts as changed: it was there
 // when the walk listed it. The change time alone says it: every change
@@ -19,7 +15,7 @@ func ChangedSince(name string, t time.Time) bool { return changedSince(name, t) 
 // time can lie in the future (an archive from a machine whose clock was
 // ahead, touch -d), and would make a file that never changes look new at
 // every start.
-func changedSince(name string, t time.Time) bool {
+func ChangedSince(name string, t time.Time) bool {
 	fi, err := os.Lstat(name)
 	if err != nil {
 		return true
@@ -31,14 +27,14 @@ func changedSince(name string, t time.Time) bool {
 	return st.Ctim.Nano() >= t.UnixNano()
 }
 
-// FileClock returns the time the file system gives a change made now, read
+// Now returns the time the file system gives a change made now, read
 // from a probe file it creates in dir and removes: file times come from a
 // clock that lags the real one by up to a kernel tick, so time.Now would
-// be too late a mark for Options.Since. A change after the call is stamped
+// be too late a mark for a change that comes after it. A change after the call is stamped
 // no earlier than the result. The probe is changed once more after its
 // time was read, which makes kernels with fine-grained change times stamp
 // it with the real time rather than the tick's.
-func FileClock(dir string) (time.Time, error) {
+func Now(dir string) (time.Time, error) {
 	f, err := os.CreateTemp(dir, ".clock-")
 	if err != nil {
 		return time.Time{}, err
@@ -62,20 +58,20 @@ func FileClock(dir string) (time.Time, error) {
 	return time.Unix(0, st.Ctim.Nano()), nil
 }
 
-// SameFileClock reports whether changes in a and in b are stamped by one
+// Shared reports whether changes in a and in b are stamped by one
 // clock at full resolution: both on one file system, or both on local
 // file systems of kinds that take the kernel's clock to the nanosecond.
-// Only then does FileClock, read in one, say when a change in the other
+// Only then does Now, read in one, say when a change in the other
 // was stamped: a network share or a virtual machine's host file system
 // may stamp with another clock, and some file systems round times down
-// (to the second, or two), so a change made after FileClock could look
+// (to the second, or two), so a change made after Now could look
 // older than it. A kind does not settle the resolution: ext4 with
 // 128-byte inodes, as ext2 and ext3 were made, keeps whole seconds. So a
 // and b must also carry a change time with nanoseconds, which a file
 // system that keeps seconds never shows (and one that keeps nanoseconds
 // shows but for one time in a billion, which only costs the walk its
 // place beside the build).
-func SameFileClock(a, b string) bool {
+func Shared(a, b string) bool {
 	var sa, sb syscall.Stat_t
 	if syscall.Stat(a, &sa) != nil || syscall.Stat(b, &sb) != nil {
 		return false
@@ -85,7 +81,7 @@ func SameFileClock(a, b string) bool {
 
 func sharesClock(a, b *syscall.Stat_t, kindA, kindB int64) bool {
 	if a.Dev == b.Dev {
-		return true // one clock, one resolution: a rounded FileClock rounds alike
+		return true // one clock, one resolution: a rounded Now rounds alike
 	}
 	return localKinds[kindA] && localKinds[kindB] && a.Ctim.Nsec != 0 && b.Ctim.Nsec != 0
 }

@@ -1,6 +1,6 @@
 // Package project answers questions about the user's Go project that
-// golive needs before it can build: where the module is, which package is
-// the program, and which files the program embeds.
+// golive needs before it can build: where the module is, and which
+// package is the program.
 package project
 
 import (
@@ -33,10 +33,10 @@ func ModuleRoot(dir string) (string, error) {
 
 // FindMain returns the main package to build, as a "./dir" path relative to
 // root: "." when root itself is package main, otherwise the single
-// directory below root that is. skip lists directories (relative to root)
+// directory below root that is. ctx judges build constraints, as the
+// build will (builder.Context). skip lists directories (relative to root)
 // that are never candidates, such as plugin packages.
-func FindMain(root string, tags, skip []string) (string, error) {
-	ctx := buildContext(tags)
+func FindMain(root string, ctx build.Context, skip []string) (string, error) {
 	skipped := make(map[string]bool, len(skip))
 	for _, d := range skip { // "./greeter/", "greeter" and "./greeter" are one directory
 		skipped[path.Clean(filepath.ToSlash(d))] = true
@@ -91,12 +91,6 @@ func skipDir(path, name string) bool {
 	}
 	_, err := os.Stat(filepath.Join(path, "go.mod"))
 	return err == nil
-}
-
-func buildContext(tags []string) build.Context {
-	ctx := build.Default
-	ctx.BuildTags = append(slices.Clone(ctx.BuildTags), tags...)
-	return ctx
 }
 
 // isMain reports whether dir holds a package main that builds under ctx:

@@ -3,9 +3,10 @@ package project
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/golive-dev/golive/internal/goenv"
 )
 
 // tree writes files (path → content) under a new temp dir.
@@ -57,7 +58,7 @@ func TestFindMain(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := tree(t, tt.files)
-			got, err := FindMain(dir, tt.tags, tt.skip)
+			got, err := FindMain(dir, goenv.BuildContext(nil, tt.tags, nil), tt.skip)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.err)
@@ -83,22 +84,5 @@ func TestModuleRoot(t *testing.T) {
 	}
 	if _, err := ModuleRoot(t.TempDir()); err == nil || !strings.Contains(err.Error(), "go mod init") {
 		t.Fatalf("outside a module: err = %v", err)
-	}
-}
-
-func TestEmbedFiles(t *testing.T) {
-	t.Parallel()
-	dir := tree(t, map[string]string{"go.mod": mod,
-		"main.go":         "package main\n\nimport (\n\t_ \"embed\"\n\t_ \"example.com/m/web\"\n)\n\n//go:embed banner.txt\nvar banner string\n\nfunc main() {}\n",
-		"banner.txt":      "hi",
-		"web/web.go":      "package web\n\nimport \"embed\"\n\n//go:embed static\nvar Static embed.FS\n",
-		"web/static/a.js": "a", "web/static/b.css": "b"})
-	files, err := EmbedFiles(t.Context(), dir, ".", nil, os.Environ())
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(files)
-	if got := strings.Join(files, " "); got != "banner.txt web/static/ web/static/a.js web/static/b.css" {
-		t.Fatalf("EmbedFiles = %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-package plugin
+package reload
 
 import (
 	"bytes"
@@ -18,7 +18,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/golive-dev/golive/log"
+	"github.com/golive-dev/golive/internal/builder"
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/procgroup"
 	"github.com/golive-dev/golive/runner"
 )
 
@@ -35,7 +37,7 @@ type Options struct {
 	// Tags, LDFlags, Debug and Env are used as they are, so the plugin
 	// and the program it loads into are built alike; Work, when set, is
 	// where Out goes by default. Package is ignored.
-	Build runner.BuildOptions
+	Build builder.Options
 	// Packages are the plugin packages as configured ("./greeter"),
 	// relative to Build.Dir.
 	Packages []string
@@ -202,7 +204,7 @@ func (b *Builder) Build(ctx context.Context, t Tree) Result {
 	// Like the program's build: a cancel kills go build's whole group
 	// (the compile and link children would otherwise finish a stale
 	// build) and reaps what was re-parented to golive.
-	err = runner.RunGroup(ctx, cmd)
+	err = procgroup.Run(ctx, cmd)
 	switch {
 	case ctx.Err() != nil:
 		b.sweepGoTmp()
@@ -230,7 +232,7 @@ func (b *Builder) Build(ctx context.Context, t Tree) Result {
 func (b *Builder) args(p *Plugin, overlay string) []string {
 	opts := b.opts.Build
 	opts.Package = p.vpath
-	args := runner.BuildArgs(opts, p.File)
+	args := builder.Args(opts, p.File)
 	return append([]string{args[0], "-buildmode=plugin", "-overlay=" + overlay}, args[1:]...)
 }
 
@@ -258,10 +260,10 @@ func (b *Builder) sweepGoTmp() {
 // assembly sources) are mapped to the originals. A Go file whose package
 // clause or imports do not parse is reported as diagnostics instead, at
 // its own position.
-func writeOverlay(t Tree, p *Plugin) (string, []log.Diagnostic, error) {
+func writeOverlay(t Tree, p *Plugin) (string, []events.Diagnostic, error) {
 	ovDir := p.ovDir
 	replace := map[string]string{}
-	var diags []log.Diagnostic
+	var diags []events.Diagnostic
 	err := filepath.WalkDir(t.Dir, func(file string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) { // deleted mid-walk
@@ -335,22 +337,22 @@ func skipDir(dir, name string) bool {
 }
 
 // parseDiagnostics turns a parser's errors into diagnostics.
-func parseDiagnostics(err error, file, start string) []log.Diagnostic {
+func parseDiagnostics(err error, file, start string) []events.Diagnostic {
 	var list scanner.ErrorList
 	if !errors.As(err, &list) {
-		return []log.Diagnostic{{File: relTo(start, file), Line: 1, Message: err.Error()}}
+		return []events.Diagnostic{{File: relTo(start, file), Line: 1, Message: err.Error()}}
 	}
-	var diags []log.Diagnostic
+	var diags []events.Diagnostic
 	for _, e := range list {
-		diags = append(diags, log.Diagnostic{File: relTo(start, e.Pos.Filename), Line: e.Pos.Line, Column: e.Pos.Column, Message: e.Msg})
+		diags = append(diags, events.Diagnostic{File: relTo(start, e.Pos.Filename), Line: e.Pos.Line, Column: e.Pos.Column, Message: e.Msg})
 	}
 	return diags
 }
 
 // userDiagnostics parses go build's output and points it at the user's
 // files and import paths instead of the copy's.
-func (p *Plugin) userDiagnostics(out string) ([]log.Diagnostic, string) {
-	diags, rest := runner.ParseDiagnostics(out, p.start)
+func (p *Plugin) userDiagnostics(out string) ([]events.Diagnostic, string) {
+	diags, rest := builder.ParseDiagnostics(out, p.start)
 	for i := range diags {
 		d := &diags[i]
 		file := d.File

@@ -1,4 +1,4 @@
-package plugin
+package reload
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/internal/builder"
 )
 
-func newTestBuilder(t *testing.T, files map[string]string, opts runner.BuildOptions) (*Builder, Tree) {
+func newTestBuilder(t *testing.T, files map[string]string, opts builder.Options) (*Builder, Tree) {
 	t.Helper()
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
@@ -32,7 +32,7 @@ func TestNewBuilderResolvesTrees(t *testing.T) {
 		"a/b/greeter/g.go": "package greeter\n",
 	})
 	start := filepath.Join(dir, "a")
-	b, err := NewBuilder(Options{Build: runner.BuildOptions{Dir: start}, Packages: []string{"./b/greeter"}, Out: t.TempDir()})
+	b, err := NewBuilder(Options{Build: builder.Options{Dir: start}, Packages: []string{"./b/greeter"}, Out: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,12 +44,12 @@ func TestNewBuilderResolvesTrees(t *testing.T) {
 		"./nope": "plugin package ./nope: not a directory",
 		"..":     "plugin package ..: the module's root cannot be a plugin; use a package below it",
 	} {
-		_, err := NewBuilder(Options{Build: runner.BuildOptions{Dir: start}, Packages: []string{pkg}, Out: t.TempDir()})
+		_, err := NewBuilder(Options{Build: builder.Options{Dir: start}, Packages: []string{pkg}, Out: t.TempDir()})
 		if err == nil || err.Error() != want {
 			t.Errorf("NewBuilder(%s): %v, want %s", pkg, err, want)
 		}
 	}
-	if _, err := NewBuilder(Options{Build: runner.BuildOptions{Dir: t.TempDir()}, Packages: []string{"."}, Out: t.TempDir()}); err == nil ||
+	if _, err := NewBuilder(Options{Build: builder.Options{Dir: t.TempDir()}, Packages: []string{"."}, Out: t.TempDir()}); err == nil ||
 		!strings.Contains(err.Error(), "not in a Go module") {
 		t.Errorf("outside a module: %v", err)
 	}
@@ -69,7 +69,7 @@ func TestOverlayCopiesTheTree(t *testing.T) {
 		"greeter/nested/n.go":        "package nested\n",
 		"greeter/.hidden/h.go":       "package broken(",
 		"greeter/sub/deeper/page.md": "x",
-	}, runner.BuildOptions{})
+	}, builder.Options{})
 	p := &Plugin{Tree: tree, Attempt: 7, start: b.opts.Build.Dir,
 		vdir: filepath.Join(b.opts.Build.Dir, "_golive/7/greeter"), vpath: "example.com/app/_golive/7/greeter",
 		ovDir: filepath.Join(b.out, "7")}
@@ -107,7 +107,7 @@ func TestBuildReportsBrokenHeadersWithoutGoBuild(t *testing.T) {
 		"greeter/g.go":   "package greeter\n\nimport (\n\t\"fmt\"\n",
 		"greeter/ok.go":  "package greeter\n",
 		"greeter/x/x.go": "package x\nimport \"fmt\n",
-	}, runner.BuildOptions{Env: []string{"PATH=/nonexistent"}}) // go build would not even start
+	}, builder.Options{Env: []string{"PATH=/nonexistent"}}) // go build would not even start
 	res := b.Build(context.Background(), tree)
 	if !res.Failed || res.Err != nil {
 		t.Fatalf("build: %+v", res)
@@ -124,11 +124,11 @@ func TestBuildReportsBrokenHeadersWithoutGoBuild(t *testing.T) {
 
 func TestArgsAreTheProgramsWithPluginMode(t *testing.T) {
 	t.Parallel()
-	opts := runner.BuildOptions{Flags: []string{"-race", "-trimpath"}, Tags: []string{BuildTag, "dev"}, LDFlags: "-X main.v=1"}
+	opts := builder.Options{Flags: []string{"-race", "-trimpath"}, Tags: []string{BuildTag, "dev"}, LDFlags: "-X main.v=1"}
 	b, tree := newTestBuilder(t, map[string]string{"go.mod": "module example.com/app\n", "greeter/g.go": "package greeter\n"}, opts)
 	p := &Plugin{Tree: tree, File: "/out/greeter-3.so", vpath: "example.com/app/_golive/3/greeter"}
 	got := b.args(p, "/out/3/overlay.json")
-	host := runner.BuildArgs(opts, "/out/greeter-3.so")
+	host := builder.Args(opts, "/out/greeter-3.so")
 	want := append([]string{"build", "-buildmode=plugin", "-overlay=/out/3/overlay.json"}, host[1:len(host)-1]...)
 	want = append(want, "example.com/app/_golive/3/greeter")
 	if !slices.Equal(got, want) {

@@ -1,4 +1,4 @@
-package plugin
+package reload
 
 import (
 	"context"
@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/golive-dev/golive/internal/builder"
+	"github.com/golive-dev/golive/internal/procgroup"
 	"github.com/golive-dev/golive/internal/proctest"
-	"github.com/golive-dev/golive/runner"
 )
 
 // slowPlugin is a plugin tree whose build, with an empty GOCACHE, runs
@@ -21,14 +22,14 @@ var slowPlugin = map[string]string{
 // A cancelled plugin build leaves no zombie behind: the compile and link
 // processes that the killed go command leaves to golive are reaped.
 func TestCancelledBuildLeavesNoZombies(t *testing.T) {
-	if !proctest.Alone(t, runner.BecomeSubreaper) {
+	if !proctest.Alone(t, procgroup.BecomeSubreaper) {
 		return
 	}
 	if err := Supported(context.Background(), ".", os.Environ()); err != nil {
 		t.Skip(err)
 	}
 	env := append(os.Environ(), "GOCACHE="+t.TempDir(), "GOPROXY=off")
-	b, tree := newTestBuilder(t, slowPlugin, runner.BuildOptions{Env: env})
+	b, tree := newTestBuilder(t, slowPlugin, builder.Options{Env: env})
 	var res Result
 	gopid := proctest.CancelMidBuild(nil, func(ctx context.Context) { res = b.Build(ctx, tree) })
 	if gopid == 0 {
@@ -50,13 +51,13 @@ func TestCancelledBuildSweepsGoTmp(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // where NewWorkDir puts the work directory
 	dir := t.TempDir()
 	writeFiles(t, dir, slowPlugin)
-	work, err := runner.NewWorkDir(dir, "app")
+	work, err := builder.NewWorkDir(dir, "app")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer work.Remove()
 	env := append(os.Environ(), "GOCACHE="+t.TempDir(), "GOPROXY=off")
-	b, err := NewBuilder(Options{Build: runner.BuildOptions{Dir: dir, Env: env, Work: work}, Packages: []string{"./greeter"}})
+	b, err := NewBuilder(Options{Build: builder.Options{Dir: dir, Env: env, Work: work}, Packages: []string{"./greeter"}})
 	if err != nil {
 		t.Fatal(err)
 	}

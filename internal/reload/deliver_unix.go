@@ -1,6 +1,6 @@
 //go:build unix
 
-package plugin
+package reload
 
 import "github.com/golive-dev/golive/internal/sock"
 

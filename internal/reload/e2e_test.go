@@ -1,4 +1,4 @@
-package plugin
+package reload
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/internal/builder"
 )
 
 // The fixture is a host program in a module of its own: a counter that
@@ -84,7 +84,7 @@ type e2e struct {
 	dir     string
 	builder *Builder
 	server  *Server
-	opts    runner.BuildOptions
+	opts    builder.Options
 	cmd     *exec.Cmd
 	url     string
 	pid     int
@@ -108,7 +108,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 
 func hotDir(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "hot"))
+	dir, err := filepath.Abs(filepath.Join("..", "..", "hot"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +116,8 @@ func hotDir(t *testing.T) string {
 }
 
 // buildOptions are the flags both the host and its plugins are built with.
-func buildOptions(dir string) runner.BuildOptions {
-	opts := runner.BuildOptions{Dir: dir, Package: ".", Tags: []string{BuildTag}, Env: append(os.Environ(), "GOPROXY=off")}
+func buildOptions(dir string) builder.Options {
+	opts := builder.Options{Dir: dir, Package: ".", Tags: []string{BuildTag}, Env: append(os.Environ(), "GOPROXY=off")}
 	if raceEnabled {
 		opts.Flags = []string{"-race"}
 	}
@@ -130,7 +130,7 @@ func startHost(t *testing.T) *e2e { return startHostWith(t, nil, buildOptions) }
 
 // startHostWith starts a host from the fixture with some files replaced,
 // built with the options opts returns for its directory.
-func startHostWith(t *testing.T, replace map[string]string, opts func(dir string) runner.BuildOptions) *e2e {
+func startHostWith(t *testing.T, replace map[string]string, opts func(dir string) builder.Options) *e2e {
 	t.Helper()
 	if err := Supported(context.Background(), ".", os.Environ()); err != nil {
 		t.Skip(err)
@@ -146,7 +146,7 @@ func startHostWith(t *testing.T, replace map[string]string, opts func(dir string
 	writeFiles(t, dir, files)
 	e := &e2e{t: t, dir: dir, opts: opts(dir)}
 	bin := filepath.Join(t.TempDir(), "host")
-	build := exec.Command("go", runner.BuildArgs(e.opts, bin)...)
+	build := exec.Command("go", builder.Args(e.opts, bin)...)
 	build.Dir, build.Env = dir, e.opts.Env
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build host: %v\n%s", err, out)

@@ -1,4 +1,4 @@
-package plugin
+package reload
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/internal/builder"
 )
 
 // TestExample runs examples/plugin as golive would, from a copy: edit the
@@ -31,7 +31,7 @@ func TestExample(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{}
 	for _, name := range []string{"go.mod", ".reload.toml", "main.go", "greeter/greeter.go"} {
-		b, err := os.ReadFile(filepath.Join("..", "examples", "plugin", filepath.FromSlash(name)))
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "plugin", filepath.FromSlash(name)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func TestExample(t *testing.T) {
 
 	opts := buildOptions(dir)
 	bin := filepath.Join(t.TempDir(), "example")
-	build := exec.Command("go", runner.BuildArgs(opts, bin)...)
+	build := exec.Command("go", builder.Args(opts, bin)...)
 	build.Dir, build.Env = dir, opts.Env
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build example: %v\n%s", err, out)

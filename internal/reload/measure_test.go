@@ -1,4 +1,4 @@
-package plugin
+package reload
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/internal/builder"
 )
 
 // TestMeasure prints the figures in docs/plugins.md: plugin build time
@@ -77,16 +77,16 @@ func measure(t *testing.T, imp string) {
 	// other work weighs on all of them alike.
 	variants := []struct {
 		name string
-		set  func(*runner.BuildOptions)
+		set  func(*builder.Options)
 		b    *Builder
 		ds   []time.Duration
 		open []time.Duration
 		size int64
 	}{
-		{name: "plugin, -ldflags=-w (golive's default)", set: func(*runner.BuildOptions) {}},
-		{name: "plugin, -ldflags='-s -w'", set: func(o *runner.BuildOptions) { o.LDFlags = "-s" }},
-		{name: "plugin, no -w (build.debug)", set: func(o *runner.BuildOptions) { o.Debug = true }},
-		{name: "plugin, -ldflags='-w -extldflags=-fuse-ld=gold'", set: func(o *runner.BuildOptions) { o.LDFlags = "-extldflags=-fuse-ld=gold" }},
+		{name: "plugin, -ldflags=-w (golive's default)", set: func(*builder.Options) {}},
+		{name: "plugin, -ldflags='-s -w'", set: func(o *builder.Options) { o.LDFlags = "-s" }},
+		{name: "plugin, no -w (build.debug)", set: func(o *builder.Options) { o.Debug = true }},
+		{name: "plugin, -ldflags='-w -extldflags=-fuse-ld=gold'", set: func(o *builder.Options) { o.LDFlags = "-extldflags=-fuse-ld=gold" }},
 	}
 	for i := range variants {
 		opts := e.opts
@@ -132,7 +132,7 @@ func measure(t *testing.T, imp string) {
 			e.version++
 			bin := filepath.Join(t.TempDir(), "host")
 			start := time.Now()
-			cmd := exec.Command("go", runner.BuildArgs(opts, bin)...)
+			cmd := exec.Command("go", builder.Args(opts, bin)...)
 			cmd.Dir, cmd.Env = e.dir, opts.Env
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%v\n%s", err, out)

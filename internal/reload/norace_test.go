@@ -1,5 +1,5 @@
 //go:build !race
 
-package plugin
+package reload
 
 const raceEnabled = false

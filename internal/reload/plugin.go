@@ -1,4 +1,4 @@
-// Package plugin is golive's side of in-process reload: it builds a
+// Package reload is golive's side of in-process reload: it builds a
 // plugin package's tree as a Go plugin, hands the build to the running
 // program (whose hot library loads it and swaps its symbols in), and
 // decides which batches of changes can be applied that way.
@@ -12,10 +12,10 @@
 // different version of package"), and keeps the paths of a failed load
 // claimed. docs/plugins.md says more.
 //
-// This package imports runner (for the build flags and the diagnostics
-// parser); runner must not import it: the runner's loop should take what
-// it needs through an interface of its own.
-package plugin
+// The loop reaches it through runner.Reloader (reloader.go); plugin
+// builds take the program's build flags and diagnostics from package
+// builder, so a plugin and the program it loads into are built alike.
+package reload
 
 import (
 	"path/filepath"

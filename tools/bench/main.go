@@ -26,8 +26,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/golive-dev/golive/config"
-	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/internal/builder"
+	"github.com/golive-dev/golive/internal/config"
+	"github.com/golive-dev/golive/internal/session"
 )
 
 func main() {
@@ -228,9 +229,8 @@ type floor struct {
 // from golive's own code, so the floor cannot drift from it.
 func goliveFlags() []string {
 	cfg := config.Default()
-	args := runner.BuildArgs(runner.BuildOptions{
-		Package: ".", Flags: cfg.Build.Flags, Tags: cfg.Build.Tags, LDFlags: cfg.Build.LDFlags, Debug: cfg.Build.Debug,
-	}, "OUT")
+	cfg.Build.Package = "."
+	args := builder.Args(session.BuildOptions(cfg, ".", nil), "OUT")
 	// build -o OUT [flags] .
 	return args[3 : len(args)-1]
 }

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/golive-dev/golive/plugin"
+	"github.com/golive-dev/golive/internal/reload"
 )
 
 // The plugin scenario (issue 5): golive reloads a package inside the
@@ -61,7 +61,7 @@ func (r *pluginResult) path(label string) *series {
 func (b *bench) pluginScenario() error {
 	res := &pluginResult{reloadsK: b.opts.reloads}
 	b.res.plugin = res
-	if err := plugin.Supported(b.ctx, b.repo, childEnv(b.keepGOFLAGS)); err != nil {
+	if err := reload.Supported(b.ctx, b.repo, childEnv(b.keepGOFLAGS)); err != nil {
 		res.skipped = err.Error()
 		b.logf("plugin: skipped: %v", err)
 		return nil

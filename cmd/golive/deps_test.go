@@ -1,0 +1,125 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestNoNet guards golive's memory: on Unix its binary must not link
+// package net. net is its only cgo package (the cgo DNS resolver), so with
+// it the normal build (CGO_ENABLED=1) is dynamically linked against libc,
+// whose pages cost about 1.5 MB of resident memory. The readiness check
+// and plugin delivery use internal/sock instead.
+func TestNoNet(t *testing.T) {
+	t.Parallel()
+	for _, goos := range []string{"linux", "darwin", "freebsd"} {
+		t.Run(goos, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", ".")
+			cmd.Env = append(os.Environ(), "GOOS="+goos, "CGO_ENABLED=1")
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, stderrOf(err))
+			}
+			for _, bad := range []string{"net", "runtime/cgo"} {
+				if who := importers(string(out), bad); len(who) > 0 {
+					t.Errorf("GOOS=%s: golive links %s, imported by %s", goos, bad, strings.Join(who, ", "))
+				}
+			}
+		})
+	}
+}
+
+// importers returns the packages in go list's lines ("pkg import...")
+// that import pkg.
+func importers(list, pkg string) []string {
+	var who []string
+	for line := range strings.Lines(list) {
+		fields := strings.Fields(line)
+		if len(fields) > 1 && slices.Contains(fields[1:], pkg) {
+			who = append(who, fields[0])
+		}
+	}
+	return who
+}
+
+func stderrOf(err error) []byte {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.Stderr
+	}
+	return nil
+}
+
+// allowedImports is the house plan: for each package of the product, the
+// golive packages it may import (docs/architecture.md has the table).
+// Data flows one way, watcher → runner → build, supervision, reload →
+// events, and the loop knows only its contracts: runner imports no build,
+// process or readiness package, the watcher nothing of building, and the
+// packages at the bottom nothing of golive at all.
+var allowedImports = map[string][]string{
+	"internal/events":         nil,
+	"internal/fileclock":      nil,
+	"internal/goenv":          nil,
+	"internal/procgroup":      nil,
+	"internal/project":        nil,
+	"internal/signals":        nil,
+	"internal/sock":           nil,
+	"internal/ready":          {"internal/sock"},
+	"internal/config":         {"internal/ready", "internal/signals"},
+	"watcher":                 {"internal/fileclock"},
+	"runner":                  {"internal/events", "watcher"},
+	"internal/builder/replay": {"internal/fileclock", "internal/goenv", "internal/procgroup"},
+	"internal/builder":        {"internal/builder/replay", "internal/events", "internal/goenv", "internal/procgroup", "runner"},
+	"internal/supervise":      {"internal/procgroup", "internal/signals", "runner"},
+	"internal/reload":         {"internal/builder", "internal/events", "internal/procgroup", "internal/sock", "runner"},
+	"internal/embeds":         {"internal/events", "internal/fileclock", "runner"},
+	"internal/session": {"internal/builder", "internal/config", "internal/embeds", "internal/events",
+		"internal/fileclock", "internal/procgroup", "internal/ready", "internal/reload", "internal/signals",
+		"internal/supervise", "runner", "watcher"},
+	"cmd/golive": {"internal/builder", "internal/config", "internal/events", "internal/project",
+		"internal/session", "internal/supervise", "runner"},
+	// Test helpers: no product package may import them.
+	"internal/testkit":  {"internal/events", "internal/fileclock"},
+	"internal/proctest": nil,
+	"examples/hello":    nil,
+}
+
+// TestImportDirections checks every package's imports (tests aside)
+// against allowedImports, on every system golive builds for: a new
+// package, or a new import between two, is a change of the house plan,
+// made here and in docs/architecture.md.
+func TestImportDirections(t *testing.T) {
+	t.Parallel()
+	const module = "github.com/golive-dev/golive/"
+	for _, goos := range []string{"linux", "darwin", "windows", "freebsd", "openbsd", "plan9"} {
+		t.Run(goos, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "../../...")
+			cmd.Env = append(os.Environ(), "GOOS="+goos)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, stderrOf(err))
+			}
+			for line := range strings.Lines(string(out)) {
+				fields := strings.Fields(line)
+				pkg := strings.TrimPrefix(fields[0], module)
+				allowed, known := allowedImports[pkg]
+				if !known {
+					t.Errorf("package %s is not in the house plan (allowedImports)", pkg)
+					continue
+				}
+				for _, imp := range fields[1:] {
+					dep, ours := strings.CutPrefix(imp, module)
+					if ours && !slices.Contains(allowed, dep) {
+						t.Errorf("GOOS=%s: %s imports %s, which the house plan does not allow", goos, pkg, dep)
+					}
+				}
+			}
+		})
+	}
+}

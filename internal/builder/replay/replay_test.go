@@ -1,0 +1,293 @@
+//go:build unix
+
+package replay
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golive-dev/golive/internal/goenv"
+	"github.com/golive-dev/golive/internal/testkit"
+)
+
+// learnedReplayer builds the module with go build -x -work, as the builder
+// does, and returns a replayer that learned from it.
+func learnedReplayer(t *testing.T, dir string) *Replayer {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "prog")
+	testkit.FileClockPast()
+	started := time.Now()
+	cmd := exec.Command("go", "build", "-x", "-work", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOTMPDIR="+t.TempDir(), "GOFLAGS=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	r := New(Options{Dir: dir, Main: dir, Env: os.Environ(), Context: goenv.BuildContext(os.Environ(), nil, nil), Out: filepath.Join(t.TempDir(), "replay")})
+	r.Learn(string(out), started)
+	if r.rec == nil {
+		t.Fatalf("nothing learned from:\n%s", out)
+	}
+	t.Cleanup(r.Forget)
+	return r
+}
+
+func TestReplayBuildsEditsOfCompiledPackages(t *testing.T) {
+	t.Parallel()
+	dir := testkit.WriteModule(t, testkit.LibModule)
+	r := learnedReplayer(t, dir)
+	ctx := context.Background()
+	bin := filepath.Join(t.TempDir(), "prog")
+
+	// main's own file: compile main, link.
+	testkit.WriteFile(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	if err := r.build(ctx, []string{filepath.Join(dir, "version.go")}, bin); err != nil {
+		t.Fatalf("replay of main: %v", err)
+	}
+	if got := testkit.Output(t, bin); got != "A v2" {
+		t.Fatalf("after the main edit the program printed %q, want %q", got, "A v2")
+	}
+
+	// A body-only edit of lib: its export data is unchanged, so lib alone
+	// compiles and main links with it. Then main again, which must keep
+	// the new lib.
+	testkit.WriteFile(t, filepath.Join(dir, "lib", "lib.go"), strings.Replace(testkit.LibModule["lib/lib.go"], `"a"`, `"b"`, 1))
+	if err := r.build(ctx, []string{filepath.Join(dir, "lib", "lib.go")}, bin); err != nil {
+		t.Fatalf("replay of lib: %v", err)
+	}
+	if got := testkit.Output(t, bin); got != "B v2" {
+		t.Fatalf("after the lib edit the program printed %q, want %q", got, "B v2")
+	}
+	testkit.WriteFile(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v3\"\n")
+	if err := r.build(ctx, []string{filepath.Join(dir, "version.go")}, bin); err != nil {
+		t.Fatalf("second replay of main: %v", err)
+	}
+	if got := testkit.Output(t, bin); got != "B v3" {
+		t.Fatalf("after lib then main the program printed %q, want %q", got, "B v3")
+	}
+}
+
+// TestReplayLeavesToGoBuild lists the edits only go build may build.
+func TestReplayLeavesToGoBuild(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file, src string
+	}{
+		{"exported API changed", "lib/more.go", "package lib\n\nconst Exported = 2\n"},
+		{"import not in the package's config", "version.go", "package main\n\nimport _ \"net/http\"\n\nconst version = \"v2\"\n"},
+		{"file switched off by a build constraint", "lib/more.go", "//go:build ignore\n\npackage lib\n\nconst Exported = 1\n"},
+		{"build constraint edited, still true", "lib/more.go", "//go:build !never\n\npackage lib\n\nconst Exported = 1\n"},
+		{"cgo", "version.go", "package main\n\nimport \"C\"\n\nconst version = \"v2\"\n"},
+		{"embed", "version.go", "package main\n\nimport _ \"embed\"\n\n//go:embed go.mod\nvar mod string\n\nconst version = \"v2\"\n"},
+		{"a new file", "lib/new.go", "package lib\n"},
+		{"a file of another module", "../elsewhere.go", "package main\n"},
+		{"a syntax error", "version.go", "package main\n\nconst version = \n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := testkit.WriteModule(t, testkit.LibModule)
+			r := learnedReplayer(t, dir)
+			path := filepath.Join(dir, filepath.FromSlash(tt.file))
+			testkit.WriteFile(t, path, tt.src)
+			bin := filepath.Join(t.TempDir(), "prog")
+			err := r.build(context.Background(), []string{filepath.Clean(path)}, bin)
+			if err == nil {
+				t.Fatalf("replay built %s; only go build may", tt.name)
+			}
+			if _, statErr := os.Stat(bin); statErr == nil {
+				t.Errorf("a failed replay left a binary")
+			}
+			if tt.name != "a syntax error" && !errors.Is(err, ErrNoReplay) {
+				t.Errorf("err = %v, want ErrNoReplay", err)
+			}
+		})
+	}
+}
+
+func TestReplayForgetsAndRemovesWork(t *testing.T) {
+	t.Parallel()
+	dir := testkit.WriteModule(t, testkit.LibModule)
+	r := learnedReplayer(t, dir)
+	work := r.rec.work
+	if _, err := os.Stat(work); err != nil {
+		t.Fatalf("the kept work directory: %v", err)
+	}
+	r.Forget()
+	if _, err := os.Stat(work); !os.IsNotExist(err) {
+		t.Errorf("forget left %s: %v", work, err)
+	}
+	if err := r.build(context.Background(), []string{filepath.Join(dir, "version.go")}, filepath.Join(t.TempDir(), "p")); !errors.Is(err, ErrNoReplay) {
+		t.Errorf("replay without a recipe: %v", err)
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	t.Parallel()
+	c, ok := parseCommand(`GOROOT='/usr/local/go' /go/pkg/tool/linux_amd64/link -o $WORK/b001/exe/a.out -trimpath "$WORK/b001=>" -X "main.v=a b" -w # internal`, "/tmp/w")
+	if !ok {
+		t.Fatal("not parsed")
+	}
+	want := []string{"/go/pkg/tool/linux_amd64/link", "-o", "/tmp/w/b001/exe/a.out", "-trimpath", "/tmp/w/b001=>", "-X", "main.v=a b", "-w"}
+	if strings.Join(c.args, "|") != strings.Join(want, "|") || len(c.env) != 1 || c.env[0] != "GOROOT=/usr/local/go" {
+		t.Errorf("parsed %q env %q, want %q", c.args, c.env, want)
+	}
+}
+
+func TestSplitTraceKeepsDiagnostics(t *testing.T) {
+	t.Parallel()
+	out := "WORK=/tmp/w\nmkdir -p $WORK/b001/\ncat >/tmp/w/b001/importcfg << 'EOF' # internal\npackagefile fmt=/c/fmt.a\nEOF\ncd /src\n" +
+		"cat /root/.cache/go-build/ab/abcd-d  # internal\nln -s /a /b\n" +
+		"/go/pkg/tool/linux_amd64/compile -o $WORK/b001/_pkg_.a -p main ./main.go\n# example.com/fx\n./main.go:3:1: syntax error: non-declaration statement outside function body\n"
+	rest, work := SplitTrace(out)
+	if work != "/tmp/w" {
+		t.Errorf("work = %q", work)
+	}
+	if rest != "# example.com/fx\n./main.go:3:1: syntax error: non-declaration statement outside function body\n" {
+		t.Errorf("rest = %q", rest)
+	}
+}
+
+// TestReplaySeesWhatGoliveDoesNotWatch: a replay compiles only the batch's
+// packages, so any other input that changed, with or without an event
+// (an excluded file, assembly or .syso, a package outside the start
+// directory), must send the build to go build.
+func TestReplaySeesWhatGoliveDoesNotWatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+	}{
+		{"another package's file rewritten", func(t *testing.T, dir string) {
+			testkit.WriteFile(t, filepath.Join(dir, "lib", "lib.go"), strings.Replace(testkit.LibModule["lib/lib.go"], `"a"`, `"z"`, 1))
+		}},
+		{"a .syso file added", func(t *testing.T, dir string) { testkit.WriteFile(t, filepath.Join(dir, "lib", "x.syso"), "") }},
+		{"an assembly file added", func(t *testing.T, dir string) { testkit.WriteFile(t, filepath.Join(dir, "lib", "x_amd64.s"), "") }},
+		{"a Go file removed", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "lib", "more.go")) }},
+		{"go.sum written", func(t *testing.T, dir string) { testkit.WriteFile(t, filepath.Join(dir, "go.sum"), "") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := testkit.WriteModule(t, testkit.LibModule)
+			r := learnedReplayer(t, dir)
+			tt.change(t, dir)
+			testkit.WriteFile(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+			err := r.build(context.Background(), []string{filepath.Join(dir, "version.go")}, filepath.Join(t.TempDir(), "prog"))
+			if !errors.Is(err, ErrNoReplay) {
+				t.Fatalf("replay after %s: %v, want ErrNoReplay", tt.name, err)
+			}
+		})
+	}
+}
+
+// TestReplayTrustsOnlyASelfContainedModule: a module whose sources can
+// change elsewhere, or a build whose inputs changed while it ran, leaves
+// no recipe.
+func TestReplayTrustsOnlyASelfContainedModule(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		files map[string]string
+		late  bool // lib/lib.go saved after the build started
+		learn bool
+	}{
+		{"nothing to distrust", nil, false, true},
+		{"go.work", map[string]string{"go.work": "go 1.22\n\nuse .\n"}, false, false},
+		{"replace by a directory", map[string]string{"go.mod": "module example.com/rp\n\ngo 1.22\n\nreplace example.com/x => ../x\n"}, false, false},
+		{"vendor directory", map[string]string{"vendor/modules.txt": ""}, false, false},
+		{"input rewritten during the build", nil, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files := maps.Clone(testkit.LibModule)
+			maps.Copy(files, tt.files)
+			dir := testkit.WriteModule(t, files)
+			testkit.FileClockPast()
+			started := time.Now()
+			if tt.late { // saved while the build runs, with no batch to follow
+				testkit.WriteFile(t, filepath.Join(dir, "lib", "lib.go"), testkit.LibModule["lib/lib.go"])
+			}
+			out := goBuildTrace(t, dir)
+			r := New(Options{Dir: dir, Main: dir, Env: os.Environ(), Context: goenv.BuildContext(os.Environ(), nil, nil), Out: filepath.Join(t.TempDir(), "replay")})
+			r.Learn(out, started)
+			t.Cleanup(r.Forget)
+			if learned := r.rec != nil; learned != tt.learn {
+				t.Fatalf("%s: learned a recipe = %v, want %v", tt.name, learned, tt.learn)
+			}
+		})
+	}
+}
+
+func goBuildTrace(t *testing.T, dir string) string {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-x", "-work", "-o", filepath.Join(t.TempDir(), "prog"), ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOTMPDIR="+t.TempDir(), "GOFLAGS=", "GOWORK=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// TestParseTraceLeavesOutOtherTools: a package whose build ran another
+// tool (here go tool pack, which adds .syso objects to the archive) is
+// left to go build, whatever directory the tool ran in.
+func TestParseTraceLeavesOutOtherTools(t *testing.T) {
+	t.Parallel()
+	work := t.TempDir()
+	for _, b := range []string{"b001", "b002", "b003"} {
+		os.MkdirAll(filepath.Join(work, b), 0o755)
+		testkit.WriteFile(t, filepath.Join(work, b, "importcfg"), "# import config\npackagefile fmt=/c/fmt.a\n")
+	}
+	testkit.WriteFile(t, filepath.Join(work, "b001", "importcfg.link"), "packagefile main=x\npackagefile example.com/a=/c/a.a\npackagefile example.com/b=/c/b.a\n")
+	src := testkit.WriteModule(t, map[string]string{"a/a.go": "package a\n", "b/b.go": "package b\n", "main.go": "package main\n"})
+	trace := strings.ReplaceAll("WORK="+work+"\n"+
+		"cd /src/a\n/go/pkg/tool/linux_amd64/compile -o $WORK/b002/_pkg_.a -p example.com/a -importcfg $WORK/b002/importcfg -pack ./a.go\n"+
+		"cd /src/b\n/go/pkg/tool/linux_amd64/compile -o $WORK/b003/_pkg_.a -p example.com/b -importcfg $WORK/b003/importcfg -pack ./b.go\n"+
+		"cd /elsewhere\ngo tool pack r $WORK/b003/_pkg_.a /src/b/x.syso # internal\n"+
+		"cd /src\n/go/pkg/tool/linux_amd64/compile -o $WORK/b001/_pkg_.a -p main -importcfg $WORK/b001/importcfg -pack ./main.go\n"+
+		"GOROOT='/go' /go/pkg/tool/linux_amd64/link -o $WORK/b001/exe/a.out -importcfg $WORK/b001/importcfg.link $WORK/b001/_pkg_.a\n",
+		"/src", src)
+	rec, err := parseTrace(trace, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.pkgs[filepath.Join(src, "a", "a.go")] == nil || rec.pkgs[filepath.Join(src, "main.go")] == nil {
+		t.Errorf("a and main should replay: %v", rec.pkgs)
+	}
+	if rec.pkgs[filepath.Join(src, "b", "b.go")] != nil {
+		t.Errorf("b, packed with a .syso, must be left to go build")
+	}
+}
+
+// TestReplaySeesEmbeddedFiles: a package that embeds files has its whole
+// tree stamped, so a changed embedded file, which only go build puts in
+// the binary, stops a replay of main.
+func TestReplaySeesEmbeddedFiles(t *testing.T) {
+	t.Parallel()
+	files := maps.Clone(testkit.LibModule)
+	files["lib/embed.go"] = "package lib\n\nimport _ \"embed\"\n\n//go:embed static/page.html\nvar Page string\n"
+	files["lib/static/page.html"] = "<p>one</p>\n"
+	dir := testkit.WriteModule(t, files)
+	r := learnedReplayer(t, dir)
+	if !r.rec.snap.trees[filepath.Join(dir, "lib")] {
+		t.Fatalf("lib embeds, but its tree is not stamped")
+	}
+	testkit.WriteFile(t, filepath.Join(dir, "lib", "static", "page.html"), "<p>two</p>\n")
+	testkit.WriteFile(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	err := r.build(context.Background(), []string{filepath.Join(dir, "version.go")}, filepath.Join(t.TempDir(), "prog"))
+	if !errors.Is(err, ErrNoReplay) {
+		t.Fatalf("replay after an embedded file changed: %v, want ErrNoReplay", err)
+	}
+}

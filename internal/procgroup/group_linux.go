@@ -1,0 +1,134 @@
+package procgroup
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// osGroup needs no state on Linux: the group's id finds its members in
+// /proc.
+type osGroup struct{}
+
+// prepare puts cmd in a group of its own, so that a stop reaches
+// everything it started and the terminal's Ctrl-C reaches only golive,
+// and asks the kernel to SIGKILL it if golive dies without stopping it.
+// That parent-death signal reaches the direct child only, and fires when
+// the thread that started it exits (go.dev/issue/27505): the keeper, not
+// this, is what takes a program's whole tree down with golive.
+func prepare(cmd *exec.Cmd) {
+	setpgid(cmd).Pdeathsig = syscall.SIGKILL
+}
+
+func (osGroup) init(*os.Process) error { return nil }
+
+func (osGroup) signal(p *os.Process, sig os.Signal) error {
+	return signalPgid(p, sig)
+}
+
+// gone reports whether no live process of p's group is left, reaping the
+// group's zombies that were re-parented to golive on the way. It reaps by
+// pid, never with wait(-1), so os/exec still gets the exit status of
+// every process it started.
+func (osGroup) gone(p *os.Process) bool {
+	self := os.Getpid()
+	gone := true
+	eachProc(func(st procStat) {
+		if st.pgid != p.Pid {
+			return
+		}
+		if st.state != 'Z' {
+			gone = false
+			return
+		}
+		if st.ppid == self && st.pid != p.Pid {
+			var ws unix.WaitStatus
+			unix.Wait4(st.pid, &ws, unix.WNOHANG, nil)
+		}
+	})
+	return gone
+}
+
+func (osGroup) release() {}
+
+// BecomeSubreaper makes golive the parent of every orphan in its process
+// tree, instead of init. Then a grandchild whose parent died is still
+// golive's to find and reap: without it such a zombie waits for an init
+// that may reap late (or never, in a container), and stays in its group.
+func BecomeSubreaper() error {
+	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+}
+
+// Descendants lists the live (not zombie) descendants of root, from one
+// scan of /proc. Linux only: the keeper, a child subreaper, finds every
+// process of the program's tree this way.
+func Descendants(root int) []int {
+	children := map[int][]int{}
+	live := map[int]bool{}
+	eachProc(func(st procStat) {
+		children[st.ppid] = append(children[st.ppid], st.pid)
+		live[st.pid] = st.state != 'Z'
+	})
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			if live[c] {
+				out = append(out, c)
+			}
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// procStat is what golive reads of /proc/PID/stat.
+type procStat struct {
+	pid, ppid, pgid int
+	state           byte
+}
+
+// eachProc calls fn for every process it can read; ones that vanish
+// mid-scan are skipped.
+func eachProc(fn func(procStat)) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, ok := readStat(pid); ok {
+			fn(st)
+		}
+	}
+}
+
+// readStat parses /proc/PID/stat. The command name is in parentheses and
+// may itself hold spaces and parentheses, so fields are counted from the
+// last ')'.
+func readStat(pid int) (procStat, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, false
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return procStat{}, false
+	}
+	f := bytes.Fields(data[i+1:])
+	if len(f) < 4 {
+		return procStat{}, false
+	}
+	ppid, _ := strconv.Atoi(string(f[1]))
+	pgid, _ := strconv.Atoi(string(f[2]))
+	return procStat{pid: pid, ppid: ppid, pgid: pgid, state: f[0][0]}, true
+}

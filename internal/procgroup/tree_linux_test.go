@@ -1,0 +1,56 @@
+package procgroup
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/golive-dev/golive/internal/testkit"
+)
+
+// groupTree, fed a real process table, finds a grandchild that called
+// setsid as an escaper of the program's tree (Linux stands in for the
+// macOS table here).
+func TestGroupTreeFindsRealEscaper(t *testing.T) {
+	t.Parallel()
+	out := testkit.NewLineWaiter()
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), testkit.HelperEnv+"=spawn-setsid", "GOLIVE_ADDR=127.0.0.1:0", "GOLIVE_PIDFILE="+pidfile)
+	cmd.Stdout = out
+	g, err := Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc := 0
+	defer func() {
+		if gc != 0 {
+			syscallKill(gc) // first: it holds the output pipe that Wait drains
+		}
+		g.Kill()
+		cmd.Wait()
+		g.Release()
+	}()
+	out.Wait(t, "ready")
+	out.Wait(t, "ready") // the grandchild's
+	gc = testkit.ReadPid(t, pidfile)
+	var procs []procInfo
+	eachProc(func(st procStat) {
+		procs = append(procs, procInfo{pid: st.pid, ppid: st.ppid, pgid: st.pgid, zombie: st.state == 'Z'})
+	})
+	members, outside := groupTree(procs, g.Pid())
+	has := func(ps []procInfo, pid int) bool {
+		return slices.ContainsFunc(ps, func(p procInfo) bool { return p.pid == pid })
+	}
+	if !has(members, g.Pid()) || has(members, gc) {
+		t.Errorf("members %v: want the program %d, not the escaper %d", members, g.Pid(), gc)
+	}
+	if !has(outside, gc) || len(outside) != 1 {
+		t.Errorf("outside %v, want only the escaper %d", outside, gc)
+	}
+	if !slices.Contains(Descendants(os.Getpid()), gc) {
+		t.Errorf("Descendants of the test misses the escaper %d, which the test (a subreaper) inherits", gc)
+	}
+}

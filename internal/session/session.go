@@ -1,0 +1,292 @@
+// Package session is golive's main job, wired: the start-up walk, the
+// watcher, the embedded files, in-process reload, the program's
+// environment and stdin, r + Enter, and the runner loop that drives the
+// builds and the program, from a resolved config until its context ends.
+// cmd/golive turns the command line into Options and an exit status; a Go
+// test drives a Session with temporary directories and its own writers.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/golive-dev/golive/internal/builder"
+	"github.com/golive-dev/golive/internal/config"
+	"github.com/golive-dev/golive/internal/embeds"
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/procgroup"
+	"github.com/golive-dev/golive/internal/ready"
+	"github.com/golive-dev/golive/internal/reload"
+	"github.com/golive-dev/golive/internal/supervise"
+	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/watcher"
+)
+
+// Options are a session's resolved inputs.
+type Options struct {
+	// Config is validated, with the flags applied; Build.Package names
+	// the main package, relative to Dir.
+	Config config.Config
+	// Dir is the start directory, absolute: the watched root and the
+	// program's working directory.
+	Dir string
+	Log *events.Logger
+	// Stdin is golive's stdin: the program's with run.stdin, else read
+	// for r + Enter when it is a terminal. Stdout and Stderr are the
+	// program's.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Force is closed when the user insists (a second Ctrl-C): a stop in
+	// progress kills at once.
+	Force <-chan struct{}
+	// Rebuild delivers outside requests for a rebuild (SIGUSR1).
+	Rebuild <-chan struct{}
+}
+
+// ErrReported marks an error that the session has already reported in
+// its log: the caller only sets the exit status.
+var ErrReported = errors.New("session: stopped by an error it reported")
+
+// Session is one run of golive's main job.
+type Session struct {
+	opts     Options
+	cfg      config.Config
+	extraEnv []string // added to the program's environment (plugin delivery)
+}
+
+// New returns a session for opts; Run runs it.
+func New(opts Options) *Session {
+	return &Session{opts: opts, cfg: opts.Config}
+}
+
+// Run builds, runs and watches the program, and rebuilds and restarts it
+// on every change, until ctx is done. It returns only once nothing of the
+// program is left. An error before anything started is returned as it
+// is; one after that has been reported and wraps ErrReported.
+func (s *Session) Run(ctx context.Context) error {
+	log := s.opts.Log
+	work, err := builder.NewWorkDir(s.opts.Dir, BinaryName(s.opts.Dir, s.pkg()))
+	if err != nil {
+		return err
+	}
+	defer work.Remove()
+	runOpts, err := s.runOptions()
+	if err != nil {
+		return err
+	}
+	check, err := ready.Parse(s.cfg.Run.Ready)
+	if err != nil {
+		return fmt.Errorf("run.ready %q: %w", s.cfg.Run.Ready, err)
+	}
+	if err := procgroup.BecomeSubreaper(); err != nil {
+		log.Warnf("cannot become a child subreaper (%v); orphans of go build are left to init", err)
+	}
+	// First: it adds the hot library's build tag, which go list of the
+	// embedded files needs too.
+	reloader, err := s.setUpPlugins(ctx, work)
+	if err != nil {
+		log.Errorf("%v", err)
+		return fmt.Errorf("%w: %w", ErrReported, err)
+	}
+	if reloader != nil {
+		defer reloader.Close()
+	}
+	var wk *walk
+	set := embeds.New(embeds.Options{
+		Dir: s.opts.Dir, Package: s.pkg(), Tags: s.cfg.Build.Tags, Env: s.buildEnv(), Log: log,
+		Counts: func(rel string) bool { return wk.counts(rel) },
+	})
+	envFile := s.envFileRel()
+	// Nothing golive writes is a change of the tree, should its cache lie
+	// in it: this session's work directory, the project's recipe store
+	// (go build's $WORK), other sessions' work directories.
+	wopts := watcher.Options{
+		Root:     s.opts.Dir,
+		Include:  s.cfg.Watch.Include,
+		Exclude:  s.cfg.Watch.Exclude,
+		Ignore:   []string{filepath.Dir(work.Dir())},
+		Debounce: time.Duration(s.cfg.Watch.Debounce),
+		Extra:    func(rel string) bool { return rel == envFile || set.Has(rel) },
+		Warn:     func(err error) { log.Warnf("%v", err) },
+	}
+	if err := watcher.Check(wopts); err != nil {
+		return err
+	}
+	// Before the caller's context can end it: a Ctrl-C during a walk that
+	// comes first still stops golive at once.
+	wk = startWalk(wopts, work.Dir())
+	if !wk.beside {
+		if err := wk.wait(); err != nil {
+			return err
+		}
+	}
+	return s.loop(ctx, work, wk, set, runOpts, check, reloader)
+}
+
+// loop runs the goroutines around the runner loop and the loop itself,
+// on the calling goroutine, and stops them all before it returns.
+func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set *embeds.Set, runOpts supervise.Options, check *ready.Check, reloader *reload.Reloader) error {
+	log := s.opts.Log
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	batches := make(chan watcher.Batch)
+	watchErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := wk.run(ctx, batches); err != nil {
+			watchErr <- err
+			cancel()
+		}
+	})
+	requests := make(chan runner.Request)
+	wg.Go(func() { forward(ctx, s.opts.Rebuild, requests) })
+	s.manualRebuilds(ctx, requests)
+	built := make(chan struct{}, 1)
+	wg.Go(func() { set.Run(ctx, requests, built) })
+	wg.Go(func() { freeAfterBuilds(ctx, built) })
+
+	var reloaderOpt runner.Reloader
+	if reloader != nil { // a nil *reload.Reloader in the interface would not be nil
+		reloaderOpt = reloader
+	}
+	starter := s.starter(runOpts)
+	if starter.Stdin != nil {
+		defer starter.Stdin.Close()
+	}
+	if lw, ok := runOpts.Stderr.(*events.LineWriter); ok {
+		// A last line without a newline belongs to the program that wrote
+		// it: flushed before the next one starts, and when golive is done.
+		starter.BeforeStart = lw.Flush
+		defer lw.Flush()
+	}
+	buildOpts := BuildOptions(s.cfg, s.opts.Dir, work)
+	buildOpts.KeepRecipe = true // the next session's first build can then be a replay
+	b := builder.New(buildOpts)
+	defer b.Close()
+	envFile := s.envFileRel()
+	opts := runner.Options{
+		Builder:     &walkGate{b: b, walk: wk, log: log},
+		Starter:     starter,
+		Log:         log,
+		Package:     s.pkg(),
+		Force:       s.opts.Force,
+		Requests:    requests,
+		Restart:     runner.RestartPolicy(s.cfg.Run.Restart),
+		RestartOnly: func(rel string) bool { return rel != "" && rel == envFile },
+		Reloader:    reloaderOpt,
+		MaxReloads:  s.cfg.Plugins.MaxReloads,
+		Built: func(b runner.Built) {
+			set.Built(b)
+			select {
+			case built <- struct{}{}:
+			default:
+			}
+		},
+	}
+	if check != nil { // a nil *ready.Check in the interface would not be nil
+		opts.Ready = check
+	}
+	runner.New(opts).Run(ctx, batches)
+	cancel()
+	wg.Wait()
+	select {
+	case err := <-watchErr:
+		log.Errorf("%v", err)
+		return fmt.Errorf("%w: %w", ErrReported, err)
+	default:
+		return nil
+	}
+}
+
+// forward turns outside rebuild requests into the loop's, until ctx is
+// done.
+func forward(ctx context.Context, in <-chan struct{}, out chan<- runner.Request) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-in:
+			select {
+			case out <- runner.Request{}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+func (s *Session) pkg() string { return s.cfg.Build.Package }
+
+// BuildOptions turns the config into the builder's options for the
+// program in the start directory dir; work may be nil where nothing is
+// built (discovery).
+func BuildOptions(cfg config.Config, dir string, work *builder.WorkDir) builder.Options {
+	b := cfg.Build
+	return builder.Options{
+		Dir: dir, Package: b.Package, Flags: b.Flags, Tags: b.Tags, LDFlags: b.LDFlags,
+		Debug: b.Debug, Env: withEnv(os.Environ(), b.Env), Work: work, Replay: b.Replay,
+	}
+}
+
+// buildEnv is go build's environment: golive's, then build.env.
+func (s *Session) buildEnv() []string { return withEnv(os.Environ(), s.cfg.Build.Env) }
+
+// withEnv returns base with extra set, extra winning.
+func withEnv(base []string, extra map[string]string) []string {
+	env := slices.Clone(base)
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		env = append(env, k+"="+extra[k])
+	}
+	return env
+}
+
+// BinaryName names the binary after the program in pkg (relative to dir),
+// so ps and top show it.
+func BinaryName(dir, pkg string) string {
+	name := filepath.Base(filepath.Join(dir, pkg))
+	if name == "." || name == string(filepath.Separator) {
+		return "app"
+	}
+	return name
+}
+
+// setUpPlugins prepares in-process reload when plugins are configured
+// and can work here. It adds the hot library's build tag to the
+// program's build and the delivery socket to its environment. Where
+// plugins cannot work it says why, once, and golive restarts instead.
+func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*reload.Reloader, error) {
+	pkgs := s.cfg.Plugins.Packages
+	if len(pkgs) == 0 {
+		return nil, nil
+	}
+	log := s.opts.Log
+	if s.cfg.Plugins.MaxReloads == 0 {
+		log.Infof("plugins.max_reloads is 0: in-process reload is off; every change rebuilds and restarts")
+		return nil, nil
+	}
+	if err := reload.Supported(ctx, s.opts.Dir, s.buildEnv()); err != nil {
+		log.Warnf("in-process reload is off (%v); every change rebuilds and restarts", err)
+		return nil, nil
+	}
+	s.cfg.Build.Tags = append(s.cfg.Build.Tags, reload.BuildTag)
+	b, err := reload.NewBuilder(reload.Options{Build: BuildOptions(s.cfg, s.opts.Dir, work), Packages: pkgs})
+	if err != nil {
+		return nil, fmt.Errorf("plugins.packages: %w", err)
+	}
+	srv, err := reload.Listen(work.Dir())
+	if err != nil {
+		return nil, fmt.Errorf("plugins: %w", err)
+	}
+	s.extraEnv = append(s.extraEnv, srv.Env()...)
+	return reload.NewReloader(pkgs, b, srv), nil
+}

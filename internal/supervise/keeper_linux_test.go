@@ -1,0 +1,168 @@
+package supervise
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/golive-dev/golive/internal/testkit"
+	"github.com/golive-dev/golive/runner"
+)
+
+// A grandchild that left the group with setsid, and whose parent exited,
+// is still found and stopped.
+func TestKeeperStopsSetsidEscaper(t *testing.T) {
+	t.Parallel()
+	out := testkit.NewLineWaiter()
+	opts := helperOptions(t, "escape", out, false)
+	opts.StopTimeout = 200 * time.Millisecond
+	pidfile := pidfileOf(opts)
+	p, err := Start(os.Args[0], opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Wait(t, "ready")
+	out.Wait(t, "ready") // the escaper's, once it ignores SIGTERM
+	escaper := testkit.ReadPid(t, pidfile)
+	if pgid, _ := syscall.Getpgid(escaper); pgid == p.PID() {
+		t.Fatalf("the escaper is still in the program's group")
+	}
+	res := p.Stop(nil)
+	if !res.Killed {
+		t.Errorf("an escaper that ignores SIGTERM must need a kill: %+v", res)
+	}
+	if testkit.Running(escaper) {
+		t.Fatalf("setsid escaper %d survived the stop", escaper)
+	}
+}
+
+// If golive itself is SIGKILLed, the program and every descendant die.
+func TestKeeperKillsTreeWhenGoliveDies(t *testing.T) {
+	t.Parallel()
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	g := exec.Command(os.Args[0])
+	g.Env = append(os.Environ(), "GOLIVE_HELPER=golive", "GOLIVE_PIDFILE="+pidfile)
+	stdout, err := g.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	program := 0
+	for program == 0 && sc.Scan() {
+		if pid, ok := strings.CutPrefix(sc.Text(), "program "); ok {
+			program, _ = strconv.Atoi(pid)
+		}
+	}
+	escaper := testkit.ReadPid(t, pidfile)
+	g.Process.Kill()
+	g.Wait()
+	testkit.Until(t, 0, "the program and the setsid escaper gone after golive was killed", func() bool {
+		return !testkit.Running(program) && !testkit.Running(escaper)
+	})
+}
+
+// 100 restarts of a program that listens on a port and leaves a
+// grandchild that escapes with setsid, inherits the listening socket and
+// ignores SIGTERM (the case where other tools leave the port busy):
+// every new program binds the port, and no process of any tree, keepers
+// included, is left.
+func TestKeeperHundredRestarts(t *testing.T) {
+	t.Parallel()
+	n := 100
+	if testing.Short() {
+		n = 10
+	}
+	restartRounds(t, rounds{mode: "spawn-setsid", n: n, stopTimeout: 50 * time.Millisecond, tree: func(p runner.Program) []int {
+		return []int{p.(*keptProcess).keeper.Process.Pid}
+	}})
+}
+
+// The program inherits no pipe of the keeper's: a lifeline it held would
+// outlive the keeper, and golive would wait for the report pipe's end
+// forever. (Pipes this test process itself inherited pass through.)
+func TestKeeperPassesNoPipes(t *testing.T) {
+	t.Parallel()
+	ours := map[string]bool{}
+	entries, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range entries {
+		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+		ours[target] = true
+	}
+	out := testkit.NewLineWaiter()
+	p, err := Start(os.Args[0], helperOptions(t, "fds", out, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop(nil)
+	fds, _ := strings.CutPrefix(out.Wait(t, "fds ["), "fds [")
+	for _, fd := range strings.Fields(strings.TrimSuffix(fds, "]")) {
+		_, target, _ := strings.Cut(fd, "->")
+		if strings.HasPrefix(target, "pipe:") && !ours[target] {
+			t.Fatalf("the program inherited the keeper's %s", fd)
+		}
+	}
+}
+
+// The keeper catches SIGINT and SIGHUP for itself, but the program keeps
+// the default actions: a program with no handlers stops on SIGINT.
+func TestKeeperLeavesProgramSignalsDefault(t *testing.T) {
+	t.Parallel()
+	out := testkit.NewLineWaiter()
+	opts := helperOptions(t, "plain", out, false)
+	opts.StopSignal = syscall.SIGINT
+	p, err := Start(os.Args[0], opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Wait(t, "ready")
+	if res := p.Stop(nil); res.Killed {
+		t.Fatalf("a program without handlers ignored SIGINT: %+v", res)
+	}
+	if _, sig := p.Exit(); sig != "SIGINT" {
+		t.Fatalf("exit signal %q, want SIGINT", sig)
+	}
+}
+
+// ps, top and pgrep golive name the keeper after golive's own binary, not
+// "exe" as a start through /proc/self/exe would, and ps's args column
+// says which golive it is.
+func TestKeeperShowsAsGolive(t *testing.T) {
+	t.Parallel()
+	out := testkit.NewLineWaiter()
+	p, err := Start(os.Args[0], helperOptions(t, "plain", out, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop(nil)
+	out.Wait(t, "ready")
+	keeper := p.(*keptProcess).keeper.Process.Pid
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	comm, err := os.ReadFile("/proc/" + strconv.Itoa(keeper) + "/comm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Base(exe)
+	want = want[:min(len(want), 15)] // the kernel keeps 15 bytes of a name
+	if got := strings.TrimSpace(string(comm)); got != want {
+		t.Errorf("the keeper's name is %q, want %q", got, want)
+	}
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(keeper) + "/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if args := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00"); len(args) != 2 || args[0] != os.Args[0] || args[1] != "keeper" {
+		t.Errorf("the keeper's args are %q, want [%s keeper]", args, os.Args[0])
+	}
+}

@@ -1,7 +1,0 @@
-//go:build unix
-
-package runner
-
-import "syscall"
-
-func newSessionAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: true} }
