@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golive-dev/golive/internal/fileclock"
@@ -16,14 +18,18 @@ import (
 // errBackendClosed reports that fsnotify stopped delivering on its own.
 var errBackendClosed = errors.New("watcher: fsnotify channels closed")
 
-// Watcher watches one root. Create it with New and start it with Run, once.
+// Watcher watches one root. Create it with New and start it with Run,
+// once; Run closes it when it returns, and Close lets go of a Watcher
+// that never ran.
 type Watcher struct {
-	opts    Options
-	m       *matcher
-	sums    *sums
-	tree    *tree
-	fsw     *fsnotify.Watcher
-	changed bool // with opts.Since: something changed since then (New)
+	opts      Options
+	m         *matcher
+	sums      *sums
+	tree      *tree
+	fsw       *fsnotify.Watcher
+	changed   bool // with opts.Since: something changed since then (New)
+	closeOnce sync.Once
+	closed    atomic.Bool // Close was called: the backend's end is no failure
 }
 
 // New validates the patterns, watches every directory under opts.Root that
@@ -117,8 +123,19 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 	err := w.loop(ctx, events)
 	cancel()
 	<-done
-	w.fsw.Close()
+	w.Close()
 	close(out)
+	return err
+}
+
+// Close removes every watch and closes the backend. It is safe to call
+// more than once, and while Run runs: Run then returns.
+func (w *Watcher) Close() error {
+	var err error
+	w.closeOnce.Do(func() {
+		w.closed.Store(true)
+		err = w.fsw.Close()
+	})
 	return err
 }
 
@@ -139,12 +156,12 @@ func (w *Watcher) loop(ctx context.Context, events chan<- event) error {
 			return nil
 		case ev, ok := <-w.fsw.Events:
 			if !ok {
-				return errBackendClosed
+				return w.backendClosed()
 			}
 			err = w.handle(ev, emit)
 		case e, ok := <-w.fsw.Errors:
 			if !ok {
-				return errBackendClosed
+				return w.backendClosed()
 			}
 			err = w.backendError(e, emit)
 		}
@@ -152,6 +169,15 @@ func (w *Watcher) loop(ctx context.Context, events chan<- event) error {
 			return err
 		}
 	}
+}
+
+// backendClosed is the end of the backend's channels: a failure, unless
+// Close ended them.
+func (w *Watcher) backendClosed() error {
+	if w.closed.Load() {
+		return nil
+	}
+	return errBackendClosed
 }
 
 // handle turns one backend event into the paths it may have changed.

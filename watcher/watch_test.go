@@ -381,6 +381,41 @@ func TestRunStopsOnCancel(t *testing.T) {
 	}
 }
 
+// Close lets go of a Watcher that never ran, twice without harm, and
+// ends one that runs: Run returns nil, as for a cancel, and closes out.
+func TestClose(t *testing.T) {
+	t.Parallel()
+	idle, err := New(Options{Root: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+	w, err := New(Options{Root: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan Batch)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(context.Background(), out) }()
+	w.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after Close = %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after Close")
+	}
+	if _, ok := <-out; ok {
+		t.Error("out not closed")
+	}
+}
+
 // After lost events the watcher looks at everything again: every known file
 // and every counted file is re-sent (the hashes then drop what did not
 // change), new directories are watched and vanished ones forgotten.

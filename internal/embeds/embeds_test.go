@@ -73,9 +73,7 @@ func embedProject(t *testing.T) (*Set, string, *lockedBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	t.Cleanup(func() { w.Run(ctx, make(chan watcher.Batch)) }) // closes the watches
+	t.Cleanup(func() { w.Close() })
 	return e, dir, out
 }
 

@@ -94,7 +94,7 @@ func (wk *walk) run(ctx context.Context, out chan<- watcher.Batch) error {
 	case <-ctx.Done():
 		go func() {
 			if wk.wait() == nil {
-				wk.w.Run(ctx, make(chan watcher.Batch)) // ctx is done: it closes the watches
+				wk.w.Close()
 			}
 		}()
 		return nil
