@@ -650,3 +650,34 @@ func TestRunnerBuiltGetsTheBuildsStart(t *testing.T) {
 	default:
 	}
 }
+
+// TestReportBuild: every end of a build is one event, build_ok or
+// build_failed, whether it compiled, failed to compile, or could not run;
+// the loop and golive build report through it alike.
+func TestReportBuild(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		res  BuildResult
+		ok   bool
+		want events.Event
+	}{
+		{BuildResult{Binary: "b", Replayed: true, Duration: time.Second}, true, events.Event{Type: events.BuildOK, Replayed: true}},
+		{BuildResult{Failed: true, Output: "rest", Diagnostics: []events.Diagnostic{{File: "a.go", Line: 1, Message: "m"}}}, false,
+			events.Event{Type: events.BuildFailed, Output: "rest", Diagnostics: []events.Diagnostic{{File: "a.go", Line: 1, Message: "m"}}}},
+		{BuildResult{Err: errors.New("run go build: no go")}, false, events.Event{Type: events.BuildFailed, Output: "run go build: no go"}},
+	} {
+		got := testkit.NewEvents()
+		if ok := ReportBuild(events.New(got, events.Options{JSON: true}), tc.res); ok != tc.ok {
+			t.Errorf("ReportBuild(%+v) = %v", tc.res, ok)
+		}
+		ev := got.Next(t, tc.want.Type)
+		if ev.Output != tc.want.Output || ev.Replayed != tc.want.Replayed || fmt.Sprint(ev.Diagnostics) != fmt.Sprint(tc.want.Diagnostics) {
+			t.Errorf("ReportBuild(%+v) emitted %+v, want %+v", tc.res, ev, tc.want)
+		}
+		select {
+		case ev := <-got.C():
+			t.Errorf("a second event %+v", ev)
+		default:
+		}
+	}
+}

@@ -4,8 +4,14 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/golive-dev/golive/internal/builder"
+	"github.com/golive-dev/golive/internal/session"
+	"github.com/golive-dev/golive/internal/testkit"
 )
 
 // TestUseColor checks the colour switch: always and never are obeyed
@@ -44,5 +50,41 @@ func TestUseColor(t *testing.T) {
 				t.Errorf("useColor(%q, %T) with NO_COLOR=%q TERM=%q = %v, want %v", tt.mode, tt.w, tt.noColor, tt.term, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDiscoveryJudgesFilesAsTheBuild: with GOOS=darwin in build.env, a
+// root main.go constrained to linux is no program to discovery, which
+// picks ./cmd/app, as the go command sees it; the build's own view (the
+// one a replay checks an edited file with) says the same of main.go.
+func TestDiscoveryJudgesFilesAsTheBuild(t *testing.T) {
+	t.Parallel()
+	dir := testkit.WriteModule(t, map[string]string{
+		"go.mod":          "module example.com/app\n\ngo 1.22\n",
+		"main.go":         "//go:build linux\n\npackage main\n\nfunc main() {}\n",
+		"cmd/app/main.go": "package main\n\nfunc main() {}\n",
+		".reload.toml":    "[build]\nenv = { GOOS = \"darwin\" }\n",
+	})
+	inv, err := parseArgs([]string{"-C", dir}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := setUp(inv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	if s.pkg != "./cmd/app" {
+		t.Errorf("discovery found %q, want ./cmd/app", s.pkg)
+	}
+	ctx := builder.Context(session.BuildOptions(s.cfg, dir, nil))
+	if ok, err := ctx.MatchFile(dir, "main.go"); ok || err != nil {
+		t.Errorf("the build's context takes main.go (%v, %v) under GOOS=darwin", ok, err)
+	}
+	list := exec.Command("go", "list", "-e", "-f", "{{.ImportPath}}:{{.Name}}", ".", "./cmd/app")
+	list.Dir, list.Env = dir, append(os.Environ(), "GOOS=darwin", "GOFLAGS=")
+	out, err := list.Output()
+	if got := strings.Fields(string(out)); err != nil || len(got) != 2 || got[0] != "example.com/app:" || got[1] != "example.com/app/cmd/app:main" {
+		t.Errorf("go list under GOOS=darwin says %q (%v), want the root without a package and cmd/app as main", got, err)
 	}
 }

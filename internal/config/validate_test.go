@@ -2,8 +2,12 @@ package config
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/golive-dev/golive/internal/ready"
+	"github.com/golive-dev/golive/internal/signals"
 )
 
 func TestValidateDefault(t *testing.T) {
@@ -101,5 +105,47 @@ func TestValidateNormalises(t *testing.T) {
 	c.Watch.Include, c.Run.Env = []string{}, map[string]string{}
 	if err := c.Validate(); err != nil || c.Watch.Include != nil || c.Run.Env != nil {
 		t.Errorf("empty list and table not made nil: %#v %#v, %v", c.Watch.Include, c.Run.Env, err)
+	}
+}
+
+// TestSignalsAreTheSupervisorsOwn: run.stop_signal takes exactly the
+// names package signals has for this system, the ones the supervisor can
+// send, in any spelling, and refuses others with that list.
+func TestSignalsAreTheSupervisorsOwn(t *testing.T) {
+	t.Parallel()
+	for _, name := range signals.Names() {
+		c := Default()
+		c.Run.StopSignal = strings.ToLower(strings.TrimPrefix(name, "SIG"))
+		if err := c.Validate(); err != nil || c.Run.StopSignal != name {
+			t.Errorf("stop_signal %q: %v, normalised to %q", name, err, c.Run.StopSignal)
+		}
+		if _, err := signals.Parse(c.Run.StopSignal); err != nil {
+			t.Errorf("the supervisor cannot send %q, which the config took: %v", c.Run.StopSignal, err)
+		}
+	}
+	c := Default()
+	c.Run.StopSignal = "SIGWINCH"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), strings.Join(signals.Names(), ", ")) {
+		t.Errorf("SIGWINCH: %v, want a refusal listing %v", err, signals.Names())
+	}
+}
+
+// TestReadyIsTheChecksOwn: run.ready takes exactly what the readiness
+// check can check (ready.Parse), whatever the value.
+func TestReadyIsTheChecksOwn(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{
+		"tcp://127.0.0.1:8080", "tcp://:8080", "tcp://[::1]:8080", "tcp://localhost", "tcp://127.0.0.1:80/x",
+		"http://localhost:3000/", "http://127.0.0.1/health?deep=1", "http:///health", "https://localhost/",
+		"udp://127.0.0.1:53", "localhost:8080", "tcp://db:5432", "tcp://::1:8080", "tcp://127.0.0.1:99999",
+		"tcp://[fe80::1%25eth0]:80", "http://app.test/",
+	} {
+		c := Default()
+		c.Run.Ready = v
+		cfgErr := c.Validate()
+		_, checkErr := ready.Parse(v)
+		if (cfgErr == nil) != (checkErr == nil) {
+			t.Errorf("run.ready %q: the config says %v, the check says %v", v, cfgErr, checkErr)
+		}
 	}
 }

@@ -93,3 +93,19 @@ func write(t *testing.T, dir, name, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSlack: a file changed just after a reading of the real clock is
+// stamped no earlier than Slack before it, so a mark of time.Now minus
+// Slack, as golive takes when it cannot read the file clock, misses no
+// change made after the reading.
+func TestSlack(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for i := range 50 {
+		before := time.Now()
+		write(t, dir, "f.go", "package f\n")
+		if !ChangedSince(filepath.Join(dir, "f.go"), before.Add(-Slack)) {
+			t.Fatalf("round %d: a write after %v is stamped more than %s before it", i, before, Slack)
+		}
+	}
+}
