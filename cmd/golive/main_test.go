@@ -18,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/golive-dev/golive/internal/supervise"
+	"github.com/golive-dev/golive/internal/testkit"
 )
 
 // TestMain makes this test binary the golive command inside scripts.
@@ -35,27 +36,70 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs golive end to end, as a user would, on the small
-// modules in testdata/script.
+// modules in testdata/script. Besides testscript's own commands and the
+// golive binary, a script has these, each documented where it is
+// defined; every one that waits polls through testkit.Within, for at
+// most scriptTimeout:
+//
+//	checkevents FILE    FILE's events (or stderr's) follow docs/events.md
+//	events FILE TYPE N  FILE holds exactly N events of TYPE
+//	exitcode N CMD...   CMD exits with status N
+//	expandenv FILE...   $VAR in FILE becomes the script's value
+//	feed NAME TEXT...   a line typed into the named pipe NAME
+//	fixture NAME        testdata/NAME's files copied in (the shared server)
+//	freeport NAME       $NAME set to a free loopback port
+//	gone FILE...        the processes whose pids FILE holds are gone
+//	httpget URL WANT    URL answers a body holding WANT
+//	mkfifo NAME         a named pipe, held open for feed
+//	signal NAME SIG     SIG sent to the background command NAME
+//	waitevent FILE TYPE [N]  FILE holds N events of TYPE
+//	waitfile FILE       FILE exists
 func TestScripts(t *testing.T) {
 	t.Parallel()
+	fixtures, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:   "testdata/script",
 		Setup: setupScript,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"waitevent":   cmdWaitEvent,
-			"events":      cmdEvents,
 			"checkevents": cmdCheckEvents,
-			"httpget":     cmdHTTPGet,
+			"events":      cmdEvents,
+			"exitcode":    cmdExitCode,
+			"expandenv":   cmdExpandEnv,
+			"feed":        cmdFeed,
+			"fixture":     fixtureCmd(fixtures),
 			"freeport":    cmdFreePort,
 			"gone":        cmdGone,
-			"waitfile":    cmdWaitFile,
-			"expandenv":   cmdExpandEnv,
-			"signal":      cmdSignal,
-			"exitcode":    cmdExitCode,
+			"httpget":     cmdHTTPGet,
 			"mkfifo":      cmdMkfifo,
-			"feed":        cmdFeed,
+			"signal":      cmdSignal,
+			"waitevent":   cmdWaitEvent,
+			"waitfile":    cmdWaitFile,
 		},
 	})
+}
+
+// fixture NAME copies the files of testdata/NAME (under dir) into the
+// script's directory, leaving alone those the script brings itself: the
+// program many scripts run is written once, in testdata/server.
+func fixtureCmd(dir string) func(*testscript.TestScript, bool, []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: fixture NAME")
+		}
+		entries, err := os.ReadDir(filepath.Join(dir, args[0]))
+		ts.Check(err)
+		for _, e := range entries {
+			if _, err := os.Stat(ts.MkAbs(e.Name())); err == nil {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(dir, args[0], e.Name()))
+			ts.Check(err)
+			ts.Check(os.WriteFile(ts.MkAbs(e.Name()), data, 0o644))
+		}
+	}
 }
 
 // setupScript passes go's caches through, so builds in scripts are warm
@@ -134,17 +178,13 @@ func cmdWaitEvent(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 3 {
 		n, _ = strconv.Atoi(args[2])
 	}
-	deadline := time.Now().Add(scriptTimeout)
-	for {
-		got := countEvents(ts.MkAbs(args[0]), args[1])
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			data, _ := os.ReadFile(ts.MkAbs(args[0]))
-			ts.Fatalf("%d %s events after %s, want %d; events:\n%s", got, args[1], scriptTimeout, n, data)
-		}
-		time.Sleep(20 * time.Millisecond)
+	got := 0
+	if !testkit.Within(scriptTimeout, func() bool {
+		got = countEvents(ts.MkAbs(args[0]), args[1])
+		return got >= n
+	}) {
+		data, _ := os.ReadFile(ts.MkAbs(args[0]))
+		ts.Fatalf("%d %s events after %s, want %d; events:\n%s", got, args[1], scriptTimeout, n, data)
 	}
 }
 
@@ -185,9 +225,8 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: httpget URL WANT")
 	}
 	client := http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(scriptTimeout)
 	last := ""
-	for {
+	has := func() bool {
 		resp, err := client.Get(args[0])
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
@@ -196,20 +235,16 @@ func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
 		} else {
 			last = err.Error()
 		}
-		has := strings.Contains(last, args[1])
-		if neg {
-			if has {
-				ts.Fatalf("%s answered %q", args[0], last)
-			}
-			return
+		return strings.Contains(last, args[1])
+	}
+	if neg {
+		if has() {
+			ts.Fatalf("%s answered %q", args[0], last)
 		}
-		if has {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("%s never answered %q; last: %q", args[0], args[1], last)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return
+	}
+	if !testkit.Within(scriptTimeout, has) {
+		ts.Fatalf("%s never answered %q; last: %q", args[0], args[1], last)
 	}
 }
 
@@ -246,15 +281,11 @@ func cmdExpandEnv(ts *testscript.TestScript, neg bool, args []string) {
 
 // waitfile FILE waits until FILE exists.
 func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
-	deadline := time.Now().Add(scriptTimeout)
-	for {
-		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("%s did not appear within %s", args[0], scriptTimeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testkit.Within(scriptTimeout, func() bool {
+		_, err := os.Stat(ts.MkAbs(args[0]))
+		return err == nil
+	}) {
+		ts.Fatalf("%s did not appear within %s", args[0], scriptTimeout)
 	}
 }
 
@@ -277,7 +308,6 @@ func freePort() (string, error) {
 // gone FILE... waits until no process whose pid is in FILE is alive;
 // with !, it checks once that they all are.
 func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
-	deadline := time.Now().Add(scriptTimeout)
 	for _, f := range args {
 		data, err := os.ReadFile(ts.MkAbs(f))
 		ts.Check(err)
@@ -289,11 +319,8 @@ func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			continue
 		}
-		for processLives(pid) {
-			if time.Now().After(deadline) {
-				ts.Fatalf("process %d from %s still alive after %s", pid, f, scriptTimeout)
-			}
-			time.Sleep(10 * time.Millisecond)
+		if !testkit.Within(scriptTimeout, func() bool { return !processLives(pid) }) {
+			ts.Fatalf("process %d from %s still alive after %s", pid, f, scriptTimeout)
 		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golive-dev/golive/internal/testkit"
 )
 
 // ttyLeaderEnv makes the test binary the session leader of
@@ -109,12 +111,8 @@ func TestManualRebuildTerminal(t *testing.T) {
 	}
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(scriptTimeout)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("no %s after %s; golive's output:\n%s", what, scriptTimeout, readFile(t, out.Name()))
-			}
-			time.Sleep(20 * time.Millisecond)
+		if !testkit.Within(scriptTimeout, ok) {
+			t.Fatalf("no %s after %s; golive's output:\n%s", what, scriptTimeout, readFile(t, out.Name()))
 		}
 	}
 	requests := func() int { return strings.Count(readFile(t, out.Name()), "rebuild requested") }
@@ -156,16 +154,16 @@ func TestManualRebuildTerminal(t *testing.T) {
 	for i, away := range []string{"bg", "take"} {
 		tell(away)
 		typeLine("r\n")
-		deadline := time.Now().Add(time.Second)
-		for time.Now().Before(deadline) {
+		// Watched for a second: Within ends early only if a check fails.
+		testkit.Within(time.Second, func() bool {
 			if s := procState(t, pid); s == 'T' {
 				t.Fatalf("%s: golive is stopped in the background; output:\n%s", away, readFile(t, out.Name()))
 			}
 			if n := requests(); n != 1+i {
 				t.Fatalf("%s: %d rebuild requests with golive in the background, want %d; output:\n%s", away, n, 1+i, readFile(t, out.Name()))
 			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return false
+		})
 		tell("fg")
 		waitFor("rebuild requested after fg", func() bool { return requests() == 2+i })
 		waitStart(3 + i)

@@ -120,6 +120,22 @@ func CancelMidBuild(ready func() bool, build func(ctx context.Context)) int {
 	return <-found
 }
 
+// CancelMidBuildRetry is CancelMidBuild until a build is cancelled
+// midway, up to tries times: a build that finished before its cancel lost
+// a race, and proves nothing. attempt sets up a fresh build each time (a
+// cold cache, so that it runs long) and runs it in ctx. It fails t if no
+// attempt was cancelled in time, and returns the go command's pid.
+func CancelMidBuildRetry(t *testing.T, tries int, ready func() bool, attempt func(ctx context.Context)) int {
+	t.Helper()
+	for range tries {
+		if pid := CancelMidBuild(ready, attempt); pid != 0 {
+			return pid
+		}
+	}
+	t.Fatalf("%d builds in a row finished before they could be cancelled", tries)
+	return 0
+}
+
 // CheckNoneLeft fails t for a zombie child of this process and for any
 // process left in the go command's group gopid.
 func CheckNoneLeft(t *testing.T, gopid int) {

@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golive-dev/golive/internal/testkit"
 )
 
 // fakeHost is a program's end of the socket, played by the test.
@@ -204,13 +207,7 @@ func TestNewerProgramReplacesOlder(t *testing.T) {
 
 func waitPID(t *testing.T, s *Server, pid int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for s.PID() != pid {
-		if time.Now().After(deadline) {
-			t.Fatalf("PID() = %d, want %d", s.PID(), pid)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Until(t, 0, fmt.Sprintf("PID() = %d", pid), func() bool { return s.PID() == pid })
 }
 
 func TestCloseEndsEverything(t *testing.T) {

@@ -1,0 +1,3 @@
+package main
+
+func version() string { return "one" }
