@@ -8,7 +8,9 @@ import (
 )
 
 // editResult is one edit-during-build round (golive only: it needs the
-// build_start event to know a build is running).
+// build_start event to know a build is running). The golive built from
+// the tree runs it, not a -baseline: it is a check of correctness with a
+// fixed outcome, not a time to compare.
 type editResult struct {
 	duringBuild bool          // the second edit landed before the first build ended
 	firstShown  bool          // the first edit ever answered

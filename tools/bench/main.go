@@ -8,6 +8,7 @@
 //	go -C tools run ./bench            # full run, several minutes
 //	go -C tools run ./bench -quick     # proves it works, well under a minute
 //	go -C tools run ./bench -peer reflex='reflex -s -r "\.go$" -- go run .'
+//	go -C tools run ./bench -baseline /tmp/golive-old   # a second golive beside the tree's
 //
 // The report (Markdown) goes to stdout, progress to stderr.
 package main
@@ -52,6 +53,7 @@ type options struct {
 	editRuns     int
 	reloads      int
 	roundTimeout time.Duration
+	baseline     string // a golive binary measured beside the one built from the tree
 }
 
 type peerList []string
@@ -71,13 +73,13 @@ type bench struct {
 	ctx         context.Context
 	work        string // temp directory: fixtures, binaries, logs
 	repo        string
-	golive      string // the golive binary
+	golives     []goliveBin // golive built from the tree, then the -baseline binary
 	keepGOFLAGS bool
 	progress    io.Writer
 	shape       shape
 	bigShape    shape
 	floors      []*floor
-	tools       []*watcherTool // golive first, then peers
+	tools       []*watcherTool // the golives first (as golives), then peers
 	res         results
 }
 
@@ -97,6 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.editRuns, "edit-runs", 3, "edit-during-build rounds")
 	fs.IntVar(&o.reloads, "reloads", 20, "in-process reloads in a row for the plugin scenario's memory per reload")
 	fs.DurationVar(&o.roundTimeout, "timeout", 60*time.Second, "longest wait for one answer")
+	fs.StringVar(&o.baseline, "baseline", "", "also measure the golive binary at `PATH` (built elsewhere, e.g. from an earlier commit) beside the one built from the tree, in the same run: latency, storm, start-up, idle CPU and memory")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -173,14 +176,22 @@ func (b *bench) main(stdout io.Writer) (err error) {
 	if b.repo, err = repoRoot(); err != nil {
 		return err
 	}
+	if b.opts.baseline != "" { // checked before the build, to fail early
+		base, err := baselineBin(b.opts.baseline)
+		if err != nil {
+			return err
+		}
+		b.golives = append(b.golives, base)
+	}
 	b.logf("building golive from %s", b.repo)
-	b.golive = filepath.Join(b.work, "golive")
-	cmd := exec.CommandContext(b.ctx, "go", "build", "-o", b.golive, "./cmd/golive")
+	tree := goliveBin{path: filepath.Join(b.work, "golive"), name: "golive", setting: "default"}
+	cmd := exec.CommandContext(b.ctx, "go", "build", "-o", tree.path, "./cmd/golive")
 	cmd.Dir = b.repo
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("build golive: %v\n%s", err, out)
 	}
 	b.res.facts.goliveRev = gitRev(b.repo)
+	b.golives = append([]goliveBin{tree}, b.golives...) // the tree's first
 	if err := b.setUpTools(); err != nil {
 		return err
 	}
@@ -190,7 +201,10 @@ func (b *bench) main(stdout io.Writer) (err error) {
 	if err := b.editDuringBuild(); err != nil {
 		return err
 	}
-	b.res.fixtureRSS, _, _ = memStatus(b.tools[0].p.pid())
+	for _, t := range b.goliveTools() {
+		rss, _, _ := memStatus(t.p.pid())
+		b.res.fixtureRSS = append(b.res.fixtureRSS, rss)
+	}
 	// Each storm ends with its tool's shutdown: a tool that a storm left
 	// building must not load the machine under the next one.
 	if err := b.storms(); err != nil {
@@ -267,13 +281,15 @@ func (b *bench) setUpTools() error {
 		b.floors = append(b.floors, fl)
 	}
 
-	golive, err := b.newWatcher("golive", "default", []string{b.golive})
-	if err != nil {
-		return err
+	for _, g := range b.golives {
+		t, err := b.newWatcher("golive", g.setting, []string{g.path})
+		if err != nil {
+			return err
+		}
+		t.events = &eventLog{path: filepath.Join(b.work, "events-golive"+g.tag+".jsonl")}
+		t.argv = append(t.argv, "-C", t.fx.dir, "--events", t.events.path)
+		b.tools = append(b.tools, t)
 	}
-	golive.events = &eventLog{path: filepath.Join(b.work, "events-golive.jsonl")}
-	golive.argv = append(golive.argv, "-C", golive.fx.dir, "--events", golive.events.path)
-	b.tools = append(b.tools, golive)
 
 	for _, spec := range b.peerSpecs() {
 		t, err := b.newWatcher(spec.name, spec.setting, []string{"sh", "-c", spec.command})

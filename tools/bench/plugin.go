@@ -58,6 +58,10 @@ func (r *pluginResult) path(label string) *series {
 // main's constant edited under the first (outside the plugin tree: a
 // rebuild and restart of the program that links the loader). Then, on a
 // freshly restarted program, K reloads in a row and its VmRSS after each.
+// Only the golive built from the tree runs it, not a -baseline: the
+// fixture's hot module is the tree's (a replace to the repository's hot/),
+// and golive and hot speak a protocol of their own, which an earlier
+// golive need not share.
 func (b *bench) pluginScenario() error {
 	res := &pluginResult{reloadsK: b.opts.reloads}
 	b.res.plugin = res
@@ -88,7 +92,7 @@ func (b *bench) pluginScenario() error {
 			starts: filepath.Join(b.work, "starts-golive-"+sanitize(name)+".log"),
 			events: &eventLog{path: filepath.Join(b.work, "events-golive-"+sanitize(name)+".jsonl")},
 		}
-		t.argv = []string{b.golive, "-C", fx.dir, "--events", t.events.path}
+		t.argv = []string{b.golives[0].path, "-C", fx.dir, "--events", t.events.path}
 		b.logf("plugin: starting %s: %s", t.label(), t.argv)
 		if _, _, err := t.launch(b.ctx, b, 5*time.Minute); err != nil {
 			return err

@@ -21,7 +21,7 @@ type results struct {
 	edits      []editResult
 	idle       *idleResult
 	plugin     *pluginResult
-	fixtureRSS int64 // golive's VmRSS on the latency fixture, after its rounds
+	fixtureRSS []int64 // each golive's VmRSS on the latency fixture after its rounds, as b.golives
 	notes      []string
 }
 
@@ -188,6 +188,9 @@ func report(w io.Writer, b *bench) {
 	fmt.Fprintf(w, "- fixture: %d packages × %d files imported by main, %d other files; one copy per tool, %s; %s\n",
 		b.shape.Packages, b.shape.Files, b.shape.Other, git, goflags)
 	fmt.Fprintf(w, "- golive's build flags (its dev profile): `%s`\n", strings.Join(goliveFlags(), " "))
+	for _, g := range b.golives[1:] {
+		fmt.Fprintf(w, "- baseline: %s, %s\n", g.name, g.about)
+	}
 	for _, p := range f.peers {
 		fmt.Fprintf(w, "- peer: %s\n", p)
 	}
@@ -244,19 +247,27 @@ func report(w io.Writer, b *bench) {
 	fmt.Fprintln(w, "× floor and − floor compare medians; paired × floor is the median of each round's ratio to the floor's time in the same round. Every tool and floor runs once per round, in a shuffled order; starts per save counts the program's starts from the save to 0.5 s after the new answer.")
 	fmt.Fprintln(w)
 
-	golive := r.series(b.tools[0].label())
+	// One column per golive binary, the one built from the tree first.
+	var golives []*series
+	var heads []string
+	for i, t := range b.goliveTools() {
+		golives = append(golives, r.series(t.label()))
+		heads = append(heads, b.golives[i].name)
+	}
+	golive := golives[0]
+	cols := append(slices.Clone(golives), floor, plain, polled)
 	fmt.Fprintln(w, "### Where golive's time goes (medians in ms, from its --events; floors measured by hand)")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| part | golive | floor | plain floor | polled floor |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	fmt.Fprintf(w, "| part | %s | floor | plain floor | polled floor |\n", strings.Join(heads, " | "))
+	fmt.Fprintln(w, "|---|"+strings.Repeat("---:|", len(cols)))
 	for _, part := range partOrder {
 		row := "| " + part
-		for _, s := range []*series{golive, floor, plain, polled} {
+		for _, s := range cols {
 			cell := "–"
 			if s != nil {
 				if st, ok := s.part(part); ok {
 					cell = ms(st.med)
-					if s == golive {
+					if slices.Contains(golives, s) {
 						cell += fmt.Sprintf(" (%s–%s)", ms(st.min), ms(st.max))
 					}
 				}
@@ -266,7 +277,7 @@ func report(w io.Writer, b *bench) {
 		fmt.Fprintln(w, row+" |")
 	}
 	row := "| total (median of totals)"
-	for _, s := range []*series{golive, floor, plain, polled} {
+	for _, s := range cols {
 		if s != nil {
 			row += " | " + ms(s.totals().med)
 		} else {
@@ -275,8 +286,11 @@ func report(w io.Writer, b *bench) {
 	}
 	fmt.Fprintln(w, row+" |")
 	fmt.Fprintln(w)
-	if golive != nil {
-		fmt.Fprintf(w, "golive's builds in these rounds: %s replayed (compile and link only, `build_ok.replayed`), the rest `go build`.\n\n", replayedOf(golive))
+	for i, s := range golives {
+		if s == nil {
+			continue
+		}
+		fmt.Fprintf(w, "%s's builds in these rounds: %s replayed (compile and link only, `build_ok.replayed`), the rest `go build`.\n\n", heads[i], replayedOf(s))
 	}
 	fmt.Fprintln(w, "The parts are medians taken one by one, so they need not add up to the median total. golive's build is its build_ok duration_ms; the floors' is the wall time of `go build`. The polled floor is golive's sequence done by hand: the old program keeps serving and is polled every 2 ms during the build, as it is for every watcher, so golive minus the polled floor is what golive itself adds.")
 	fmt.Fprintln(w)
@@ -324,27 +338,62 @@ func report(w io.Writer, b *bench) {
 		fmt.Fprintf(w, "### Idle and start-up: the fixture plus %d directories and %d non-Go files\n\n", id.dirs, id.files)
 		fmt.Fprintln(w, "| measure | value |")
 		fmt.Fprintln(w, "|---|---:|")
-		gs, fs, ps := statsOf(id.goliveStartup, len(id.goliveStartup)), statsOf(id.floorStartup, len(id.floorStartup)), statsOf(id.plainStartup, len(id.plainStartup))
-		fmt.Fprintf(w, "| golive launch → first answer, median of %d (min–max) | %s ms (%s–%s) |\n", gs.n, ms(gs.med), ms(gs.min), ms(gs.max))
+		fs, ps := statsOf(id.floorStartup, len(id.floorStartup)), statsOf(id.plainStartup, len(id.plainStartup))
+		// Each golive binary's rows, the one built from the tree first.
+		each := func(row func(g *startupResult, i int)) {
+			for i, g := range id.golive {
+				row(g, i)
+			}
+		}
+		each(func(g *startupResult, _ int) {
+			gs := statsOf(g.startup, len(g.startup))
+			fmt.Fprintf(w, "| %s launch → first answer, median of %d (min–max) | %s ms (%s–%s) |\n", g.name, gs.n, ms(gs.med), ms(gs.min), ms(gs.max))
+		})
 		fmt.Fprintf(w, "| floor: `go build %s` + start + answer, median (min–max) | %s ms (%s–%s) |\n", strings.Join(goliveFlags(), " "), ms(fs.med), ms(fs.min), ms(fs.max))
 		fmt.Fprintf(w, "| plain floor: `go build` + start + answer, median (min–max) | %s ms (%s–%s) |\n", ms(ps.med), ms(ps.min), ms(ps.max))
-		fmt.Fprintf(w, "| golive start-up / floor | %s (plain floor: %s) |\n", ratio(gs.med, fs.med), ratio(gs.med, ps.med))
-		tb, bd, ta := statsOf(id.toBuild, 0), statsOf(id.build, 0), statsOf(id.toAnswer, 0)
-		fmt.Fprintf(w, "| golive's start-up split, medians: launch → build_start; build (duration_ms); start → first answer | %s ms; %s ms; %s ms |\n", ms(tb.med), ms(bd.med), ms(ta.med))
-		fmt.Fprintf(w, "| golive's first builds in these rounds replayed from the recipe the session before kept (`build_ok.replayed`) | %d of %d |\n", id.replayed, len(id.build))
-		if f := id.first; f != nil && len(f.goliveStartup) > 0 && len(f.build) > 0 {
-			fmt.Fprintf(w, "| golive's first session in the fixture, before the rounds (no kept recipe: its first build is `go build`, replayed: %v): launch → first answer; launch → build_start; build | %s ms; %s ms; %s ms |\n",
-				f.replayed > 0, ms(f.goliveStartup[0]), ms(f.toBuild[0]), ms(f.build[0]))
-			fmt.Fprintf(w, "| that first session / the floor's median | %s |\n", ratio(f.goliveStartup[0], fs.med))
-		}
-		fmt.Fprintf(w, "| golive's own CPU, launch → first answer | %s ms |\n", ms(id.launchCPU))
-		fmt.Fprintf(w, "| golive's own CPU over %.1f s idle | %s ms (%.2f %%) |\n", id.window.Seconds(), ms(id.idleCPU), 100*id.idleCPU.Seconds()/id.window.Seconds())
-		fmt.Fprintf(w, "| golive resident memory at the end of the window (VmRSS; peak VmHWM) | %.1f MB (%.1f MB) |\n", mb(id.rss), mb(id.hwm))
-		fmt.Fprintf(w, "| for comparison: golive's VmRSS on the latency fixture, after its rounds | %.1f MB |\n", mb(r.fixtureRSS))
-		fmt.Fprintf(w, "| builds during the idle window | %d |\n", id.buildsInWindow)
+		each(func(g *startupResult, _ int) {
+			gs := statsOf(g.startup, len(g.startup))
+			fmt.Fprintf(w, "| %s start-up / floor | %s (plain floor: %s) |\n", g.name, ratio(gs.med, fs.med), ratio(gs.med, ps.med))
+		})
+		each(func(g *startupResult, _ int) {
+			tb, bd, ta := statsOf(g.toBuild, 0), statsOf(g.build, 0), statsOf(g.toAnswer, 0)
+			fmt.Fprintf(w, "| %s's start-up split, medians: launch → build_start; build (duration_ms); start → first answer | %s ms; %s ms; %s ms |\n", g.name, ms(tb.med), ms(bd.med), ms(ta.med))
+		})
+		each(func(g *startupResult, _ int) {
+			fmt.Fprintf(w, "| %s's first builds in these rounds replayed from the recipe the session before kept (`build_ok.replayed`) | %d of %d |\n", g.name, g.replayed, len(g.build))
+		})
+		each(func(g *startupResult, _ int) {
+			if f := g.first; f != nil && len(f.startup) > 0 && len(f.build) > 0 {
+				fmt.Fprintf(w, "| %s's first session in the fixture, before the rounds (no kept recipe: its first build is `go build`, replayed: %v): launch → first answer; launch → build_start; build | %s ms; %s ms; %s ms |\n",
+					g.name, f.replayed > 0, ms(f.startup[0]), ms(f.toBuild[0]), ms(f.build[0]))
+				fmt.Fprintf(w, "| that first session / the floor's median | %s |\n", ratio(f.startup[0], fs.med))
+			}
+		})
+		each(func(g *startupResult, _ int) {
+			fmt.Fprintf(w, "| %s's own CPU, launch → first answer | %s ms |\n", g.name, ms(g.launchCPU))
+		})
+		each(func(g *startupResult, _ int) {
+			fmt.Fprintf(w, "| %s's own CPU over %.1f s idle | %s ms (%.2f %%) |\n", g.name, g.window.Seconds(), ms(g.idleCPU), 100*g.idleCPU.Seconds()/g.window.Seconds())
+		})
+		each(func(g *startupResult, _ int) {
+			fmt.Fprintf(w, "| %s resident memory at the end of the window (VmRSS; peak VmHWM) | %.1f MB (%.1f MB) |\n", g.name, mb(g.rss), mb(g.hwm))
+		})
+		each(func(g *startupResult, i int) {
+			if i < len(r.fixtureRSS) {
+				fmt.Fprintf(w, "| for comparison: %s's VmRSS on the latency fixture, after its rounds | %.1f MB |\n", g.name, mb(r.fixtureRSS[i]))
+			}
+		})
+		each(func(g *startupResult, _ int) {
+			measure := "builds during the idle window"
+			if len(id.golive) > 1 {
+				measure = g.name + "'s " + measure
+			}
+			fmt.Fprintf(w, "| %s | %d |\n", measure, g.buildsInWindow)
+		})
 		fmt.Fprintln(w)
 	}
 
+	reportBaseline(w, b)
 	reportPlugin(w, b)
 
 	for _, s := range r.latency {
@@ -379,16 +428,38 @@ func pairedRatio(s, floor *series) string {
 	if floor == nil || s == floor {
 		return "–"
 	}
-	var rs []time.Duration // ratios ×1000, to reuse statsOf
-	for i, x := range s.samples {
-		if i < len(floor.samples) && x.ok && floor.samples[i].ok && floor.samples[i].total > 0 {
-			rs = append(rs, time.Duration(1000*float64(x.total)/float64(floor.samples[i].total)))
-		}
-	}
-	if len(rs) == 0 {
+	p := pairedStats(s.durations(total), floor.durations(total))
+	if p.n == 0 {
 		return "–"
 	}
-	return fmt.Sprintf("%.2f×", float64(statsOf(rs, 0).med)/1000)
+	return fmt.Sprintf("%.2f×", float64(p.med)/1000)
+}
+
+// durations returns of(sample) for every round, or 0 where the round
+// failed or of has no time, so that index i is round i+1 in every series.
+func (s *series) durations(of func(sample) (time.Duration, bool)) []time.Duration {
+	ds := make([]time.Duration, len(s.samples))
+	for i, x := range s.samples {
+		if d, ok := of(x); x.ok && ok {
+			ds[i] = d
+		}
+	}
+	return ds
+}
+
+func total(x sample) (time.Duration, bool) { return x.total, true }
+
+// pairedStats is the spread of a[i]/b[i] over the rounds where both have
+// a time (×1000, to reuse statsOf): a and b ran in the same rounds, so
+// the load of each round divides out.
+func pairedStats(a, b []time.Duration) stats {
+	var rs []time.Duration
+	for i := range min(len(a), len(b)) {
+		if a[i] > 0 && b[i] > 0 {
+			rs = append(rs, time.Duration(1000*float64(a[i])/float64(b[i])))
+		}
+	}
+	return statsOf(rs, 0)
 }
 
 func yes(v bool) string {
@@ -408,7 +479,7 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 		parts = append(parts, fmt.Sprintf("golive %s ms median save→serving = %s the floor with its flags (%s ms; paired %s) and %s the plain go build floor (%s ms); %s ms over the polled floor",
 			ms(st.med), ratio(st.med, floorMed), signedMS(st.med-floorMed), pairedRatio(golive, r.series("floor")), ratio(st.med, plainMed), ms(plainMed), signedMS(st.med-polledMed)))
 	}
-	for _, s := range r.latency[min(len(r.latency), len(b.floors)+1):] { // the peers
+	for _, s := range r.latency[min(len(r.latency), len(b.floors)+len(b.golives)):] { // the peers
 		st := s.totals()
 		if st.n == 0 {
 			parts = append(parts, s.label+" failed")
@@ -433,15 +504,19 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 		}
 	}
 	parts = append(parts, fmt.Sprintf("edit during build: %d/%d rounds served only the second edit with 1 start", good, len(r.edits)))
-	if id := r.idle; id != nil {
+	if id := r.idle; id != nil && len(id.golive) > 0 {
 		floor := statsOf(id.floorStartup, 0).med
+		g := id.golive[0]
 		startup := fmt.Sprintf("idle CPU %.2f %%, RSS %.1f MB, start-up %s the floor (%d of %d replayed from the kept recipe)",
-			100*id.idleCPU.Seconds()/id.window.Seconds(), mb(id.rss),
-			ratio(statsOf(id.goliveStartup, 0).med, floor), id.replayed, len(id.build))
-		if f := id.first; f != nil && len(f.goliveStartup) > 0 {
-			startup += fmt.Sprintf(", first session in the fixture %s", ratio(f.goliveStartup[0], floor))
+			100*g.idleCPU.Seconds()/g.window.Seconds(), mb(g.rss),
+			ratio(statsOf(g.startup, 0).med, floor), g.replayed, len(g.build))
+		if f := g.first; f != nil && len(f.startup) > 0 {
+			startup += fmt.Sprintf(", first session in the fixture %s", ratio(f.startup[0], floor))
 		}
 		parts = append(parts, startup)
+	}
+	if len(b.golives) > 1 {
+		parts = append(parts, baselineSummary(b))
 	}
 	if r.plugin != nil {
 		parts = append(parts, pluginSummary(r.plugin))
