@@ -49,8 +49,8 @@ func TestParseErrors(t *testing.T) {
 		{"negative duration", "[run]\n\nstop_timeout = \"-1s\"\n", `.reload.toml:3: run.stop_timeout: negative duration "-1s"`},
 
 		// Values Validate refuses, located through the key index.
-		{"signal", "[run]\nargs = []\nstop_signal = \"SIGFOO\"\n", `.reload.toml:3: run.stop_signal: unknown signal "SIGFOO" (want one of `+signalList+`)`},
-		{"signal dotted", "\n\nrun.stop_signal = \"TERMINATE\"\n", `.reload.toml:3: run.stop_signal: unknown signal "TERMINATE" (want one of `+signalList+`)`},
+		{"signal", "[run]\nargs = []\nstop_signal = \"SIGFOO\"\n", `.reload.toml:3: run.stop_signal: unknown signal "SIGFOO" (want one of ` + signalList + `)`},
+		{"signal dotted", "\n\nrun.stop_signal = \"TERMINATE\"\n", `.reload.toml:3: run.stop_signal: unknown signal "TERMINATE" (want one of ` + signalList + `)`},
 		{"glob", "[watch]\nexclude = [\n  \"tmp/**\",\n  \"web/[\",\n]\n", `.reload.toml:4: watch.exclude[1]: bad glob "web/["`},
 		{"empty glob", "watch.include = [\"\"]\n", `.reload.toml:1: watch.include[0]: empty glob`},
 		{"restart", "[run]\nrestart = \"sometimes\"\n", `.reload.toml:2: run.restart: bad value "sometimes" (want "never", "on-failure" or "always")`},

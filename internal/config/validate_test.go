@@ -33,8 +33,8 @@ func TestValidateFlags(t *testing.T) {
 		{"debounce", func(c *Config) { c.Watch.Debounce = Duration(-time.Millisecond) }, "watch.debounce", `watch.debounce: negative duration "-1ms"`},
 		{"env", func(c *Config) { c.Run.Env = map[string]string{"": "x"} }, `run.env.""`, `run.env: bad variable name ""`},
 		{"env value", func(c *Config) { c.Build.Env = map[string]string{"A": "x\x00"} }, "build.env.A", `build.env.A: value holds a NUL byte`},
-		{"signal", func(c *Config) { c.Run.StopSignal = "SIGSTOP" }, "run.stop_signal", `run.stop_signal: unknown signal "SIGSTOP" (want one of `+signalList+`)`},
-		{"empty signal", func(c *Config) { c.Run.StopSignal = "" }, "run.stop_signal", `run.stop_signal: unknown signal "" (want one of `+signalList+`)`},
+		{"signal", func(c *Config) { c.Run.StopSignal = "SIGSTOP" }, "run.stop_signal", `run.stop_signal: unknown signal "SIGSTOP" (want one of ` + signalList + `)`},
+		{"empty signal", func(c *Config) { c.Run.StopSignal = "" }, "run.stop_signal", `run.stop_signal: unknown signal "" (want one of ` + signalList + `)`},
 		{"restart", func(c *Config) { c.Run.Restart = "Always" }, "run.restart", `run.restart: bad value "Always" (want "never", "on-failure" or "always")`},
 		{"ready scheme", func(c *Config) { c.Run.Ready = "udp://127.0.0.1:53" }, "run.ready", `run.ready: bad address "udp://127.0.0.1:53" (want "tcp://host:port" or "http://host:port/path")`},
 		{"ready path", func(c *Config) { c.Run.Ready = "tcp://127.0.0.1:80/x" }, "run.ready", `run.ready: bad address "tcp://127.0.0.1:80/x" (want "tcp://host:port" or "http://host:port/path")`},
@@ -67,13 +67,13 @@ func TestValidateFlags(t *testing.T) {
 func TestValidateAccepts(t *testing.T) {
 	t.Parallel()
 	tests := map[string]func(*Config){
-		"tcp":         func(c *Config) { c.Run.Ready = "tcp://127.0.0.1:8080" },
-		"tcp any":     func(c *Config) { c.Run.Ready = "tcp://:8080" },
-		"tcp ipv6":    func(c *Config) { c.Run.Ready = "tcp://[::1]:8080" },
-		"localhost":   func(c *Config) { c.Run.Ready = "http://localhost:3000/" },
-		"query":       func(c *Config) { c.Run.Ready = "http://localhost/health?deep=1" },
-		"zero":        func(c *Config) { c.Watch.Debounce, c.Run.StopTimeout = 0, 0 },
-		"globs":       func(c *Config) { c.Watch.Include = []string{"**/*.tmpl", "{a,b}/*.sql", "[a-z]*.txt"} },
+		"tcp":                    func(c *Config) { c.Run.Ready = "tcp://127.0.0.1:8080" },
+		"tcp any":                func(c *Config) { c.Run.Ready = "tcp://:8080" },
+		"tcp ipv6":               func(c *Config) { c.Run.Ready = "tcp://[::1]:8080" },
+		"localhost":              func(c *Config) { c.Run.Ready = "http://localhost:3000/" },
+		"query":                  func(c *Config) { c.Run.Ready = "http://localhost/health?deep=1" },
+		"zero":                   func(c *Config) { c.Watch.Debounce, c.Run.StopTimeout = 0, 0 },
+		"globs":                  func(c *Config) { c.Watch.Include = []string{"**/*.tmpl", "{a,b}/*.sql", "[a-z]*.txt"} },
 		"a signal in lower case": func(c *Config) { c.Run.StopSignal = "quit" },
 	}
 	for name, set := range tests {
