@@ -77,7 +77,8 @@ type module struct {
 // findModule returns the module of dir, or errUnsafe when its sources
 // can change outside it (go.work, local replace, vendor).
 func findModule(dir string, env []string) (module, error) {
-	if v := goenv.Get(env, "GOWORK"); v != "" && v != "off" {
+	gowork := goenv.Get(env, "GOWORK")
+	if gowork != "" && gowork != "off" {
 		return module{}, errUnsafe
 	}
 	root := ""
@@ -85,7 +86,7 @@ func findModule(dir string, env []string) (module, error) {
 		if root == "" && fileExists(filepath.Join(d, "go.mod")) {
 			root = d
 		}
-		if goenv.Get(env, "GOWORK") != "off" && fileExists(filepath.Join(d, "go.work")) {
+		if gowork != "off" && fileExists(filepath.Join(d, "go.work")) {
 			return module{}, errUnsafe
 		}
 		if filepath.Dir(d) == d {
