@@ -149,7 +149,7 @@ func TestBuildUsesItsEnv(t *testing.T) {
 	}
 }
 
-// TestBuilderReplaysAndNeverServesStale drives the GoBuilder as the runner
+// TestBuilderReplaysAndNeverServesStale drives the Builder as the runner
 // does: a replayed edit, then an edit whose build fails with a second file
 // changed alongside, then a fix of the failing file alone. The last build
 // must hold both edits: after a failed build only go build may run.

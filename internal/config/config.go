@@ -1,7 +1,7 @@
 // Package config holds golive's settings: defaults, the strict
 // .reload.toml file, and validation that names the key and line of every
-// mistake. It knows nothing of watching, building or running; cmd/golive
-// turns a Config into the options of those packages.
+// mistake. It knows nothing of watching, building or running;
+// internal/session turns a Config into the options of those packages.
 package config
 
 import "time"

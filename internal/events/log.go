@@ -1,4 +1,4 @@
-// Package log writes golive's own lines: one Event per thing that happened,
+// Package events writes golive's own lines: one Event per thing that happened,
 // rendered as coloured text for people or as JSON lines for editors and
 // scripts. The program's own output never passes through here.
 package events

@@ -59,12 +59,15 @@ var ErrReported = errors.New("session: stopped by an error it reported")
 type Session struct {
 	opts     Options
 	cfg      config.Config
+	envFile  string   // run.env_file as the watcher names it, or ""
 	extraEnv []string // added to the program's environment (plugin delivery)
 }
 
 // New returns a session for opts; Run runs it.
 func New(opts Options) *Session {
-	return &Session{opts: opts, cfg: opts.Config}
+	s := &Session{opts: opts, cfg: opts.Config}
+	s.envFile = s.envFileRel()
+	return s
 }
 
 // Run builds, runs and watches the program, and rebuilds and restarts it
@@ -104,7 +107,6 @@ func (s *Session) Run(ctx context.Context) error {
 		Dir: s.opts.Dir, Package: s.pkg(), Tags: s.cfg.Build.Tags, Env: s.buildEnv(), Log: log,
 		Counts: func(rel string) bool { return wk.counts(rel) },
 	})
-	envFile := s.envFileRel()
 	// Nothing golive writes is a change of the tree, should its cache lie
 	// in it: this session's work directory, the project's recipe store
 	// (go build's $WORK), other sessions' work directories.
@@ -114,7 +116,7 @@ func (s *Session) Run(ctx context.Context) error {
 		Exclude:  s.cfg.Watch.Exclude,
 		Ignore:   []string{filepath.Dir(work.Dir())},
 		Debounce: time.Duration(s.cfg.Watch.Debounce),
-		Extra:    func(rel string) bool { return rel == envFile || set.Has(rel) },
+		Extra:    func(rel string) bool { return rel == s.envFile || set.Has(rel) },
 		Warn:     func(err error) { log.Warnf("%v", err) },
 	}
 	if err := watcher.Check(wopts); err != nil {
@@ -173,7 +175,6 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	buildOpts.KeepRecipe = true // the next session's first build can then be a replay
 	b := builder.New(buildOpts)
 	defer b.Close()
-	envFile := s.envFileRel()
 	opts := runner.Options{
 		Builder:     &walkGate{b: b, walk: wk, log: log},
 		Starter:     starter,
@@ -182,7 +183,7 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 		Force:       s.opts.Force,
 		Requests:    requests,
 		Restart:     runner.RestartPolicy(s.cfg.Run.Restart),
-		RestartOnly: func(rel string) bool { return rel != "" && rel == envFile },
+		RestartOnly: func(rel string) bool { return rel != "" && rel == s.envFile },
 		Reloader:    reloaderOpt,
 		MaxReloads:  s.cfg.Plugins.MaxReloads,
 		Built: func(b runner.Built) {

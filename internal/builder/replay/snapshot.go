@@ -65,7 +65,7 @@ var goInputExt = map[string]bool{
 // goInputNames are the other files of a package directory that change
 // what go build makes of it: the profile -pgo=auto (the default) reads
 // from the main package's directory, and a go.mod, which makes the
-// directory a module of its own. Between two sessions (replay_store.go)
+// directory a module of its own. Between two sessions (store.go)
 // only the snapshot sees them come, go or change.
 var goInputNames = map[string]bool{"default.pgo": true, "go.mod": true}
 
