@@ -182,15 +182,7 @@ func vimSave(dir, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := writeSyncClose(f, data); err != nil {
 		return err
 	}
 	if err := os.Chmod(p, st.Mode().Perm()); err != nil {
@@ -204,15 +196,7 @@ func atomicSave(dir, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := writeSyncClose(f, data); err != nil {
 		return err
 	}
 	return os.Rename(f.Name(), filepath.Join(dir, name))
@@ -296,4 +280,18 @@ func gitSetup(dir string) error {
 	}
 	// Run 0 checks out b, so start on a.
 	return git("checkout", "-q", "a")
+}
+
+// writeSyncClose writes data to f, syncs it and closes it, as an editor's
+// save does; f is closed whatever fails.
+func writeSyncClose(f *os.File, data []byte) error {
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
