@@ -58,16 +58,6 @@ func (l *loop) rebuild(t *testing.T) {
 	l.events.Next(t, events.BuildOK)
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // The old program's port is held a moment after the program is gone, by
 // a grandchild outside its group that a direct stop does not reach (as
 // on macOS): the new program starts only once the port is free, and
@@ -75,7 +65,7 @@ func freeAddr(t *testing.T) string {
 func TestHandoverWaitsForThePort(t *testing.T) {
 	t.Parallel()
 	out := testkit.NewLineWaiter()
-	l, pidfile := handover(t, "handover", freeAddr(t), out)
+	l, pidfile := handover(t, "handover", testkit.FreeAddr(t), out)
 	l.events.Next(t, events.BuildStart)
 	l.events.Next(t, events.BuildOK)
 	l.events.Next(t, events.Start)

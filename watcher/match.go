@@ -169,3 +169,14 @@ func (f *Filter) WatchDir(rel string) bool {
 	rel = path.Clean(rel)
 	return rel == "." || (!f.m.skipDir(rel) && !f.m.underSkipped(rel))
 }
+
+// Globs returns a test of a path (slash-separated, relative to the root)
+// against globs, by watch.include's rules: a glob without "/" matches the
+// base name at any depth.
+func Globs(globs []string) (func(rel string) bool, error) {
+	ps, err := compile("glob", globs)
+	if err != nil {
+		return nil, err
+	}
+	return func(rel string) bool { return matchAny(ps, rel) }, nil
+}

@@ -30,6 +30,7 @@ type flagValues struct {
 	logFormat string
 	debounce  time.Duration
 	plugins   stringList
+	proxy     string
 }
 
 type stringList []string
@@ -49,6 +50,7 @@ func newFlagSet(inv *invocation, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&inv.flags.logFormat, "log-format", "", "golive's own lines as text or json (log.format)")
 	fs.DurationVar(&inv.flags.debounce, "debounce", 0, "quiet `window` that ends a burst of edits (watch.debounce)")
 	fs.StringVar(&inv.events, "events", "", "also write golive's events as JSON lines to `file`, a stream the program never writes to")
+	fs.StringVar(&inv.flags.proxy, "proxy", "", "browser proxy `LISTEN=TARGET`: the address to open (proxy.listen) and the program's URL (proxy.target), e.g. 127.0.0.1:8090=http://127.0.0.1:8080; TARGET alone keeps the address; off: no proxy")
 	fs.Var(&inv.flags.plugins, "plugin", "`package` reloaded in process, repeatable (plugins.packages)")
 	fs.Bool("version", false, "print golive's version and exit") // read through fs.Visit
 	fs.Usage = func() { usage(fs, out) }
@@ -121,6 +123,15 @@ func (inv *invocation) apply(cfg *config.Config) {
 	}
 	if inv.set["debounce"] {
 		cfg.Watch.Debounce = config.Duration(f.debounce)
+	}
+	if inv.set["proxy"] {
+		listen, target, ok := strings.Cut(f.proxy, "=")
+		if ok {
+			cfg.Proxy.Listen = listen
+		} else {
+			target = listen
+		}
+		cfg.Proxy.Target = target
 	}
 	if inv.set["plugin"] {
 		cfg.Plugins.Packages = append(cfg.Plugins.Packages, f.plugins...)

@@ -94,6 +94,9 @@ func overriddenKeys(t *testing.T, f *flag.Flag) []string {
 
 // sampleValue is a value f accepts that differs from every default.
 func sampleValue(f *flag.Flag) string {
+	if f.Name == "proxy" {
+		return "127.0.0.1:9999=http://127.0.0.1:8081"
+	}
 	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 		return "true"
 	}

@@ -4,7 +4,11 @@
 // internal/session turns a Config into the options of those packages.
 package config
 
-import "time"
+import (
+	"net/url"
+	"strings"
+	"time"
+)
 
 // FileName is the config file golive reads from the start directory.
 const FileName = ".reload.toml"
@@ -17,6 +21,7 @@ type Config struct {
 	Build   Build   `toml:"build"`
 	Run     Run     `toml:"run"`
 	Plugins Plugins `toml:"plugins"`
+	Proxy   Proxy   `toml:"proxy"`
 	Log     Log     `toml:"log"`
 }
 
@@ -56,6 +61,37 @@ type Plugins struct {
 	MaxReloads int      `toml:"max_reloads"`
 }
 
+// Proxy is the browser proxy in front of the program.
+type Proxy struct {
+	Listen     string   `toml:"listen"`      // host:port the browser opens
+	Target     string   `toml:"target"`      // the program's URL; empty: run.ready's http address; "off"
+	ReloadOnly []string `toml:"reload_only"` // globs of files the pages load from disk: no build
+	Editor     string   `toml:"editor"`      // link pattern of a diagnostic in the overlay
+	Wait       Duration `toml:"wait"`        // how long a request waits for a restarting program
+}
+
+// ProxyListen is proxy.listen's default.
+const ProxyListen = "127.0.0.1:8090"
+
+// ProxyTarget returns the program's URL the proxy forwards to, or "" when
+// the proxy is off: proxy.target, else the scheme and host of an http://
+// run.ready.
+func (c Config) ProxyTarget() string {
+	switch t := c.Proxy.Target; {
+	case t == "off":
+		return ""
+	case t != "":
+		return t
+	case strings.HasPrefix(c.Run.Ready, "http://"):
+		u, err := url.Parse(c.Run.Ready)
+		if err != nil {
+			return ""
+		}
+		return "http://" + u.Host
+	}
+	return ""
+}
+
 // Log is how golive reports.
 type Log struct {
 	Format string `toml:"format"` // text or json
@@ -76,6 +112,11 @@ func Default() Config {
 			Restart:     "never",
 		},
 		Plugins: Plugins{MaxReloads: 50},
-		Log:     Log{Format: "text", Color: "auto"},
+		Proxy: Proxy{
+			Listen: ProxyListen,
+			Editor: "vscode://file{path}:{line}:{col}",
+			Wait:   Duration(10 * time.Second),
+		},
+		Log: Log{Format: "text", Color: "auto"},
 	}
 }

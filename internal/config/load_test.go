@@ -119,6 +119,13 @@ stdin = true
 [plugins]
 packages = ["./greeter"]
 max_reloads = 0
+
+[proxy]
+listen = ":9000"
+target = "http://127.0.0.1:8081"
+reload_only = ["static/**"]
+editor = "goland://open?file={path}&line={line}"
+wait = "3s"
 `
 
 func fullConfig() Config {
@@ -143,7 +150,11 @@ func fullConfig() Config {
 			Stdin:       true,
 		},
 		Plugins: Plugins{Packages: []string{"./greeter"}, MaxReloads: 0},
-		Log:     Log{Format: "json", Color: "never"},
+		Proxy: Proxy{
+			Listen: ":9000", Target: "http://127.0.0.1:8081", ReloadOnly: []string{"static/**"},
+			Editor: "goland://open?file={path}&line={line}", Wait: Duration(3 * time.Second),
+		},
+		Log: Log{Format: "json", Color: "never"},
 	}
 }
 

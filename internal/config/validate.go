@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
+	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/golive-dev/golive/internal/signals"
@@ -57,6 +60,11 @@ func (c *Config) problems() []*Error {
 	all = append(all, checkReady("run.ready", c.Run.Ready))
 	all = append(all, checkPackages("plugins.packages", c.Plugins.Packages))
 	all = append(all, checkNotNegative("plugins.max_reloads", c.Plugins.MaxReloads))
+	all = append(all, checkListen("proxy.listen", c.Proxy.Listen))
+	all = append(all, checkTarget("proxy.target", c.Proxy.Target))
+	all = append(all, checkGlobs("proxy.reload_only", c.Proxy.ReloadOnly))
+	all = append(all, checkEditor("proxy.editor", c.Proxy.Editor))
+	all = append(all, checkDuration("proxy.wait", c.Proxy.Wait))
 	all = append(all, checkOneOf("log.format", c.Log.Format, formats))
 	all = append(all, checkOneOf("log.color", c.Log.Color, colors))
 	return all
@@ -128,6 +136,37 @@ func checkReady(key, value string) *Error {
 		return keyErr(key, "bad address %q (%v)", value, err)
 	}
 	return &Error{Key: key, Msg: fmt.Sprintf("%s %q: %v", key, value, err)}
+}
+
+// checkListen wants host:port with a numeric port; an empty host means
+// every interface.
+func checkListen(key, addr string) *Error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return keyErr(key, "bad address %q (want host:port, e.g. %q)", addr, ProxyListen)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return keyErr(key, "bad port %q in %q", port, addr)
+	}
+	return nil
+}
+
+func checkTarget(key, target string) *Error {
+	if target == "" || target == "off" {
+		return nil
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return keyErr(key, "bad URL %q (want \"http://host:port\", or \"off\")", target)
+	}
+	return nil
+}
+
+func checkEditor(key, pattern string) *Error {
+	if pattern != "" && !strings.Contains(pattern, "{path}") {
+		return keyErr(key, "pattern %q has no {path}", pattern)
+	}
+	return nil
 }
 
 func checkPackages(key string, pkgs []string) *Error {

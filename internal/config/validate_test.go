@@ -43,6 +43,11 @@ func TestValidateFlags(t *testing.T) {
 		{"ready https", func(c *Config) { c.Run.Ready = "https://localhost/health" }, "run.ready", `run.ready "https://localhost/health": https is not checked; use "tcp://host:port" for a TLS server's port`},
 		{"ready ipv6 without brackets", func(c *Config) { c.Run.Ready = "tcp://::1:8080" }, "run.ready", `run.ready "tcp://::1:8080": an IPv6 address must be in brackets, as in tcp://[::1]:8080`},
 		{"max reloads", func(c *Config) { c.Plugins.MaxReloads = -5 }, "plugins.max_reloads", `plugins.max_reloads: negative count -5`},
+		{"proxy listen", func(c *Config) { c.Proxy.Listen = "8090" }, "proxy.listen", `proxy.listen: bad address "8090" (want host:port, e.g. "127.0.0.1:8090")`},
+		{"proxy port", func(c *Config) { c.Proxy.Listen = "localhost:http" }, "proxy.listen", `proxy.listen: bad port "http" in "localhost:http"`},
+		{"proxy target", func(c *Config) { c.Proxy.Target = "127.0.0.1:8080" }, "proxy.target", `proxy.target: bad URL "127.0.0.1:8080" (want "http://host:port", or "off")`},
+		{"proxy editor", func(c *Config) { c.Proxy.Editor = "vscode://file" }, "proxy.editor", `proxy.editor: pattern "vscode://file" has no {path}`},
+		{"proxy glob", func(c *Config) { c.Proxy.ReloadOnly = []string{"static/[x"} }, "proxy.reload_only[0]", `proxy.reload_only[0]: bad glob "static/[x"`},
 		{"color", func(c *Config) { c.Log.Color = "" }, "log.color", `log.color: bad value "" (want "auto", "always" or "never")`},
 		// The first mistake in file order wins.
 		{"first", func(c *Config) { c.Log.Format = "x"; c.Watch.Include = []string{""} }, "watch.include[0]", `watch.include[0]: empty glob`},
@@ -149,6 +154,25 @@ func TestReadyIsTheChecksOwn(t *testing.T) {
 		_, checkErr := ready.Parse(v)
 		if (cfgErr == nil) != (checkErr == nil) {
 			t.Errorf("run.ready %q: the config says %v, the check says %v", v, cfgErr, checkErr)
+		}
+	}
+}
+
+func TestProxyTarget(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ target, ready, want string }{
+		{"", "", ""},
+		{"", "tcp://127.0.0.1:8080", ""},
+		{"", "http://127.0.0.1:8080/health", "http://127.0.0.1:8080"},
+		{"", "http://localhost/", "http://localhost"},
+		{"http://127.0.0.1:3000", "http://127.0.0.1:8080/health", "http://127.0.0.1:3000"},
+		{"off", "http://127.0.0.1:8080/health", ""},
+	}
+	for _, tt := range tests {
+		c := Default()
+		c.Proxy.Target, c.Run.Ready = tt.target, tt.ready
+		if got := c.ProxyTarget(); got != tt.want {
+			t.Errorf("target %q, ready %q: ProxyTarget() = %q, want %q", tt.target, tt.ready, got, tt.want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 )
@@ -26,6 +27,9 @@ const (
 	Warn        = "warn"         // a problem golive worked around
 	Error       = "error"        // a problem golive could not work around
 	Output      = "output"       // a line the program wrote (JSON mode only)
+
+	ProxyReady    = "proxy_ready"    // the browser proxy listens (URL, Target)
+	BrowserReload = "browser_reload" // open pages were told to reload (Tabs; CSS for a stylesheet swap)
 )
 
 // Diagnostic is one compile error, its file relative to the start directory.
@@ -66,6 +70,10 @@ type Event struct {
 	Message     string        `json:"message,omitempty"`
 	Stream      string        `json:"stream,omitempty"` // output: "stderr"
 	Line        string        `json:"line,omitempty"`   // output: the line, without its newline
+	URL         string        `json:"url,omitempty"`    // proxy_ready: where the browser goes
+	Target      string        `json:"target,omitempty"` // proxy_ready: the program's address
+	Tabs        *int          `json:"tabs,omitempty"`   // browser_reload: how many tabs were told
+	CSS         bool          `json:"css,omitempty"`    // browser_reload: stylesheets swapped in place, no page load
 }
 
 // Options choose how a Logger renders.
@@ -76,22 +84,34 @@ type Options struct {
 
 // Logger renders events to one writer. It is safe for concurrent use.
 type Logger struct {
-	mu   sync.Mutex
-	w    io.Writer
-	opts Options
-	pal  palette
-	now  func() time.Time
-	also *Logger // a second sink, such as --events FILE
+	mu    *sync.Mutex // shared by the copies Also and Tap make: one writer, one lock
+	w     io.Writer
+	opts  Options
+	pal   palette
+	now   func() time.Time
+	also  *Logger         // a second sink, such as --events FILE
+	watch []func(e Event) // observers, such as the browser proxy
 }
 
 // New returns a Logger writing to w.
 func New(w io.Writer, opts Options) *Logger {
-	return &Logger{w: w, opts: opts, pal: newPalette(opts.Color), now: time.Now}
+	return &Logger{mu: new(sync.Mutex), w: w, opts: opts, pal: newPalette(opts.Color), now: time.Now}
 }
 
 // Also returns l writing every event to other too.
 func (l *Logger) Also(other *Logger) *Logger {
-	return &Logger{w: l.w, opts: l.opts, pal: l.pal, now: l.now, also: other}
+	c := *l
+	c.also = other
+	return &c
+}
+
+// Tap returns l calling fn with every event once it is written. fn runs
+// on the emitting goroutine, so it must not block; it may emit events of
+// its own, which it then sees too.
+func (l *Logger) Tap(fn func(Event)) *Logger {
+	c := *l
+	c.watch = append(slices.Clip(l.watch), fn)
+	return &c
 }
 
 // Emit writes e, stamping its time when unset.
@@ -109,8 +129,11 @@ func (l *Logger) Emit(e Event) {
 		out = []byte(l.text(e))
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.w.Write(out) // a terminal that went away is no reason to stop golive
+	l.mu.Unlock()
+	for _, fn := range l.watch {
+		fn(e)
+	}
 }
 
 func (l *Logger) json(e Event) []byte {

@@ -62,6 +62,10 @@ func (l *Logger) text(e Event) string {
 		return line(p.run, "run", fmt.Sprintf("pid %d %s", e.PID, exitText(e)))
 	case Stop:
 		return line(p.run, "run", stopText(e))
+	case ProxyReady:
+		return line(p.watch, "proxy", fmt.Sprintf("open %s (proxy for %s)", e.URL, e.Target))
+	case BrowserReload:
+		return line(p.watch, "proxy", browserText(e))
 	case Warn:
 		return line(p.fail, "golive", e.Message)
 	case Error:
@@ -102,6 +106,18 @@ func describePaths(paths []string, count int) string {
 	default:
 		return fmt.Sprintf("%s changed (+%d more)", paths[0], count-1)
 	}
+}
+
+func browserText(e Event) string {
+	n := 0
+	if e.Tabs != nil {
+		n = *e.Tabs
+	}
+	tabs := fmt.Sprintf("%d %s", n, plural(n, "tab"))
+	if e.CSS {
+		return "swapped the stylesheets in " + tabs
+	}
+	return "reloaded " + tabs
 }
 
 func exitText(e Event) string {

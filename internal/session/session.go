@@ -23,6 +23,7 @@ import (
 	"github.com/golive-dev/golive/internal/embeds"
 	"github.com/golive-dev/golive/internal/events"
 	"github.com/golive-dev/golive/internal/procgroup"
+	"github.com/golive-dev/golive/internal/proxy"
 	"github.com/golive-dev/golive/internal/ready"
 	"github.com/golive-dev/golive/internal/reload"
 	"github.com/golive-dev/golive/internal/supervise"
@@ -89,6 +90,14 @@ func (s *Session) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("run.ready %q: %w", s.cfg.Run.Ready, err)
 	}
+	px, err := s.listenProxy(check != nil)
+	if err != nil {
+		return err
+	}
+	if px != nil {
+		defer px.Close() // should anything fail before it runs
+		log = s.opts.Log // tapped by the proxy
+	}
 	if err := procgroup.BecomeSubreaper(); err != nil {
 		log.Warnf("cannot become a child subreaper (%v); orphans of go build are left to init", err)
 	}
@@ -112,7 +121,7 @@ func (s *Session) Run(ctx context.Context) error {
 	// (go build's $WORK), other sessions' work directories.
 	wopts := watcher.Options{
 		Root:     s.opts.Dir,
-		Include:  s.cfg.Watch.Include,
+		Include:  slices.Concat(s.cfg.Watch.Include, s.cfg.Proxy.ReloadOnly),
 		Exclude:  s.cfg.Watch.Exclude,
 		Ignore:   []string{filepath.Dir(work.Dir())},
 		Debounce: time.Duration(s.cfg.Watch.Debounce),
@@ -130,13 +139,26 @@ func (s *Session) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.loop(ctx, work, wk, set, runOpts, check, reloader)
+	return s.loop(ctx, work, wk, set, runOpts, check, reloader, px)
 }
 
 // loop runs the goroutines around the runner loop and the loop itself,
 // on the calling goroutine, and stops them all before it returns.
-func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set *embeds.Set, runOpts supervise.Options, check *ready.Check, reloader *reload.Reloader) error {
+func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set *embeds.Set, runOpts supervise.Options, check *ready.Check, reloader *reload.Reloader, px *proxy.Server) error {
 	log := s.opts.Log
+	if px != nil {
+		// Stopped last (deferred first): the proxy answers until the
+		// program is gone, and its port is free when Run returns.
+		pctx, stopProxy := context.WithCancel(context.Background())
+		proxyDone := make(chan struct{})
+		go func() {
+			defer close(proxyDone)
+			if err := px.Run(pctx); err != nil {
+				log.Errorf("%v", err)
+			}
+		}()
+		defer func() { stopProxy(); <-proxyDone }()
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
@@ -150,6 +172,14 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 			cancel()
 		}
 	})
+	toRunner := batches
+	if px != nil {
+		if asset, err := watcher.Globs(s.cfg.Proxy.ReloadOnly); err == nil && len(s.cfg.Proxy.ReloadOnly) > 0 {
+			out := make(chan watcher.Batch)
+			wg.Go(func() { s.splitAssets(ctx, batches, out, px, asset) })
+			toRunner = out
+		}
+	}
 	requests := make(chan runner.Request)
 	wg.Go(func() { forward(ctx, s.opts.Rebuild, requests) })
 	s.manualRebuilds(ctx, requests)
@@ -197,7 +227,7 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	if check != nil { // a nil *ready.Check in the interface would not be nil
 		opts.Ready = check
 	}
-	runner.New(opts).Run(ctx, batches)
+	runner.New(opts).Run(ctx, toRunner)
 	cancel()
 	wg.Wait()
 	select {

@@ -3,7 +3,6 @@
 package supervise
 
 import (
-	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -101,12 +100,7 @@ type rounds struct {
 // environment is left.
 func restartRounds(t *testing.T, r rounds) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testkit.FreeAddr(t)
 	marker := "GOLIVE_ROUNDS=" + t.TempDir()
 	var all []int
 	for i := range r.n {

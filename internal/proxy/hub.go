@@ -1,0 +1,225 @@
+package proxy
+
+import (
+	"encoding/json"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/golive-dev/golive/internal/events"
+)
+
+// hub is what the pages know: the browsers connected to /__golive/events,
+// the program's state as the events tell it, and the failed build the
+// pages show. Every method is safe for concurrent use; none blocks, since
+// observe runs on the goroutine that emits an event.
+type hub struct {
+	session string // this golive's id: a page that saw another reloads
+	editor  string // proxy.editor, the link pattern of a diagnostic
+	dir     string // the start directory, which diagnostics are relative to
+
+	mu      sync.Mutex
+	clients map[*client]struct{}
+	nextID  int
+	failed  *message // the last build's errors, until a good build
+	due     bool     // a program started and the pages have not reloaded for it
+	up      bool     // a program runs
+	exited  bool     // it ended by itself; nothing starts until an edit
+	build   bool     // a build runs
+}
+
+// client is one browser's connection, which serves all its tabs.
+type client struct {
+	id   int
+	tabs int           // as the browser last said; 1 until it says
+	ch   chan []byte   // messages, already encoded
+	gone chan struct{} // closed when the hub drops it
+}
+
+// message is what a page is told, as JSON.
+type message struct {
+	Type        string       `json:"type"` // hello, reload, css, errors, clear
+	Session     string       `json:"session,omitempty"`
+	Conn        int          `json:"conn,omitempty"`
+	Ready       bool         `json:"ready,omitempty"`  // hello: a program serves
+	Errors      *message     `json:"errors,omitempty"` // hello: the overlay to show
+	Diagnostics []diagnostic `json:"diagnostics,omitempty"`
+	Output      string       `json:"output,omitempty"`
+}
+
+type diagnostic struct {
+	events.Diagnostic
+	Href string `json:"href,omitempty"` // opens the editor at the line
+}
+
+func newHub(session, editor, dir string) *hub {
+	return &hub{session: session, editor: editor, dir: dir, clients: map[*client]struct{}{}, build: true}
+}
+
+// clientBuffer is how many messages a browser may fall behind before the
+// hub drops it; it reconnects and its hello brings it up to date.
+const clientBuffer = 16
+
+// join adds a browser and returns it with its hello.
+func (h *hub) join() (*client, []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.nextID++
+	c := &client{id: h.nextID, tabs: 1, ch: make(chan []byte, clientBuffer), gone: make(chan struct{})}
+	h.clients[c] = struct{}{}
+	hello := message{Type: "hello", Session: h.session, Conn: c.id, Ready: h.up && !h.due, Errors: h.failed}
+	return c, encode(hello)
+}
+
+// leave removes a browser whose connection ended.
+func (h *hub) leave(c *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.drop(c)
+}
+
+func (h *hub) drop(c *client) {
+	if _, ok := h.clients[c]; ok {
+		delete(h.clients, c)
+		close(c.gone)
+	}
+}
+
+// setTabs records how many tabs a browser's connection serves.
+func (h *hub) setTabs(id, tabs int) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		if c.id == id {
+			c.tabs = max(tabs, 0)
+			return true
+		}
+	}
+	return false
+}
+
+// send tells every browser m and returns how many tabs they serve. A
+// browser that cannot keep up is dropped rather than waited for.
+func (h *hub) send(m message) int {
+	b := encode(m)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	tabs := 0
+	for c := range h.clients {
+		select {
+		case c.ch <- b:
+			tabs += c.tabs
+		default:
+			h.drop(c)
+		}
+	}
+	return tabs
+}
+
+// observe follows the session's events. It reports what the pages must
+// be told now: a reload when the new program is ready (or, without a
+// readiness check, dial says so), the errors of a failed build, and
+// whether a dial for the new program should begin.
+func (h *hub) observe(e events.Event, readyCheck bool) (tell *message, dial bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch e.Type {
+	case events.BuildStart:
+		h.build = true
+	case events.BuildFailed:
+		h.build = false
+		h.failed = h.errors(e)
+		return h.failed, false
+	case events.BuildOK:
+		h.build = false
+		if h.failed != nil {
+			h.failed = nil
+			return &message{Type: "clear"}, false
+		}
+	case events.Start:
+		h.up, h.exited, h.due = true, false, true
+		return nil, !readyCheck
+	case events.Ready:
+		return h.readyLocked(), false
+	case events.Reload: // new plugin code serves in the same program
+		h.due = false
+		return &message{Type: "reload"}, false
+	case events.Stop:
+		h.up = false
+	case events.Exit:
+		h.up, h.exited, h.due = false, true, false
+	}
+	return nil, false
+}
+
+// dialed is the proxy's own check, without run.ready: the new program
+// accepted a connection.
+func (h *hub) dialed() *message {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.readyLocked()
+}
+
+func (h *hub) readyLocked() *message {
+	if !h.due || !h.up {
+		return nil
+	}
+	h.due = false
+	return &message{Type: "reload"}
+}
+
+// hopeless reports that no program will answer until the user edits: the
+// last build failed or the program exited, and nothing is building.
+func (h *hub) hopeless() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.up && !h.build && (h.exited || h.failed != nil)
+}
+
+// running reports that a program runs.
+func (h *hub) running() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.up
+}
+
+// lastErrors returns the failed build the pages show, or nil.
+func (h *hub) lastErrors() *message {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.failed
+}
+
+func (h *hub) errors(e events.Event) *message {
+	m := &message{Type: "errors", Output: e.Output}
+	for _, d := range e.Diagnostics {
+		m.Diagnostics = append(m.Diagnostics, diagnostic{Diagnostic: d, Href: h.link(d)})
+	}
+	return m
+}
+
+// link fills the editor pattern for d: {path} is the file's absolute
+// path, slash-separated with a leading slash (/C:/... on Windows) and
+// escaped for a URL; {line} and {col} its position.
+func (h *hub) link(d events.Diagnostic) string {
+	if h.editor == "" {
+		return ""
+	}
+	path := filepath.ToSlash(filepath.Join(h.dir, filepath.FromSlash(d.File)))
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path // a Windows drive: vscode://file/C:/...
+	}
+	r := strings.NewReplacer(
+		"{path}", (&url.URL{Path: path}).EscapedPath(),
+		"{line}", strconv.Itoa(d.Line),
+		"{col}", strconv.Itoa(max(d.Column, 1)),
+	)
+	return r.Replace(h.editor)
+}
+
+func encode(m message) []byte {
+	b, _ := json.Marshal(m) // message has only marshalable fields
+	return b
+}

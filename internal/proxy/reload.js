@@ -1,0 +1,190 @@
+// golive's page script, served by its proxy at /__golive/reload.js. It
+// reloads the page once the new program is ready, swaps stylesheets in
+// place, and shows a failed build over the page.
+//
+// One tab per browser holds a Web Lock and with it the one connection to
+// golive; it passes every message to the other tabs on a BroadcastChannel,
+// so tabs never use up the browser's connections to the origin. When it
+// goes (pagehide), the lock passes to another tab, which connects. Where
+// Web Locks are missing (a page not served from localhost is not a secure
+// context), each tab connects on its own.
+(() => {
+  "use strict";
+  if (window.__golive) return;
+  window.__golive = true;
+
+  const me = Math.random().toString(36).slice(2);
+  const channel = "BroadcastChannel" in window ? new BroadcastChannel("golive") : null;
+  const locks = navigator.locks && channel ? navigator.locks : null;
+  let session = null; // the golive this page has heard from
+  let lead = null;    // set while this tab holds the connection
+
+  function handle(m) {
+    switch (m.type) {
+      case "hello":
+        if (session !== null && session !== m.session && m.ready) {
+          location.reload(); // golive restarted while the page was open
+          return;
+        }
+        session = m.session;
+        m.errors ? show(m.errors) : hide();
+        break;
+      case "reload":
+        location.reload();
+        break;
+      case "css":
+        swapStyles();
+        break;
+      case "errors":
+        show(m);
+        break;
+      case "clear":
+        hide();
+        break;
+    }
+  }
+
+  // The connection, held by the leading tab (or by every tab without
+  // locks). It reconnects with a growing pause, so a stopped golive costs
+  // the page a request every few seconds, not a stream of them.
+  function connect(onMessage) {
+    let source = null, pause = 250, timer = 0, closed = false;
+    const open = () => {
+      source = new EventSource("/__golive/events");
+      source.onopen = () => { pause = 250; };
+      source.onmessage = (e) => onMessage(JSON.parse(e.data));
+      source.onerror = () => {
+        source.close();
+        if (!closed) timer = setTimeout(open, pause);
+        pause = Math.min(pause * 2, 4000);
+      };
+    };
+    open();
+    return () => { closed = true; clearTimeout(timer); if (source) source.close(); };
+  }
+
+  function becomeLeader(release) {
+    const tabs = new Set([me]);
+    let conn = 0, last = null, told = 0;
+    const tellCount = () => {
+      if (!conn || told === tabs.size) return;
+      told = tabs.size;
+      fetch("/__golive/tabs?conn=" + conn + "&tabs=" + tabs.size, { method: "POST", keepalive: true }).catch(() => {});
+    };
+    const close = connect((m) => {
+      if (m.type === "hello") { conn = m.conn; told = 0; tellCount(); }
+      if (m.type === "hello" || m.type === "errors" || m.type === "clear") last = m;
+      channel.postMessage({ kind: "msg", msg: m });
+      handle(m);
+    });
+    lead = {
+      join(id) { tabs.add(id); tellCount(); if (last) channel.postMessage({ kind: "msg", msg: last, to: id }); },
+      leave(id) { tabs.delete(id); tellCount(); },
+      stop() { close(); release(); lead = null; },
+    };
+    channel.postMessage({ kind: "who" }); // the tabs that were there answer
+  }
+
+  function join() {
+    if (!locks) {
+      const close = connect(handle);
+      lead = { join() {}, leave() {}, stop() { close(); lead = null; } };
+      return;
+    }
+    channel.postMessage({ kind: "hi", from: me });
+    locks.request("golive", () => new Promise((release) => becomeLeader(release)));
+  }
+
+  if (channel) {
+    channel.onmessage = ({ data }) => {
+      if (data.kind === "msg" && !lead && (!data.to || data.to === me)) handle(data.msg);
+      if (data.kind === "who" && !lead) channel.postMessage({ kind: "hi", from: me });
+      if (data.kind === "hi" && lead) lead.join(data.from);
+      if (data.kind === "bye" && lead) lead.leave(data.from);
+    };
+  }
+
+  window.addEventListener("pagehide", () => {
+    if (lead) lead.stop();
+    else if (channel) channel.postMessage({ kind: "bye", from: me });
+  });
+  window.addEventListener("pageshow", (e) => { if (e.persisted) join(); }); // back from the bfcache
+  join();
+
+  // Stylesheets of this origin load again under a new query; the old
+  // sheet goes once the new one is in, so nothing flashes unstyled.
+  function swapStyles() {
+    for (const link of document.querySelectorAll('link[rel~="stylesheet"]')) {
+      const url = new URL(link.href, location.href);
+      if (url.origin !== location.origin) continue;
+      url.searchParams.set("__golive", Date.now().toString(36));
+      const next = link.cloneNode();
+      next.href = url.href;
+      next.onload = next.onerror = () => link.remove();
+      link.after(next);
+    }
+  }
+
+  // The overlay lives in a shadow root: the page's styles do not reach it,
+  // and its own do not leak out. Text goes in as text, never as markup.
+  const style = `
+    :host { all: initial; position: fixed; inset: 0; z-index: 2147483647; display: block;
+      background: rgba(20, 20, 20, .92); color: #eee; font: 14px/1.5 ui-monospace, Menlo, Consolas, monospace;
+      overflow: auto; }
+    .box { max-width: 960px; margin: 48px auto; padding: 0 24px; }
+    h1 { font-size: 18px; color: #ff6b6b; margin: 0 0 16px; }
+    ol { list-style: none; padding: 0; margin: 0; }
+    li { margin: 0 0 8px; white-space: pre-wrap; }
+    a { color: #7fb6ff; }
+    pre { white-space: pre-wrap; color: #ccc; }
+    button { position: absolute; top: 12px; right: 16px; font: inherit; background: none; color: #aaa; border: 0; cursor: pointer; }`;
+
+  function show(m) {
+    let host = document.getElementById("__golive_overlay");
+    if (!host) {
+      host = document.createElement("golive-overlay");
+      host.id = "__golive_overlay";
+      host.attachShadow({ mode: "open" });
+      (document.body || document.documentElement).appendChild(host);
+    }
+    const root = host.shadowRoot;
+    root.replaceChildren();
+    const css = document.createElement("style");
+    css.textContent = style;
+    const box = el("div", "box");
+    const n = (m.diagnostics || []).length;
+    box.appendChild(el("h1", "", "build failed" + (n ? " (" + n + (n === 1 ? " error)" : " errors)") : "")));
+    const list = el("ol");
+    for (const d of m.diagnostics || []) {
+      const item = el("li");
+      const where = d.file + ":" + d.line + (d.column ? ":" + d.column : "");
+      if (d.href) {
+        const a = el("a", "", where);
+        a.href = d.href;
+        item.appendChild(a);
+      } else {
+        item.appendChild(document.createTextNode(where));
+      }
+      item.appendChild(document.createTextNode(": " + d.message));
+      list.appendChild(item);
+    }
+    box.appendChild(list);
+    if (m.output) box.appendChild(el("pre", "", m.output));
+    const close = el("button", "", "×");
+    close.title = "hide until the next build";
+    close.onclick = () => host.remove();
+    root.append(css, close, box);
+  }
+
+  function hide() {
+    const host = document.getElementById("__golive_overlay");
+    if (host) host.remove();
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+})();
