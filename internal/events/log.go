@@ -68,12 +68,13 @@ type Event struct {
 	Signal      string        `json:"signal,omitempty"`
 	Killed      bool          `json:"killed,omitempty"` // the stop needed SIGKILL
 	Message     string        `json:"message,omitempty"`
-	Stream      string        `json:"stream,omitempty"` // output: "stderr"
-	Line        string        `json:"line,omitempty"`   // output: the line, without its newline
-	URL         string        `json:"url,omitempty"`    // proxy_ready: where the browser goes
-	Target      string        `json:"target,omitempty"` // proxy_ready: the program's address
-	Tabs        *int          `json:"tabs,omitempty"`   // browser_reload: how many tabs were told
-	CSS         bool          `json:"css,omitempty"`    // browser_reload: stylesheets swapped in place, no page load
+	Stream      string        `json:"stream,omitempty"`   // output: "stderr"
+	Line        string        `json:"line,omitempty"`     // output: the line, without its newline
+	URL         string        `json:"url,omitempty"`      // proxy_ready: where the browser goes
+	Target      string        `json:"target,omitempty"`   // proxy_ready: the program's address
+	Tabs        *int          `json:"tabs,omitempty"`     // browser_reload: how many tabs were told
+	Browsers    int           `json:"browsers,omitempty"` // browser_reload: over how many connections
+	CSS         bool          `json:"css,omitempty"`      // browser_reload: stylesheets swapped in place, no page load
 }
 
 // Options choose how a Logger renders.

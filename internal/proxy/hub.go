@@ -100,22 +100,23 @@ func (h *hub) setTabs(id, tabs int) bool {
 	return false
 }
 
-// send tells every browser m and returns how many tabs they serve. A
-// browser that cannot keep up is dropped rather than waited for.
-func (h *hub) send(m message) int {
+// send tells every browser m and returns how many tabs they serve, and
+// how many browsers. A browser that cannot keep up is dropped rather than
+// waited for.
+func (h *hub) send(m message) (tabs, browsers int) {
 	b := encode(m)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	tabs := 0
 	for c := range h.clients {
 		select {
 		case c.ch <- b:
 			tabs += c.tabs
+			browsers++
 		default:
 			h.drop(c)
 		}
 	}
-	return tabs
+	return tabs, browsers
 }
 
 // observe follows the session's events. It reports what the pages must

@@ -302,9 +302,9 @@ func (s *Server) Assets(paths []string) {
 }
 
 func (s *Server) tell(m message) {
-	tabs := s.hub.send(m)
-	if (m.Type == "reload" || m.Type == "css") && tabs > 0 {
-		s.opts.Log.Emit(events.Event{Type: events.BrowserReload, Tabs: events.Int(tabs), CSS: m.Type == "css"})
+	tabs, browsers := s.hub.send(m)
+	if (m.Type == "reload" || m.Type == "css") && browsers > 0 {
+		s.opts.Log.Emit(events.Event{Type: events.BrowserReload, Tabs: events.Int(tabs), Browsers: browsers, CSS: m.Type == "css"})
 	}
 }
 

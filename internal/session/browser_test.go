@@ -1,0 +1,231 @@
+package session
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/golive-dev/golive/internal/config"
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/testkit"
+)
+
+// webApp is a program that serves a page with its message and the
+// stylesheet from static/, on $PORT.
+const webApp = `package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	http.Handle("/static/", http.StripPrefix("/static/", http.FileServer(http.Dir("static"))))
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<!doctype html><html><head><link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><h1 id=\"msg\">%s</h1><input id=\"field\"></body></html>", message)
+	})
+	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
+}
+`
+
+func message(v string) string { return "package main\n\nconst message = \"" + v + "\"\n" }
+
+// chromium finds the browser, or skips with the reason.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("no chromium on PATH (.ci/run installs Debian's chromium)")
+	return ""
+}
+
+// TestBrowser drives a real Chromium through golive's proxy: two tabs
+// show a save's new content with no reload by the test, a compile error
+// shows as an overlay and the fix clears it, and a stylesheet changes
+// with no page load. Each state's screenshot is in the test's temp dir,
+// or in $GOLIVE_SCREENSHOTS to keep them.
+func TestBrowser(t *testing.T) {
+	bin := chromium(t)
+	testkit.OwnCache(t)
+	dir := testkit.WriteModule(t, map[string]string{
+		"go.mod":          "module example.com/web\n\ngo 1.22\n",
+		"main.go":         webApp,
+		"message.go":      message("one"),
+		"static/site.css": "h1 { color: rgb(0, 0, 255); }\n",
+	})
+	port := strings.TrimPrefix(testkit.FreeAddr(t), "127.0.0.1:")
+	cfg := config.Default()
+	cfg.Build.Package = "."
+	cfg.Run.Env = map[string]string{"PORT": port}
+	cfg.Run.Ready = "http://127.0.0.1:" + port + "/"
+	cfg.Proxy.Listen = "127.0.0.1:0"
+	cfg.Proxy.ReloadOnly = []string{"static/**"}
+	r := runSession(t, dir, cfg)
+	url := r.events.Next(t, events.ProxyReady).URL
+	shots := t.TempDir()
+	if dir := os.Getenv("GOLIVE_SCREENSHOTS"); dir != "" {
+		shots = dir // kept after the test, to look at
+	}
+
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)...)
+	defer cancel()
+	// The first run on a tab's own context opens it (on a context with a
+	// timeout, the tab would close with it); the second tab is opened in
+	// the browser the first one started.
+	first, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	if err := chromedp.Do(first); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	second, cancel := chromedp.NewContext(first)
+	defer cancel()
+	if err := chromedp.Do(second); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	tabs := []context.Context{first, second}
+	for _, tab := range tabs {
+		do(t, tab, chromedp.Navigate(url))
+		waitJS(t, tab, `document.getElementById("msg")?.textContent === "one"`)
+	}
+	nextOf(t, r.events, events.Ready)
+	screenshot(t, first, shots, "1-first")
+
+	// A save: both tabs show the new program's page.
+	for _, tab := range tabs {
+		eval[any](t, tab, `window.marker = "before the save"`)
+	}
+	testkit.WriteFile(t, filepath.Join(dir, "message.go"), message("two"))
+	for _, tab := range tabs {
+		waitJS(t, tab, `document.getElementById("msg")?.textContent === "two"`)
+	}
+	if ev := nextOf(t, r.events, events.BrowserReload); ev.Tabs == nil || *ev.Tabs != 2 || ev.Browsers != 1 {
+		t.Errorf("browser_reload %+v, want 2 tabs told over one connection", ev)
+	}
+	screenshot(t, second, shots, "2-after-save")
+
+	// A compile error: the overlay, escaped, with a link to the editor.
+	testkit.WriteFile(t, filepath.Join(dir, "message.go"), "package main\n\nconst message = \"three\"\n\nvar broken int = \"<b>bold</b>\"\n")
+	const overlay = `document.querySelector("golive-overlay")?.shadowRoot`
+	for _, tab := range tabs {
+		waitJS(t, tab, overlay+`?.textContent.includes('cannot use "<b>bold</b>"')`)
+		if eval[bool](t, tab, overlay+`.querySelector("b") !== null`) {
+			t.Error("the compiler's text became markup in the overlay")
+		}
+		href := eval[string](t, tab, overlay+`.querySelector("a").href`)
+		if want := "vscode://file" + filepath.ToSlash(dir) + "/message.go:5:"; !strings.HasPrefix(href, want) {
+			t.Errorf("the error's link is %q, want it to start %q", href, want)
+		}
+	}
+	screenshot(t, first, shots, "3-compile-error")
+
+	// The fix: the overlay goes and the new page shows.
+	testkit.WriteFile(t, filepath.Join(dir, "message.go"), message("three"))
+	for _, tab := range tabs {
+		waitJS(t, tab, `document.getElementById("msg")?.textContent === "three" && !document.querySelector("golive-overlay")`)
+	}
+	nextOf(t, r.events, events.BrowserReload)
+	screenshot(t, first, shots, "4-fixed")
+
+	// A stylesheet: swapped in place, no page load, typed text kept.
+	for _, tab := range tabs {
+		eval[any](t, tab, `window.marker = "kept"; document.getElementById("field").value = "typed"`)
+	}
+	testkit.WriteFile(t, filepath.Join(dir, "static/site.css"), "h1 { color: rgb(255, 0, 0); }\n")
+	for _, tab := range tabs {
+		waitJS(t, tab, `getComputedStyle(document.getElementById("msg")).color === "rgb(255, 0, 0)"`)
+		if !eval[bool](t, tab, `window.marker === "kept" && document.getElementById("field").value === "typed"`) {
+			t.Error("the stylesheet change loaded the page again")
+		}
+	}
+	if ev := nextOf(t, r.events, events.BrowserReload); !ev.CSS {
+		t.Errorf("browser_reload %+v, want a stylesheet swap", ev)
+	}
+	screenshot(t, first, shots, "5-stylesheet")
+	t.Logf("screenshots in %s", shots)
+}
+
+func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, testkit.Timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+}
+
+// eval returns the value of expr in the tab.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, testkit.Timeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("chromium: %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitJS waits until expr is true in the tab.
+func waitJS(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	var err error
+	ok := testkit.Within(testkit.Timeout, func() bool {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		// A page that is loading answers with an error: not yet.
+		var v bool
+		v, err = chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		return err == nil && v
+	})
+	if !ok {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		html, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.documentElement.outerHTML"))
+		t.Fatalf("never true in the page: %s (last error: %v)\npage: %.500s", expr, err, html)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, testkit.Timeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// nextOf returns the next event of type typ, passing over the others.
+func nextOf(t *testing.T, evs *testkit.Events, typ string) events.Event {
+	t.Helper()
+	deadline := time.After(testkit.Timeout)
+	for {
+		select {
+		case ev := <-evs.C():
+			if ev.Type == typ {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("no %s event within %s", typ, testkit.Timeout)
+		}
+	}
+}
+
