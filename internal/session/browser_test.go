@@ -228,4 +228,3 @@ func nextOf(t *testing.T, evs *testkit.Events, typ string) events.Event {
 		}
 	}
 }
-
