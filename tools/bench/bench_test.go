@@ -58,6 +58,7 @@ func TestQuick(t *testing.T) {
 		"| start-up: paired, median of each round's ratio",
 		"| idle: VmRSS at the end of the window, MB |",
 		"### Plugin: in-process reload beside restart",
+		"### Browser: a page open through golive's proxy",
 		"**Summary:**",
 	} {
 		if !strings.Contains(report, want) {

@@ -21,6 +21,7 @@ type results struct {
 	edits      []editResult
 	idle       *idleResult
 	plugin     *pluginResult
+	browser    *browserResult
 	fixtureRSS []int64 // each golive's VmRSS on the latency fixture after its rounds, as b.golives
 	notes      []string
 }
@@ -395,6 +396,7 @@ func report(w io.Writer, b *bench) {
 
 	reportBaseline(w, b)
 	reportPlugin(w, b)
+	reportBrowser(w, r.browser)
 
 	for _, s := range r.latency {
 		for i, x := range s.samples {
@@ -520,6 +522,11 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 	}
 	if r.plugin != nil {
 		parts = append(parts, pluginSummary(r.plugin))
+	}
+	if br := r.browser; br != nil && br.skipped == "" && len(br.painted) > 0 {
+		p, s := statsOf(br.painted, 0).med, statsOf(br.serving, 0).med
+		parts = append(parts, fmt.Sprintf("browser: painted %s ms after the save against serving at %s ms (%s ms); proxy adds %s ms median on a 100 kB page",
+			ms(p), ms(s), signedMS(p-s), msFine(quantile(br.proxied["/big"], 0.5)-quantile(br.direct["/big"], 0.5))))
 	}
 	return strings.Join(parts, "; ") + "."
 }
