@@ -51,8 +51,9 @@ func chromium(t *testing.T) string {
 
 // TestBrowser drives a real Chromium through golive's proxy: two tabs
 // show a save's new content with no reload by the test, a compile error
-// shows as an overlay and the fix clears it, and a stylesheet changes
-// with no page load. Each state's screenshot is in the test's temp dir,
+// shows as an overlay and the fix clears it, a stylesheet changes with no
+// page load, the tab holding the one connection closes and the other
+// takes over, and a page outlives golive's own restart. Each state's screenshot is in the test's temp dir,
 // or in $GOLIVE_SCREENSHOTS to keep them.
 func TestBrowser(t *testing.T) {
 	bin := chromium(t)
@@ -84,18 +85,22 @@ func TestBrowser(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 	)...)
 	defer cancel()
-	// The first run on a tab's own context opens it (on a context with a
-	// timeout, the tab would close with it); the second tab is opened in
-	// the browser the first one started.
-	first, cancel := chromedp.NewContext(alloc)
+	// The first run on a context opens its tab (on a context with a
+	// timeout, the tab would close with it). The browser's own tab stays
+	// blank, so the page's tabs can be closed one by one.
+	browser, cancel := chromedp.NewContext(alloc)
 	defer cancel()
-	if err := chromedp.Do(first); err != nil {
+	if err := chromedp.Do(browser); err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
-	second, cancel := chromedp.NewContext(first)
+	first, closeFirst := chromedp.NewContext(browser)
+	defer closeFirst()
+	second, cancel := chromedp.NewContext(browser)
 	defer cancel()
-	if err := chromedp.Do(second); err != nil {
-		t.Fatalf("chromium: %v", err)
+	for _, tab := range []context.Context{first, second} {
+		if err := chromedp.Do(tab); err != nil {
+			t.Fatalf("chromium: %v", err)
+		}
 	}
 	tabs := []context.Context{first, second}
 	for _, tab := range tabs {
@@ -156,6 +161,26 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("browser_reload %+v, want a stylesheet swap", ev)
 	}
 	screenshot(t, first, shots, "5-stylesheet")
+
+	// The tab that holds the connection closes: the other takes over.
+	closeFirst()
+	testkit.WriteFile(t, filepath.Join(dir, "message.go"), message("four"))
+	waitJS(t, second, `document.getElementById("msg")?.textContent === "four"`)
+	if ev := nextOf(t, r.events, events.BrowserReload); ev.Tabs == nil || *ev.Tabs != 1 || ev.Browsers != 1 {
+		t.Errorf("browser_reload %+v, want the one tab left", ev)
+	}
+
+	// golive itself restarts on the same address: the page reconnects and
+	// reloads once the new golive's program is ready.
+	eval[any](t, second, `window.marker = "before golive's restart"`)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Proxy.Listen = strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
+	r = runSession(t, dir, cfg)
+	nextOf(t, r.events, events.Ready)
+	waitJS(t, second, `window.marker === undefined && document.getElementById("msg")?.textContent === "four"`)
+	screenshot(t, second, shots, "6-after-golive-restart")
 	t.Logf("screenshots in %s", shots)
 }
 
