@@ -107,8 +107,9 @@ func (l *Logger) Also(other *Logger) *Logger {
 }
 
 // Tap returns l calling fn with every event once it is written. fn runs
-// on the emitting goroutine, so it must not block; it may emit events of
-// its own, which it then sees too.
+// on the emitting goroutine, so it must not block, and events emitted on
+// two goroutines at once may reach it in either order. An event fn emits
+// on l reaches fn again; emit on a logger that is not tapped instead.
 func (l *Logger) Tap(fn func(Event)) *Logger {
 	c := *l
 	c.watch = append(slices.Clip(l.watch), fn)

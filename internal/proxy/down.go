@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 )
@@ -17,7 +18,7 @@ code{font:13px ui-monospace,Menlo,Consolas,monospace;background:#f2f2f2;padding:
 <body><h1>The program is not answering</h1>
 <p>golive's proxy could not reach <code>{{.Target}}</code>: {{.Reason}}.</p>
 <p>{{if .Retry}}This page tries again every 2 seconds, and reloads by itself once a new program is ready.{{else}}The last build failed or the program exited; this page reloads by itself once a new program is ready.{{end}}</p>
-<script src="{{.Script}}"></script>
+<script src="{{.Script}}" data-golive-down></script>
 </body></html>
 `))
 
@@ -26,6 +27,11 @@ code{font:13px ui-monospace,Menlo,Consolas,monospace;background:#f2f2f2;padding:
 func (s *Server) serveDown(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
 		return // the browser went away; nobody reads an answer
+	}
+	if !wantsPage(r) { // fetch, a fragment, an image: a line, not a page
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, fmt.Sprintf("golive proxy: the program at %s is not answering: %v", s.target, err), http.StatusBadGateway)
+		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -19,12 +19,16 @@ type hub struct {
 	session string // this golive's id: a page that saw another reloads
 	editor  string // proxy.editor, the link pattern of a diagnostic
 	dir     string // the start directory, which diagnostics are relative to
+	// restarts: run.restart starts a program that exited again, so a
+	// request then waits for it.
+	restarts bool
 
 	mu      sync.Mutex
 	clients map[*client]struct{}
 	nextID  int
 	failed  *message // the last build's errors, until a good build
 	due     bool     // a program started and the pages have not reloaded for it
+	gen     int      // reloads sent: a page that saw another number missed one
 	up      bool     // a program runs
 	exited  bool     // it ended by itself; nothing starts until an edit
 	build   bool     // a build runs
@@ -44,6 +48,7 @@ type message struct {
 	Session     string       `json:"session,omitempty"`
 	Conn        int          `json:"conn,omitempty"`
 	Ready       bool         `json:"ready,omitempty"`  // hello: a program serves
+	Gen         int          `json:"gen,omitempty"`    // hello, reload: the reloads sent so far
 	Errors      *message     `json:"errors,omitempty"` // hello: the overlay to show
 	Diagnostics []diagnostic `json:"diagnostics,omitempty"`
 	Output      string       `json:"output,omitempty"`
@@ -69,7 +74,7 @@ func (h *hub) join() (*client, []byte) {
 	h.nextID++
 	c := &client{id: h.nextID, tabs: 1, ch: make(chan []byte, clientBuffer), gone: make(chan struct{})}
 	h.clients[c] = struct{}{}
-	hello := message{Type: "hello", Session: h.session, Conn: c.id, Ready: h.up && !h.due, Errors: h.failed}
+	hello := message{Type: "hello", Session: h.session, Conn: c.id, Ready: h.up && !h.due, Gen: h.gen, Errors: h.failed}
 	return c, encode(hello)
 }
 
@@ -146,7 +151,7 @@ func (h *hub) observe(e events.Event, readyCheck bool) (tell *message, dial bool
 		return h.readyLocked(), false
 	case events.Reload: // new plugin code serves in the same program
 		h.due = false
-		return &message{Type: "reload"}, false
+		return h.reloadLocked(), false
 	case events.Stop:
 		h.up = false
 	case events.Exit:
@@ -168,7 +173,22 @@ func (h *hub) readyLocked() *message {
 		return nil
 	}
 	h.due = false
-	return &message{Type: "reload"}
+	return h.reloadLocked()
+}
+
+// reloadLocked counts a reload, so that a page that missed it (it was in
+// the back-forward cache, or dropped, or between two leading tabs) sees
+// the number change in its next hello.
+func (h *hub) reloadLocked() *message {
+	h.gen++
+	return &message{Type: "reload", Gen: h.gen}
+}
+
+// assets is a reload for files the pages load, with no new program.
+func (h *hub) assets() *message {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.reloadLocked()
 }
 
 // hopeless reports that no program will answer until the user edits: the
@@ -176,7 +196,7 @@ func (h *hub) readyLocked() *message {
 func (h *hub) hopeless() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return !h.up && !h.build && (h.exited || h.failed != nil)
+	return !h.up && !h.build && ((h.exited && !h.restarts) || h.failed != nil)
 }
 
 // running reports that a program runs.
@@ -208,7 +228,11 @@ func (h *hub) link(d events.Diagnostic) string {
 	if h.editor == "" {
 		return ""
 	}
-	path := filepath.ToSlash(filepath.Join(h.dir, filepath.FromSlash(d.File)))
+	path := filepath.FromSlash(d.File)
+	if !filepath.IsAbs(path) { // outside the start directory, go gives it whole
+		path = filepath.Join(h.dir, path)
+	}
+	path = filepath.ToSlash(path)
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path // a Windows drive: vscode://file/C:/...
 	}

@@ -26,15 +26,17 @@ const maxBuffered = 16 << 20
 
 // injectable reports whether resp is a whole HTML page the script goes
 // into: not a fragment that htmx or Datastar swaps into a page that has
-// it already, not a body-less answer, not a charset where ASCII bytes are
+// it already, not a body-less answer or a range of a page, not a charset where ASCII bytes are
 // not characters, and not an encoding golive cannot decode.
 func injectable(resp *http.Response) bool {
 	req := resp.Request
 	if req.Method == http.MethodHead || req.Header.Get("HX-Request") != "" || req.Header.Get("Datastar-Request") != "" {
 		return false
 	}
-	if resp.StatusCode < 200 || resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
-		return false
+	switch {
+	case resp.StatusCode < 200, resp.StatusCode == http.StatusNoContent, resp.StatusCode == http.StatusNotModified,
+		resp.StatusCode == http.StatusPartialContent, resp.Header.Get("Content-Range") != "":
+		return false // no body, or a part of one
 	}
 	mt, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if err != nil || mt != "text/html" {

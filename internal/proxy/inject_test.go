@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -145,6 +146,7 @@ func TestUntouched(t *testing.T) {
 		{"css", "text/css", nil, "GET"},
 		{"utf-16 page", "text/html; charset=utf-16", nil, "GET"},
 		{"head", "text/html", nil, "HEAD"},
+		{"range", "text/html", []string{"Range", "bytes=0-4"}, "GET"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +155,10 @@ func TestUntouched(t *testing.T) {
 				w.Header().Set("Content-Type", tt.contentType)
 				w.Header().Set("Content-Length", strconv.Itoa(len(html)))
 				w.Header().Set("ETag", `"v1"`)
+				if r.Header.Get("Range") != "" {
+					w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-%d/1000", len(html)-1))
+					w.WriteHeader(http.StatusPartialContent)
+				}
 				io.WriteString(w, html)
 			})), nil)
 			req, _ := http.NewRequest(tt.method, h.url+"/", nil)

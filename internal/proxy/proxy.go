@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/golive-dev/golive/internal/events"
@@ -44,7 +43,10 @@ type Options struct {
 	// ReadyCheck says run.ready is set: its ready event tells that a new
 	// program serves. Without one the proxy connects to the program itself.
 	ReadyCheck bool
-	Log        *events.Logger // where browser_reload goes; not tapped
+	// Restarts says run.restart starts a program that exited by itself
+	// again: a request then waits for it rather than failing at once.
+	Restarts bool
+	Log      *events.Logger // where browser_reload goes; not tapped
 }
 
 // Server is the proxy. Listen, then Run; Observe and Assets may be called
@@ -70,8 +72,12 @@ func New(opts Options) (*Server, error) {
 	if u.Port() == "" {
 		u.Host += ":80"
 	}
+	if sameAddress(opts.Listen, u.Host) {
+		return nil, fmt.Errorf("proxy.listen %s is the program's own address (proxy.target %s): the proxy would take the program's port; choose another", opts.Listen, opts.Target)
+	}
 	s := &Server{opts: opts, target: u, kick: make(chan struct{}, 1)}
 	s.hub = newHub(sessionID(), opts.Editor, opts.Dir)
+	s.hub.restarts = opts.Restarts
 	s.tr = &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 64,
@@ -85,15 +91,18 @@ func New(opts Options) (*Server, error) {
 // Listen binds the proxy's address and says where it is, once.
 func (s *Server) Listen() error {
 	ln, err := net.Listen("tcp", s.opts.Listen)
-	if err != nil && s.opts.Anywhere && errors.Is(err, syscall.EADDRINUSE) {
+	if err != nil && s.opts.Anywhere && addrInUse(err) {
 		host, _, _ := net.SplitHostPort(s.opts.Listen)
 		ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
 		if err == nil {
 			s.opts.Log.Warnf("proxy: %s is in use; listening on %s instead (proxy.listen chooses)", s.opts.Listen, ln.Addr())
 		}
 	}
-	if err != nil {
+	if err != nil && addrInUse(err) {
 		return fmt.Errorf("proxy.listen %s: %w; free the port or choose another (proxy.listen, --proxy)", s.opts.Listen, errors.Unwrap(err))
+	}
+	if err != nil {
+		return fmt.Errorf("proxy.listen %s: %w; choose an address of this machine (proxy.listen, --proxy)", s.opts.Listen, errors.Unwrap(err))
 	}
 	s.ln = ln
 	if !loopback(s.opts.Listen) {
@@ -123,6 +132,21 @@ func (s *Server) URL() string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// sameAddress reports whether a listen address and the target's host:port
+// are one port of this machine.
+func sameAddress(listen, target string) bool {
+	lh, lp, err1 := net.SplitHostPort(listen)
+	th, tp, err2 := net.SplitHostPort(target)
+	if err1 != nil || err2 != nil || lp != tp || lp == "0" {
+		return false
+	}
+	local := func(h string) bool {
+		ip := net.ParseIP(h)
+		return h == "" || h == "localhost" || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified()))
+	}
+	return lh == th || (local(lh) && local(th))
 }
 
 func loopback(addr string) bool {
@@ -294,7 +318,7 @@ func (s *Server) Observe(e events.Event) {
 func (s *Server) Assets(paths []string) {
 	for _, p := range paths {
 		if path.Ext(p) != ".css" {
-			s.tell(message{Type: "reload"})
+			s.tell(*s.hub.assets())
 			return
 		}
 	}
@@ -318,10 +342,26 @@ func (s *Server) dialLoop(ctx context.Context) {
 			return
 		case <-s.kick:
 		}
-		for !s.dialOnce(ctx) {
-			if sleep(ctx, 20*time.Millisecond) != nil || !s.hub.running() {
-				break
-			}
+		s.dialUntil(ctx)
+	}
+}
+
+// dialUntil connects to the new program until it accepts, or is gone,
+// and says once when that takes longer than a request's wait: the
+// target may be wrong.
+func (s *Server) dialUntil(ctx context.Context) {
+	started := time.Now()
+	pause, warned := 20*time.Millisecond, false
+	for !s.dialOnce(ctx) {
+		if !warned && time.Since(started) > s.opts.Wait {
+			warned = true
+			s.opts.Log.Warnf("proxy: nothing accepts connections at %s %s after the program's start; is proxy.target its address?", s.target, s.opts.Wait)
+		}
+		if sleep(ctx, pause) != nil || !s.hub.running() {
+			return
+		}
+		if time.Since(started) > time.Second {
+			pause = 250 * time.Millisecond
 		}
 	}
 }

@@ -14,19 +14,27 @@
   window.__golive = true;
 
   const me = Math.random().toString(36).slice(2);
+  // golive's own 502 page: any ready program is news to it.
+  const down = !!(document.currentScript && document.currentScript.hasAttribute("data-golive-down"));
   const channel = "BroadcastChannel" in window ? new BroadcastChannel("golive") : null;
   const locks = navigator.locks && channel ? navigator.locks : null;
   let session = null; // the golive this page has heard from
+  let gen = 0;        // the reloads golive had sent when this page heard from it
   let lead = null;    // set while this tab holds the connection
+  let abort = null;   // withdraws this tab's wait for the lock
 
   function handle(m) {
     switch (m.type) {
       case "hello":
-        if (session !== null && session !== m.session && m.ready) {
-          location.reload(); // golive restarted while the page was open
+        // A new golive, or a reload this page missed (it was in the
+        // back-forward cache, or its connection was dropped or changing
+        // hands): the program serving now is newer than the page.
+        if (m.ready && (down || (session !== null && (session !== m.session || gen !== (m.gen || 0))))) {
+          location.reload();
           return;
         }
         session = m.session;
+        gen = m.gen || 0;
         m.errors ? show(m.errors) : hide();
         break;
       case "reload":
@@ -92,7 +100,9 @@
       return;
     }
     channel.postMessage({ kind: "hi", from: me });
-    locks.request("golive", () => new Promise((release) => becomeLeader(release)));
+    abort = new AbortController();
+    locks.request("golive", { signal: abort.signal }, () => new Promise((release) => becomeLeader(release)))
+      .catch(() => {}); // withdrawn on pagehide
   }
 
   if (channel) {
@@ -107,16 +117,19 @@
   window.addEventListener("pagehide", () => {
     if (lead) lead.stop();
     else if (channel) channel.postMessage({ kind: "bye", from: me });
+    if (abort) abort.abort(); // a hidden page must not become the leader
   });
   window.addEventListener("pageshow", (e) => { if (e.persisted) join(); }); // back from the bfcache
   join();
 
   // Stylesheets of this origin load again under a new query; the old
   // sheet goes once the new one is in, so nothing flashes unstyled.
+  const replaced = new WeakSet(); // sheets whose successor is loading
   function swapStyles() {
     for (const link of document.querySelectorAll('link[rel~="stylesheet"]')) {
       const url = new URL(link.href, location.href);
-      if (url.origin !== location.origin) continue;
+      if (url.origin !== location.origin || replaced.has(link)) continue;
+      replaced.add(link);
       url.searchParams.set("__golive", Date.now().toString(36));
       const next = link.cloneNode();
       next.href = url.href;
@@ -139,6 +152,16 @@
     pre { white-space: pre-wrap; color: #ccc; }
     button { position: absolute; top: 12px; right: 16px; font: inherit; background: none; color: #aaa; border: 0; cursor: pointer; }`;
 
+  // A constructed sheet, which a Content-Security-Policy without
+  // 'unsafe-inline' for styles does not block, as it would a <style>.
+  let sheet = null;
+  try {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(style);
+  } catch (e) {
+    sheet = null;
+  }
+
   function show(m) {
     let host = document.getElementById("__golive_overlay");
     if (!host) {
@@ -149,8 +172,8 @@
     }
     const root = host.shadowRoot;
     root.replaceChildren();
-    const css = document.createElement("style");
-    css.textContent = style;
+    if (sheet) root.adoptedStyleSheets = [sheet];
+    else root.appendChild(el("style", "", style));
     const box = el("div", "box");
     const n = (m.diagnostics || []).length;
     box.appendChild(el("h1", "", "build failed" + (n ? " (" + n + (n === 1 ? " error)" : " errors)") : "")));
@@ -173,7 +196,7 @@
     const close = el("button", "", "×");
     close.title = "hide until the next build";
     close.onclick = () => host.remove();
-    root.append(css, close, box);
+    root.append(close, box);
   }
 
   function hide() {

@@ -98,6 +98,15 @@ func TestFailedBuildOverlay(t *testing.T) {
 		t.Errorf("href %q, want vscode://file/src/app/main.go:12:5", d.Href)
 	}
 
+	// A file outside the start directory (a replace target) is linked as
+	// it is.
+	h.px.Observe(events.Event{Type: events.BuildFailed, Diagnostics: []events.Diagnostic{{File: "/src/lib/lib.go", Line: 3, Message: "x"}}})
+	if m := b.next(t); m.Diagnostics[0].Href != "vscode://file/src/lib/lib.go:3:1" {
+		t.Errorf("href %q, want vscode://file/src/lib/lib.go:3:1", m.Diagnostics[0].Href)
+	}
+	h.px.Observe(events.Event{Type: events.BuildFailed, Diagnostics: []events.Diagnostic{diag}, Output: "# example.com/app"})
+	b.next(t)
+
 	// A tab opened now shows the errors at once.
 	_, hello := h.connect(t)
 	if hello.Errors == nil || len(hello.Errors.Diagnostics) != 1 {
@@ -115,8 +124,8 @@ func TestFailedBuildOverlay(t *testing.T) {
 	if m := b.next(t); m.Type != "reload" {
 		t.Fatalf("message %+v, want reload", m)
 	}
-	if _, hello := h.connect(t); hello.Errors != nil || !hello.Ready {
-		t.Errorf("hello after the fix %+v, want ready with no errors", hello)
+	if _, hello := h.connect(t); hello.Errors != nil || !hello.Ready || hello.Gen != 1 {
+		t.Errorf("hello after the fix %+v, want ready with no errors, one reload sent", hello)
 	}
 }
 
@@ -287,9 +296,33 @@ func TestDownPage(t *testing.T) {
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("status %d, want 502", resp.StatusCode)
 	}
-	for _, want := range []string{"The program is not answering", `http-equiv="refresh"`, tag, "connection refused"} {
+	for _, want := range []string{"The program is not answering", `http-equiv="refresh"`, `<script src="/__golive/reload.js" data-golive-down>`, "connection refused"} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("the 502 page lacks %q:\n%s", want, body)
+		}
+	}
+	// A request that is not for a page gets a line, not a page.
+	resp, body = h.get(t, "/api", "Accept", "application/json")
+	if resp.StatusCode != http.StatusBadGateway || !bytes.HasPrefix(body, []byte("golive proxy: the program at http://")) {
+		t.Errorf("API request: status %d, %q", resp.StatusCode, body)
+	}
+}
+
+func TestTargetIsNotListen(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		listen, target string
+		same           bool
+	}{
+		{"127.0.0.1:8090", "http://127.0.0.1:8090", true},
+		{"127.0.0.1:8080", "http://localhost:8080", true},
+		{":8080", "http://127.0.0.1:8080", true},
+		{"127.0.0.1:8090", "http://127.0.0.1:8080", false},
+		{"127.0.0.1:0", "http://127.0.0.1:0", false},
+	} {
+		_, err := New(Options{Listen: tt.listen, Target: tt.target})
+		if same := err != nil; same != tt.same {
+			t.Errorf("listen %s, target %s: New = %v", tt.listen, tt.target, err)
 		}
 	}
 }

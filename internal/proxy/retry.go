@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -62,8 +61,7 @@ func notReady(err error) bool {
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true
 	}
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	return refusedOrReset(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -93,10 +91,13 @@ type replayBody struct {
 
 func (b *replayBody) attempt() io.ReadCloser { return &attemptReader{body: b} }
 
+// replayable reports whether the body can be sent again: it was not
+// too long to keep, and the browser's upload did not break (a retry
+// would fail the same way).
 func (b *replayBody) replayable() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return !b.over
+	return !b.over && (b.err == nil || b.err == io.EOF)
 }
 
 type attemptReader struct {

@@ -16,15 +16,18 @@ import (
 // the session's logger: the proxy learns of builds and starts from the
 // events.
 func (s *Session) listenProxy(readyCheck bool) (*proxy.Server, error) {
+	p := s.cfg.Proxy
 	target := s.cfg.ProxyTarget()
 	if target == "" {
+		if p.Target != "off" && (p.Listen != config.ProxyListen || len(p.ReloadOnly) > 0) {
+			s.opts.Log.Warnf("the browser proxy is off: it has no target; set proxy.target, or run.ready to an http:// address")
+		}
 		return nil, nil
 	}
-	p := s.cfg.Proxy
 	px, err := proxy.New(proxy.Options{
 		Listen: p.Listen, Anywhere: p.Listen == config.ProxyListen, Target: target,
 		Dir: s.opts.Dir, Editor: p.Editor, Wait: time.Duration(p.Wait),
-		ReadyCheck: readyCheck, Log: s.opts.Log,
+		ReadyCheck: readyCheck, Restarts: s.cfg.Run.Restart != "never", Log: s.opts.Log,
 	})
 	if err != nil {
 		return nil, err

@@ -119,9 +119,13 @@ func (s *Session) Run(ctx context.Context) error {
 	// Nothing golive writes is a change of the tree, should its cache lie
 	// in it: this session's work directory, the project's recipe store
 	// (go build's $WORK), other sessions' work directories.
+	include := s.cfg.Watch.Include
+	if px != nil {
+		include = slices.Concat(include, s.cfg.Proxy.ReloadOnly)
+	}
 	wopts := watcher.Options{
 		Root:     s.opts.Dir,
-		Include:  slices.Concat(s.cfg.Watch.Include, s.cfg.Proxy.ReloadOnly),
+		Include:  include,
 		Exclude:  s.cfg.Watch.Exclude,
 		Ignore:   []string{filepath.Dir(work.Dir())},
 		Debounce: time.Duration(s.cfg.Watch.Debounce),
@@ -174,7 +178,9 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	})
 	toRunner := batches
 	if px != nil {
-		if asset, err := watcher.Globs(s.cfg.Proxy.ReloadOnly); err == nil && len(s.cfg.Proxy.ReloadOnly) > 0 {
+		if match, err := watcher.Globs(s.cfg.Proxy.ReloadOnly); err == nil && len(s.cfg.Proxy.ReloadOnly) > 0 {
+			// A file the program embeds is built in: its change needs a build.
+			asset := func(rel string) bool { return match(rel) && !set.Has(rel) }
 			out := make(chan watcher.Batch)
 			wg.Go(func() { s.splitAssets(ctx, batches, out, px, asset) })
 			toRunner = out
