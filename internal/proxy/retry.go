@@ -61,7 +61,9 @@ func notReady(err error) bool {
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true
 	}
-	return refusedOrReset(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	// net.ErrClosed: the transport closed its end on the program's close
+	// while it still wrote the request.
+	return refusedOrReset(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
