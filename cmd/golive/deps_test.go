@@ -12,9 +12,9 @@ import (
 // TestHTTPOnlyInProxy keeps HTTP in the proxy's room: the browser proxy
 // is the one golive package that serves or sends HTTP (it needs
 // net/http/httputil.ReverseProxy). Linking net/http made golive dynamically
-// linked against libc on Unix and cost about 2.9 MB of resident memory
-// (docs/benchmarks.md); the readiness check and plugin delivery keep using
-// internal/sock, so no other package adds to it.
+// linked against libc on Unix and cost about 6.5 MB of resident memory,
+// nearly all of it the binary's file pages (docs/benchmarks.md); the
+// readiness check and plugin delivery keep using internal/sock.
 func TestHTTPOnlyInProxy(t *testing.T) {
 	t.Parallel()
 	for _, goos := range []string{"linux", "darwin", "freebsd"} {
