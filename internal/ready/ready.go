@@ -22,10 +22,10 @@ import (
 // answered with a status below 500).
 //
 // The GET is a few lines of HTTP/1.1 over a plain connection rather than
-// net/http: that package and crypto/tls, which it brings along, made up
-// about 4 MB of golive's binary and 2 MB of its resident memory, for one
-// request line and one status line. There is no https: a development
-// server's certificate would not verify anyway; tcp:// checks its port.
+// net/http, which golive linked only later, for the browser proxy: one
+// request line and one status line need no more, and the check stays
+// free of the proxy's package. There is no https: a development server's
+// certificate would not verify anyway; tcp:// checks its port.
 //
 // The host is an IP address or localhost (addr.go says why), and the
 // connections are made without package net (dial_unix.go).
