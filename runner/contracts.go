@@ -54,6 +54,24 @@ type Program interface {
 	Stop(force <-chan struct{}) StopResult
 }
 
+// InPlace is a Program that can run a new binary without being stopped:
+// a debugger restarts its target in place, keeping its clients and their
+// breakpoints. The loop tries it before a stop and start, and falls back
+// to those when it fails.
+type InPlace interface {
+	// Replace runs bin, which is at the path the program was started
+	// from, in the program's place.
+	Replace(bin string) ReplaceResult
+}
+
+// ReplaceResult says how an in-place restart went.
+type ReplaceResult struct {
+	Duration  time.Duration
+	Discarded []events.Breakpoint // breakpoints the new binary has no place for
+	Note      string              // said before the restart (it was stopped at a breakpoint)
+	Err       error               // it did not happen: the loop stops and starts instead
+}
+
 // StopResult says how a stop went.
 type StopResult struct {
 	Duration time.Duration

@@ -352,6 +352,9 @@ func (l *loop) restart(bin string, saved time.Time) {
 		l.opts.Log.Errorf("%v; the old program keeps running", err)
 		return
 	}
+	if l.replace(bin, saved) {
+		return
+	}
 	l.stopProgram()
 	l.retry, l.retryAfterBuild = nil, false
 	if l.ctx.Err() != nil {
@@ -370,6 +373,29 @@ func (l *loop) restart(bin string, saved time.Time) {
 	l.reloads = 0
 	l.opts.Log.Emit(events.Event{Type: events.Start, PID: p.PID()})
 	l.watchReady(p)
+}
+
+// replace restarts the running program in place when it can (under a
+// debugger), and reports whether it did.
+func (l *loop) replace(bin string, saved time.Time) bool {
+	ip, ok := l.prog.(InPlace)
+	if !ok || l.state != running {
+		return false
+	}
+	l.cancelReady()
+	res := ip.Replace(bin)
+	if res.Note != "" {
+		l.opts.Log.Infof("%s", res.Note)
+	}
+	if res.Err != nil {
+		l.opts.Log.Warnf("in-place restart failed (%v); stopping and starting it instead", res.Err)
+		return false
+	}
+	l.retry, l.retryAfterBuild = nil, false
+	l.saved, l.started, l.reloads = saved, time.Now(), 0
+	l.opts.Log.Emit(events.Event{Type: events.DebugRestart, PID: l.prog.PID(), Duration: res.Duration, Discarded: res.Discarded})
+	l.watchReady(l.prog)
+	return true
 }
 
 // watchReady runs the readiness check of p in a goroutine that ends when

@@ -681,3 +681,63 @@ func TestReportBuild(t *testing.T) {
 		}
 	}
 }
+
+// inPlaceStarter starts programs that restart in place (as delve's do),
+// failing that as fail says.
+type inPlaceStarter struct {
+	fakeStarter
+	fail     chan error // what the next Replace returns
+	replaced chan string
+}
+
+type inPlaceProgram struct {
+	*fakeProgram
+	s *inPlaceStarter
+}
+
+func (p inPlaceProgram) Replace(bin string) ReplaceResult {
+	if err := <-p.s.fail; err != nil {
+		return ReplaceResult{Err: err}
+	}
+	p.s.replaced <- bin
+	return ReplaceResult{Discarded: []events.Breakpoint{{File: "a.go", Line: 3, Reason: "gone"}}}
+}
+
+func (s *inPlaceStarter) Start(bin string) (Program, error) {
+	p, _ := s.fakeStarter.Start(bin)
+	return inPlaceProgram{fakeProgram: p.(*fakeProgram), s: s}, nil
+}
+
+// TestRunnerRestartsInPlace: a program that can run a new binary in place
+// is not stopped; when that fails, the loop stops and starts it instead.
+func TestRunnerRestartsInPlace(t *testing.T) {
+	t.Parallel()
+	st := &inPlaceStarter{fail: make(chan error, 1), replaced: make(chan string, 1)}
+	h := startRunnerWith(t, func(o *Options) { o.Starter = st })
+	h.buildAndStart(t, "bin")
+
+	st.fail <- nil
+	h.save("main.go")
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin"}
+	h.events.Next(t, events.BuildOK)
+	ev := h.events.Next(t, events.DebugRestart)
+	if ev.PID != 100 || len(ev.Discarded) != 1 || <-st.replaced != "bin" {
+		t.Errorf("debug_restart %+v, want pid 100 with the discarded breakpoint", ev)
+	}
+
+	st.fail <- errors.New("delve said no")
+	h.save("main.go")
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin"}
+	h.events.Next(t, events.BuildOK)
+	if w := h.events.Next(t, events.Warn); !strings.Contains(w.Message, "in-place restart failed (delve said no); stopping and starting it instead") {
+		t.Errorf("warning %q", w.Message)
+	}
+	h.events.Next(t, events.Stop)
+	if ev := h.events.Next(t, events.Start); ev.PID != 101 {
+		t.Errorf("start %+v, want a new program", ev)
+	}
+}

@@ -104,6 +104,7 @@ func checkEvent(line []byte, schema map[string]eventSchema) (string, error) {
 
 // checkOrder checks what follows each change: a build_start, then either
 // build_failed, or build_ok then [stop] start [ready], or build_ok then
+// debug_restart [ready] (in place under delve), or build_ok then
 // reload (in process), or build_ok then build_start (a failed load falls
 // back to a restart), or another change (the build was stale). Free-form
 // lines (info, warn) may fall anywhere.
@@ -113,7 +114,7 @@ func checkOrder(types []string) error {
 			continue
 		}
 		rest := strings.Join(types[i+1:], " ")
-		ok := regexp.MustCompile(`^build_start (build_failed|build_ok (reload|build_start|(stop )?start( ready)?)|change)( |$)`).MatchString(rest)
+		ok := regexp.MustCompile(`^build_start (build_failed|build_ok (reload|build_start|(stop )?start( ready)?|debug_restart( ready)?)|change)( |$)`).MatchString(rest)
 		if !ok {
 			return fmt.Errorf("after change #%d: %q", i, rest)
 		}

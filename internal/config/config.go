@@ -53,6 +53,8 @@ type Run struct {
 	Restart     string            `toml:"restart"` // never, on-failure, always
 	Ready       string            `toml:"ready"`   // tcp://host:port or http://...
 	Stdin       bool              `toml:"stdin"`
+	Debug       bool              `toml:"debug"`        // run under one headless delve that survives reloads
+	DebugListen string            `toml:"debug_listen"` // delve's API address
 }
 
 // Plugins lists packages reloaded inside the running program.
@@ -110,6 +112,7 @@ func Default() Config {
 			StopSignal:  "SIGTERM",
 			StopTimeout: Duration(5 * time.Second),
 			Restart:     "never",
+			DebugListen: "127.0.0.1:2345",
 		},
 		Plugins: Plugins{MaxReloads: 50},
 		Proxy: Proxy{

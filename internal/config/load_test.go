@@ -115,6 +115,8 @@ stop_timeout = "1m30s"
 restart = "on-failure"
 ready = "http://127.0.0.1:8080/health"
 stdin = true
+debug = true
+debug_listen = "127.0.0.1:40000"
 
 [plugins]
 packages = ["./greeter"]
@@ -148,6 +150,8 @@ func fullConfig() Config {
 			Restart:     "on-failure",
 			Ready:       "http://127.0.0.1:8080/health",
 			Stdin:       true,
+			Debug:       true,
+			DebugListen: "127.0.0.1:40000",
 		},
 		Plugins: Plugins{Packages: []string{"./greeter"}, MaxReloads: 0},
 		Proxy: Proxy{

@@ -29,6 +29,8 @@ const (
 	Output      = "output"       // a line the program wrote (JSON mode only)
 
 	ProxyReady    = "proxy_ready"    // the browser proxy listens (URL, Target)
+	DebugReady    = "debug_ready"    // delve's server listens (Address)
+	DebugRestart  = "debug_restart"  // delve restarted the program in place (Discarded)
 	BrowserReload = "browser_reload" // open pages were told to reload (Tabs; CSS for a stylesheet swap)
 )
 
@@ -68,13 +70,22 @@ type Event struct {
 	Signal      string        `json:"signal,omitempty"`
 	Killed      bool          `json:"killed,omitempty"` // the stop needed SIGKILL
 	Message     string        `json:"message,omitempty"`
-	Stream      string        `json:"stream,omitempty"`   // output: "stderr"
-	Line        string        `json:"line,omitempty"`     // output: the line, without its newline
-	URL         string        `json:"url,omitempty"`      // proxy_ready: where the browser goes
-	Target      string        `json:"target,omitempty"`   // proxy_ready: the program's address
-	Tabs        *int          `json:"tabs,omitempty"`     // browser_reload: how many tabs were told
-	Browsers    int           `json:"browsers,omitempty"` // browser_reload: over how many connections
-	CSS         bool          `json:"css,omitempty"`      // browser_reload: stylesheets swapped in place, no page load
+	Stream      string        `json:"stream,omitempty"`    // output: "stderr"
+	Line        string        `json:"line,omitempty"`      // output: the line, without its newline
+	URL         string        `json:"url,omitempty"`       // proxy_ready: where the browser goes
+	Target      string        `json:"target,omitempty"`    // proxy_ready: the program's address
+	Tabs        *int          `json:"tabs,omitempty"`      // browser_reload: how many tabs were told
+	Browsers    int           `json:"browsers,omitempty"`  // browser_reload: over how many connections
+	CSS         bool          `json:"css,omitempty"`       // browser_reload: stylesheets swapped in place, no page load
+	Address     string        `json:"address,omitempty"`   // debug_ready: delve's API address
+	Discarded   []Breakpoint  `json:"discarded,omitempty"` // debug_restart: breakpoints the new code has no line for
+}
+
+// Breakpoint is a debugger's breakpoint that a restart discarded.
+type Breakpoint struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Options choose how a Logger renders.

@@ -66,6 +66,10 @@ func (l *Logger) text(e Event) string {
 		return line(p.watch, "proxy", fmt.Sprintf("open %s (proxy for %s)", e.URL, e.Target))
 	case BrowserReload:
 		return line(p.watch, "proxy", browserText(e))
+	case DebugReady:
+		return line(p.run, "debug", "delve listens on "+e.Address+"; attach your editor to it (docs/editors.md, \"Debugging\")")
+	case DebugRestart:
+		return debugRestart(p, e)
 	case Warn:
 		return line(p.fail, "golive", e.Message)
 	case Error:
@@ -106,6 +110,15 @@ func describePaths(paths []string, count int) string {
 	default:
 		return fmt.Sprintf("%s changed (+%d more)", paths[0], count-1)
 	}
+}
+
+func debugRestart(p palette, e Event) string {
+	var b strings.Builder
+	b.WriteString(line(p.run, "debug", fmt.Sprintf("restarted pid %d in place under delve in %s; breakpoints kept", e.PID, ms(e.Duration))))
+	for _, bp := range e.Discarded {
+		b.WriteString(line(p.fail, "debug", fmt.Sprintf("breakpoint at %s:%d discarded: %s", bp.File, bp.Line, bp.Reason)))
+	}
+	return b.String()
 }
 
 func browserText(e Event) string {

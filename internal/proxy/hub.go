@@ -144,7 +144,7 @@ func (h *hub) observe(e events.Event, readyCheck bool) (tell *message, dial bool
 			h.failed = nil
 			return &message{Type: "clear"}, false
 		}
-	case events.Start:
+	case events.Start, events.DebugRestart: // a new program, or delve's new target
 		h.up, h.exited, h.due = true, false, true
 		return nil, !readyCheck
 	case events.Ready:

@@ -298,7 +298,7 @@ func (s *Server) serveTabs(w http.ResponseWriter, r *http.Request) {
 
 // Observe follows golive's events; the session taps its logger with it.
 func (s *Server) Observe(e events.Event) {
-	if e.Type == events.Start {
+	if e.Type == events.Start || e.Type == events.DebugRestart {
 		s.tr.CloseIdleConnections() // they were to the old program
 	}
 	tell, dial := s.hub.observe(e, s.opts.ReadyCheck)

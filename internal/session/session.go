@@ -15,13 +15,16 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/golive-dev/golive/internal/builder"
 	"github.com/golive-dev/golive/internal/config"
+	"github.com/golive-dev/golive/internal/debug"
 	"github.com/golive-dev/golive/internal/embeds"
 	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/goenv"
 	"github.com/golive-dev/golive/internal/procgroup"
 	"github.com/golive-dev/golive/internal/proxy"
 	"github.com/golive-dev/golive/internal/ready"
@@ -61,6 +64,7 @@ type Session struct {
 	opts     Options
 	cfg      config.Config
 	envFile  string   // run.env_file as the watcher names it, or ""
+	dlv      string   // delve, with run.debug
 	extraEnv []string // added to the program's environment (plugin delivery)
 }
 
@@ -89,6 +93,11 @@ func (s *Session) Run(ctx context.Context) error {
 	check, err := ready.Parse(s.cfg.Run.Ready)
 	if err != nil {
 		return fmt.Errorf("run.ready %q: %w", s.cfg.Run.Ready, err)
+	}
+	if s.cfg.Run.Debug {
+		if s.dlv, err = debug.Find(goBin(s.buildEnv())); err != nil {
+			return err
+		}
 	}
 	px, err := s.listenProxy(check != nil)
 	if err != nil {
@@ -211,9 +220,14 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	buildOpts.KeepRecipe = true // the next session's first build can then be a replay
 	b := builder.New(buildOpts)
 	defer b.Close()
+	var start runner.Starter = starter
+	if s.cfg.Run.Debug {
+		starter.Under = debug.Args(s.dlv, s.cfg.Run.DebugListen)
+		start = &debug.Starter{Starter: starter, Listen: s.cfg.Run.DebugListen, Log: log}
+	}
 	opts := runner.Options{
 		Builder:     &walkGate{b: b, walk: wk, log: log},
-		Starter:     starter,
+		Starter:     start,
 		Log:         log,
 		Package:     s.pkg(),
 		Force:       s.opts.Force,
@@ -269,10 +283,31 @@ func (s *Session) pkg() string { return s.cfg.Build.Package }
 // built (discovery).
 func BuildOptions(cfg config.Config, dir string, work *builder.WorkDir) builder.Options {
 	b := cfg.Build
-	return builder.Options{
-		Dir: dir, Package: b.Package, Flags: b.Flags, Tags: b.Tags, LDFlags: b.LDFlags,
-		Debug: b.Debug, Env: withEnv(os.Environ(), b.Env), Work: work, Replay: b.Replay,
+	flags, debugBuild := b.Flags, b.Debug
+	if cfg.Run.Debug { // delve wants DWARF, and code it can step through
+		debugBuild = true
+		if !slices.ContainsFunc(flags, func(f string) bool { return strings.Contains(f, "-gcflags") }) {
+			flags = append(slices.Clip(flags), "-gcflags=all=-N -l")
+		}
 	}
+	return builder.Options{
+		Dir: dir, Package: b.Package, Flags: flags, Tags: b.Tags, LDFlags: b.LDFlags,
+		Debug: debugBuild, Env: withEnv(os.Environ(), b.Env), Work: work, Replay: b.Replay,
+	}
+}
+
+// goBin is where go install puts commands, for finding dlv off PATH.
+func goBin(env []string) string {
+	if bin := goenv.Get(env, "GOBIN"); bin != "" {
+		return bin
+	}
+	if path := goenv.Get(env, "GOPATH"); path != "" {
+		return filepath.Join(filepath.SplitList(path)[0], "bin")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, "go", "bin")
+	}
+	return ""
 }
 
 // buildEnv is go build's environment: golive's, then build.env.

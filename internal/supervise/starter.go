@@ -18,6 +18,10 @@ type Starter struct {
 	// BeforeStart, when set, runs before each start, once the previous
 	// program and its output are done (JSON mode flushes its last line).
 	BeforeStart func()
+	// Under, when set, runs the program under another command (delve):
+	// it gets the binary and the program's arguments and returns the
+	// command to start and its arguments.
+	Under func(bin string, args []string) (string, []string)
 
 	env []string // from Check, for the Start that follows it
 }
@@ -58,6 +62,9 @@ func (s *Starter) Start(bin string) (runner.Program, error) {
 		}
 		defer r.Close() // the program holds its own copy
 		opts.Stdin = r
+	}
+	if s.Under != nil {
+		bin, opts.Args = s.Under(bin, opts.Args)
 	}
 	return Start(bin, opts)
 }

@@ -1,0 +1,109 @@
+package debug
+
+import (
+	"fmt"
+	"net"
+	"net/rpc"
+	"net/rpc/jsonrpc"
+	"time"
+)
+
+// client is golive's own connection to delve's JSON-RPC API (version 2),
+// with the few calls an in-place restart needs. The types are the parts
+// of delve's service/api that golive reads; delve ignores the rest.
+type client struct {
+	rpc *rpc.Client
+}
+
+func dial(addr string, timeout time.Duration) (*client, error) {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return &client{rpc: jsonrpc.NewClient(conn)}, nil
+}
+
+func (c *client) Close() error { return c.rpc.Close() }
+
+type location struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Function *struct {
+		Name string `json:"name"`
+	} `json:"function,omitempty"`
+}
+
+type breakpoint struct {
+	ID   int    `json:"id"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+type thread struct {
+	File       string      `json:"file"`
+	Line       int         `json:"line"`
+	Breakpoint *breakpoint `json:"breakPoint"`
+}
+
+type debuggerState struct {
+	Running       bool    `json:"Running"`
+	Exited        bool    `json:"exited"`
+	CurrentThread *thread `json:"currentThread"`
+}
+
+type stateOut struct {
+	State *debuggerState
+}
+
+type discarded struct {
+	Breakpoint *breakpoint `json:"breakpoint"`
+	Reason     string      `json:"reason"`
+}
+
+type restartOut struct {
+	DiscardedBreakpoints []discarded
+}
+
+type command struct {
+	Name string `json:"name"`
+}
+
+type commandOut struct {
+	State debuggerState
+}
+
+// state asks, without waiting for a running target to stop.
+func (c *client) state() (*debuggerState, error) {
+	var out stateOut
+	if err := c.rpc.Call("RPCServer.State", map[string]any{"NonBlocking": true}, &out); err != nil {
+		return nil, fmt.Errorf("delve State: %w", err)
+	}
+	if out.State == nil {
+		return nil, fmt.Errorf("delve State: no state")
+	}
+	return out.State, nil
+}
+
+func (c *client) halt() error {
+	var out commandOut
+	if err := c.rpc.Call("RPCServer.Command", command{Name: "halt"}, &out); err != nil {
+		return fmt.Errorf("delve halt: %w", err)
+	}
+	return nil
+}
+
+// restart has delve run its target's binary again from its path, with
+// the breakpoints set again in the new code.
+func (c *client) restart() ([]discarded, error) {
+	var out restartOut
+	if err := c.rpc.Call("RPCServer.Restart", map[string]any{"Rebuild": false}, &out); err != nil {
+		return nil, fmt.Errorf("delve Restart: %w", err)
+	}
+	return out.DiscardedBreakpoints, nil
+}
+
+// goOn continues the target. The call returns only when the target
+// stops again (a breakpoint) or exits, so nothing waits for it.
+func (c *client) goOn() {
+	c.rpc.Go("RPCServer.Command", command{Name: "continue"}, &commandOut{}, make(chan *rpc.Call, 1))
+}

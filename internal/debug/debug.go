@@ -1,0 +1,157 @@
+// Package debug runs the program under one headless delve server that
+// the editor attaches to once: each new binary is restarted in place by
+// delve (runner.InPlace), so the editor's session and its breakpoints
+// survive every save. golive is a delve client of its own for that.
+package debug
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/runner"
+)
+
+// Version is the delve golive is tested with; the install line names it.
+const Version = "v1.27.2"
+
+// ErrNoDelve says dlv is not installed, with the command that installs it.
+var ErrNoDelve = errors.New("--debug needs delve: install it with go install github.com/go-delve/delve/cmd/dlv@" + Version)
+
+// Find returns the dlv to run: on PATH, or in go's bin directory, where
+// go install puts it.
+func Find(gobin string) (string, error) {
+	if p, err := exec.LookPath("dlv"); err == nil {
+		return p, nil
+	}
+	if gobin != "" {
+		p := filepath.Join(gobin, "dlv")
+		if _, err := exec.LookPath(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", ErrNoDelve
+}
+
+// Args is the delve command line that runs bin with the program's args,
+// for supervise.Starter.Under.
+func Args(dlv, listen string) func(bin string, args []string) (string, []string) {
+	return func(bin string, args []string) (string, []string) {
+		a := []string{"exec", bin, "--headless", "--accept-multiclient", "--api-version=2",
+			"--listen=" + listen, "--continue"}
+		if len(args) > 0 {
+			a = append(append(a, "--"), args...)
+		}
+		return dlv, a
+	}
+}
+
+// Starter starts the program under delve and connects to delve's API.
+type Starter struct {
+	runner.Starter // the supervisor's, with Under set to Args
+	Listen         string
+	Log            *events.Logger
+	told           bool // debug_ready was said
+}
+
+// Start starts delve on bin and returns once its API answers.
+func (s *Starter) Start(bin string) (runner.Program, error) {
+	p, err := s.Starter.Start(bin)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.connect(p)
+	if err != nil {
+		p.Stop(nil)
+		return nil, err
+	}
+	if !s.told {
+		s.told = true
+		s.Log.Emit(events.Event{Type: events.DebugReady, Address: s.Listen, PID: p.PID()})
+	}
+	return &Program{Program: p, client: c}, nil
+}
+
+// connect waits for delve's API, as long as delve runs.
+func (s *Starter) connect(p runner.Program) (*client, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := dial(s.Listen, time.Second)
+		if err == nil {
+			return c, nil
+		}
+		select {
+		case <-p.Done():
+			code, sig := p.Exit()
+			return nil, fmt.Errorf("delve exited (code %d %s) before it listened on %s: is the address free? (run.debug_listen)", code, sig, s.Listen)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("delve did not listen on %s within 30s: %w", s.Listen, err)
+		}
+	}
+}
+
+// Program is delve with its target: the supervisor's process (delve's
+// tree) and golive's connection to it.
+type Program struct {
+	runner.Program
+	client *client
+}
+
+// Stop stops delve and its target, as any program.
+func (p *Program) Stop(force <-chan struct{}) runner.StopResult {
+	p.client.Close()
+	return p.Program.Stop(force)
+}
+
+// Replace has delve run the new binary in place: halt the target (it may
+// be stopped at a breakpoint already), restart it, continue it.
+func (p *Program) Replace(bin string) runner.ReplaceResult {
+	start := time.Now()
+	var res runner.ReplaceResult
+	st, err := p.client.state()
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	switch {
+	case st.Running:
+		if err := p.client.halt(); err != nil {
+			res.Err = err
+			return res
+		}
+	case st.CurrentThread != nil && st.CurrentThread.Breakpoint != nil:
+		res.Note = fmt.Sprintf("the program was stopped at a breakpoint (%s:%d); restarting it all the same", shortPath(st.CurrentThread.File), st.CurrentThread.Line)
+	}
+	gone, err := p.client.restart()
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	p.client.goOn()
+	for _, d := range gone {
+		b := events.Breakpoint{Reason: d.Reason}
+		if d.Breakpoint != nil {
+			b.File, b.Line = shortPath(d.Breakpoint.File), d.Breakpoint.Line
+		}
+		res.Discarded = append(res.Discarded, b)
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+// shortPath is a path as diagnostics give it: relative to the working
+// directory when it lies below it.
+func shortPath(p string) string {
+	if wd, err := filepath.Abs("."); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return p
+}
