@@ -25,6 +25,30 @@ func dial(addr string, timeout time.Duration) (*client, error) {
 
 func (c *client) Close() error { return c.rpc.Close() }
 
+// call is rpc.Call with a bound: a delve that does not answer must not
+// hold golive's loop. The connection is closed then, since the answer
+// may still come.
+func (c *client) call(method string, args, out any, limit time.Duration) error {
+	call := c.rpc.Go(method, args, out, make(chan *rpc.Call, 1))
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-call.Done:
+		return call.Error
+	case <-t.C:
+		c.rpc.Close()
+		return fmt.Errorf("no answer within %s", limit)
+	}
+}
+
+// Bounds of golive's calls. A halt waits for delve to take the target
+// from whoever runs it: a DAP client (VS Code, nvim-dap) in a remote
+// attach runs it again at once, and delve's halt then never returns.
+const (
+	quickCall   = 3 * time.Second
+	restartCall = 30 * time.Second
+)
+
 type location struct {
 	File     string `json:"file"`
 	Line     int    `json:"line"`
@@ -75,7 +99,7 @@ type commandOut struct {
 // state asks, without waiting for a running target to stop.
 func (c *client) state() (*debuggerState, error) {
 	var out stateOut
-	if err := c.rpc.Call("RPCServer.State", map[string]any{"NonBlocking": true}, &out); err != nil {
+	if err := c.call("RPCServer.State", map[string]any{"NonBlocking": true}, &out, quickCall); err != nil {
 		return nil, fmt.Errorf("delve State: %w", err)
 	}
 	if out.State == nil {
@@ -86,7 +110,7 @@ func (c *client) state() (*debuggerState, error) {
 
 func (c *client) halt() error {
 	var out commandOut
-	if err := c.rpc.Call("RPCServer.Command", command{Name: "halt"}, &out); err != nil {
+	if err := c.call("RPCServer.Command", command{Name: "halt"}, &out, quickCall); err != nil {
 		return fmt.Errorf("delve halt: %w", err)
 	}
 	return nil
@@ -96,7 +120,7 @@ func (c *client) halt() error {
 // the breakpoints set again in the new code.
 func (c *client) restart() ([]discarded, error) {
 	var out restartOut
-	if err := c.rpc.Call("RPCServer.Restart", map[string]any{"Rebuild": false}, &out); err != nil {
+	if err := c.call("RPCServer.Restart", map[string]any{"Rebuild": false}, &out, restartCall); err != nil {
 		return nil, fmt.Errorf("delve Restart: %w", err)
 	}
 	return out.DiscardedBreakpoints, nil

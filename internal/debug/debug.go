@@ -73,7 +73,7 @@ func (s *Starter) Start(bin string) (runner.Program, error) {
 		s.told = true
 		s.Log.Emit(events.Event{Type: events.DebugReady, Address: s.Listen, PID: p.PID()})
 	}
-	return &Program{Program: p, client: c}, nil
+	return &Program{Program: p, client: c, listen: s.Listen}, nil
 }
 
 // connect waits for delve's API, as long as delve runs.
@@ -101,6 +101,7 @@ func (s *Starter) connect(p runner.Program) (*client, error) {
 type Program struct {
 	runner.Program
 	client *client
+	listen string
 }
 
 // Stop stops delve and its target, as any program.
