@@ -59,6 +59,7 @@ func TestQuick(t *testing.T) {
 		"| idle: VmRSS at the end of the window, MB |",
 		"### Plugin: in-process reload beside restart",
 		"### Browser: a page open through golive's proxy",
+		"### Debugger: save → new answer with --debug and without",
 		"**Summary:**",
 	} {
 		if !strings.Contains(report, want) {

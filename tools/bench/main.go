@@ -216,6 +216,9 @@ func (b *bench) main(stdout io.Writer) (err error) {
 	if err := b.browserScenario(); err != nil {
 		return err
 	}
+	if err := b.debugScenario(); err != nil {
+		return err
+	}
 	if err := b.idleStartup(); err != nil {
 		return err
 	}

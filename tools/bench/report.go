@@ -22,6 +22,7 @@ type results struct {
 	idle       *idleResult
 	plugin     *pluginResult
 	browser    *browserResult
+	debug      *debugResult
 	fixtureRSS []int64 // each golive's VmRSS on the latency fixture after its rounds, as b.golives
 	notes      []string
 }
@@ -397,6 +398,7 @@ func report(w io.Writer, b *bench) {
 	reportBaseline(w, b)
 	reportPlugin(w, b)
 	reportBrowser(w, r.browser)
+	reportDebug(w, r.debug)
 
 	for _, s := range r.latency {
 		for i, x := range s.samples {
@@ -527,6 +529,10 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 		p, s := statsOf(br.painted, 0).med, statsOf(br.serving, 0).med
 		parts = append(parts, fmt.Sprintf("browser: painted %s ms after the save against serving at %s ms (%s ms); proxy adds %s ms median on a 100 kB page",
 			ms(p), ms(s), signedMS(p-s), msFine(quantile(br.proxied["/big"], 0.5)-quantile(br.direct["/big"], 0.5))))
+	}
+	if d := r.debug; d != nil && d.skipped == "" && len(d.debug) > 0 {
+		dm, pm := statsOf(d.debug, 0).med, statsOf(d.plain, 0).med
+		parts = append(parts, fmt.Sprintf("debug: %s ms with --debug against %s ms without (%s), %d of %d restarted in place", ms(dm), ms(pm), ratio(dm, pm), d.inPlace, d.total))
 	}
 	return strings.Join(parts, "; ") + "."
 }
