@@ -67,7 +67,7 @@ func (l *Logger) text(e Event) string {
 	case BrowserReload:
 		return line(p.watch, "proxy", browserText(e))
 	case DebugReady:
-		return line(p.run, "debug", "delve listens on "+e.Address+"; attach your editor to it (docs/editors.md, \"Debugging\")")
+		return debugReady(p, e)
 	case DebugRestart:
 		return debugRestart(p, e)
 	case Warn:
@@ -110,6 +110,17 @@ func describePaths(paths []string, count int) string {
 	default:
 		return fmt.Sprintf("%s changed (+%d more)", paths[0], count-1)
 	}
+}
+
+// debugReady says where delve is and what an editor's attach
+// configuration is: VS Code's, which nvim-dap takes as is too.
+func debugReady(p palette, e Event) string {
+	host, port := e.Address, ""
+	if i := strings.LastIndex(e.Address, ":"); i >= 0 {
+		host, port = strings.Trim(e.Address[:i], "[]"), e.Address[i+1:]
+	}
+	return line(p.run, "debug", "delve listens on "+e.Address+"; attach your editor to it (docs/editors.md, \"Debugging\")") +
+		line(p.run, "debug", fmt.Sprintf(`VS Code launch.json: {"type": "go", "request": "attach", "mode": "remote", "host": %q, "port": %s}`, host, port))
 }
 
 func debugRestart(p palette, e Event) string {
