@@ -97,11 +97,13 @@ type loop struct {
 	started time.Time // when the running program started
 
 	ready     chan readyResult // the readiness check of the running program
+	readyGen  int              // the current check's number
 	stopReady context.CancelFunc
 	retry     <-chan time.Time // an automatic restart after an exit
 	backoff   backoff
 
 	retryAfterBuild bool // an automatic restart came due during a build
+	newEnv          bool // the env file changed: the next start must be a new one, not in place
 	reloads         int  // in-process reloads since the program started
 	stale           bool // bin lacks code the program reloaded: rebuild, never restart it
 	// unlinked: a plugin's edits went to a reload, loaded or not, so bin
@@ -112,6 +114,7 @@ type loop struct {
 
 type readyResult struct {
 	prog Program
+	gen  int // which check: an in-place restart keeps the Program
 	err  error
 }
 
@@ -176,6 +179,7 @@ func (l *loop) onBatch(b watcher.Batch) {
 	l.reportChange(b)
 	if l.restartOnly(b) && l.bin != "" && !l.reloading() {
 		if l.build == nil { // a build in flight restarts with the new env anyway
+			l.newEnv = true // only a new start takes it
 			l.restartOrRebuild(b.First)
 		}
 		return
@@ -379,7 +383,9 @@ func (l *loop) restart(bin string, saved time.Time) {
 // debugger), and reports whether it did.
 func (l *loop) replace(bin string, saved time.Time) bool {
 	ip, ok := l.prog.(InPlace)
-	if !ok || l.state != running {
+	newEnv := l.newEnv
+	l.newEnv = false
+	if !ok || l.state != running || newEnv {
 		return false
 	}
 	l.cancelReady()
@@ -406,10 +412,12 @@ func (l *loop) watchReady(p Program) {
 	}
 	ctx, cancel := context.WithCancel(l.ctx)
 	l.stopReady = cancel
+	l.readyGen++
+	gen := l.readyGen
 	go func() {
 		err := l.opts.Ready.Wait(ctx)
 		select {
-		case l.ready <- readyResult{prog: p, err: err}:
+		case l.ready <- readyResult{prog: p, gen: gen, err: err}:
 		case <-ctx.Done():
 		}
 	}()
@@ -423,8 +431,8 @@ func (l *loop) cancelReady() {
 }
 
 func (l *loop) onReady(res readyResult) {
-	if res.prog != l.prog || l.state != running {
-		return // a check of a program that is gone
+	if res.prog != l.prog || res.gen != l.readyGen || l.state != running {
+		return // a check of a program that is gone, or restarted in place since
 	}
 	if res.err != nil {
 		if !errors.Is(res.err, context.Canceled) {

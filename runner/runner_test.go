@@ -741,3 +741,21 @@ func TestRunnerRestartsInPlace(t *testing.T) {
 		t.Errorf("start %+v, want a new program", ev)
 	}
 }
+
+// TestRunnerEnvChangeIsANewStart: a new environment reaches only a new
+// start, so an env file change is never restarted in place.
+func TestRunnerEnvChangeIsANewStart(t *testing.T) {
+	t.Parallel()
+	st := &inPlaceStarter{fail: make(chan error, 1), replaced: make(chan string, 1)}
+	h := startRunnerWith(t, func(o *Options) {
+		o.Starter = st
+		o.RestartOnly = func(p string) bool { return p == ".env" }
+	})
+	h.buildAndStart(t, "bin")
+	h.save(".env")
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.Stop)
+	if ev := h.events.Next(t, events.Start); ev.PID != 101 {
+		t.Errorf("start %+v, want a new program for the new environment", ev)
+	}
+}

@@ -49,14 +49,6 @@ const (
 	restartCall = 30 * time.Second
 )
 
-type location struct {
-	File     string `json:"file"`
-	Line     int    `json:"line"`
-	Function *struct {
-		Name string `json:"name"`
-	} `json:"function,omitempty"`
-}
-
 type breakpoint struct {
 	ID   int    `json:"id"`
 	File string `json:"file"`

@@ -7,6 +7,7 @@ package debug
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -55,11 +56,16 @@ type Starter struct {
 	runner.Starter // the supervisor's, with Under set to Args
 	Listen         string
 	Log            *events.Logger
-	told           bool // debug_ready was said
 }
 
 // Start starts delve on bin and returns once its API answers.
 func (s *Starter) Start(bin string) (runner.Program, error) {
+	// Before the start: a delve already there would answer in ours' place.
+	ln, err := net.Listen("tcp", s.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("run.debug_listen %s: %w; another debugger holds it: stop it, or choose another address", s.Listen, errors.Unwrap(err))
+	}
+	ln.Close()
 	p, err := s.Starter.Start(bin)
 	if err != nil {
 		return nil, err
@@ -69,11 +75,9 @@ func (s *Starter) Start(bin string) (runner.Program, error) {
 		p.Stop(nil)
 		return nil, err
 	}
-	if !s.told {
-		s.told = true
-		s.Log.Emit(events.Event{Type: events.DebugReady, Address: s.Listen, PID: p.PID()})
-	}
-	return &Program{Program: p, client: c, listen: s.Listen}, nil
+	// Each delve: after a fallback the editor attaches to a new one.
+	s.Log.Emit(events.Event{Type: events.DebugReady, Address: s.Listen, PID: p.PID()})
+	return &Program{Program: p, client: c, listen: s.Listen, bin: bin}, nil
 }
 
 // connect waits for delve's API, as long as delve runs.
@@ -102,6 +106,7 @@ type Program struct {
 	runner.Program
 	client *client
 	listen string
+	bin    string // the path delve runs again on a restart
 }
 
 // Stop stops delve and its target, as any program.
@@ -115,12 +120,16 @@ func (p *Program) Stop(force <-chan struct{}) runner.StopResult {
 func (p *Program) Replace(bin string) runner.ReplaceResult {
 	start := time.Now()
 	var res runner.ReplaceResult
-	st, err := p.client.state()
-	if err != nil {
-		res.Err = err
+	if bin != p.bin { // delve runs its first path again, whatever golive built
+		res.Err = fmt.Errorf("the new binary is %s, and delve restarts only %s", bin, p.bin)
 		return res
 	}
+	st, err := p.client.state()
 	switch {
+	case exited(err): // a crash: delve stays, and restarts it all the same
+	case err != nil:
+		res.Err = err
+		return res
 	case st.Running:
 		if err := p.client.halt(); err != nil {
 			res.Err = err
@@ -144,6 +153,11 @@ func (p *Program) Replace(bin string) runner.ReplaceResult {
 	}
 	res.Duration = time.Since(start)
 	return res
+}
+
+// exited reports delve's answer about a target that has exited.
+func exited(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "has exited with status")
 }
 
 // shortPath is a path as diagnostics give it: relative to the working

@@ -40,6 +40,7 @@ func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, answer())
 	})
+	http.HandleFunc("/exit", func(w http.ResponseWriter, r *http.Request) { os.Exit(3) })
 	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
 }
 `
@@ -270,5 +271,24 @@ func TestFindNamesTheInstall(t *testing.T) {
 	_, err := Find(t.TempDir())
 	if err == nil || err.Error() != "--debug needs delve: install it with go install github.com/go-delve/delve/cmd/dlv@"+Version {
 		t.Errorf("Find with no dlv: %v", err)
+	}
+}
+
+// TestRestartAfterCrash: delve outlives a target that exited; the next
+// binary is restarted in place all the same.
+func TestRestartAfterCrash(t *testing.T) {
+	d, dir, bin := startDebugged(t)
+	http.Get("http://127.0.0.1:" + d.port + "/exit")
+	testkit.Until(t, testkit.Timeout, "the target gone, delve still there", func() bool {
+		_, err := d.editor.state()
+		return exited(err)
+	})
+	testkit.WriteFile(t, filepath.Join(dir, "answer.go"), answer("v2", 3))
+	build(t, dir, bin)
+	if res := d.prog.Replace(bin); res.Err != nil {
+		t.Fatalf("Replace after the target exited: %v", res.Err)
+	}
+	if got := d.get(t, "/"); got != "v2" {
+		t.Errorf("answer %q, want v2", got)
 	}
 }

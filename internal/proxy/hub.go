@@ -206,13 +206,6 @@ func (h *hub) running() bool {
 	return h.up
 }
 
-// lastErrors returns the failed build the pages show, or nil.
-func (h *hub) lastErrors() *message {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.failed
-}
-
 func (h *hub) errors(e events.Event) *message {
 	m := &message{Type: "errors", Output: e.Output}
 	for _, d := range e.Diagnostics {

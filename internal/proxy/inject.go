@@ -186,8 +186,7 @@ type transformer struct {
 	ins   inserter
 	out   bytes.Buffer
 	buf   []byte
-	err   error // the end of the program's body, once reached
-	done  bool  // the encoder is closed
+	done  bool // the encoder is closed
 }
 
 func (t *transformer) Read(p []byte) (int, error) {

@@ -342,6 +342,12 @@ func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*rel
 		return nil, nil
 	}
 	log := s.opts.Log
+	if s.cfg.Run.Debug {
+		// The program's pid is delve's then, and delve restarts it on
+		// every build anyway.
+		log.Infof("in-process reload is off under --debug; every change rebuilds and restarts in place")
+		return nil, nil
+	}
 	if s.cfg.Plugins.MaxReloads == 0 {
 		log.Infof("plugins.max_reloads is 0: in-process reload is off; every change rebuilds and restarts")
 		return nil, nil
