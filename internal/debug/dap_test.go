@@ -2,7 +2,9 @@ package debug
 
 import (
 	"bufio"
+	"io"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,14 +74,11 @@ func (c *dapClient) await(t *testing.T, what string, want func(dap.Message) bool
 	}
 }
 
-// TestDAPClientRunningDoesNotHang: an editor attached over DAP (a remote
+// TestDAPClientAcrossRestart: an editor attached over DAP (a remote
 // attach, as VS Code and nvim-dap make) sets a breakpoint and runs the
-// program. delve's DAP session then runs the target again after any halt
-// that is not its own, so golive's halt cannot take it: Replace must
-// report that within its bound (the loop then stops and starts delve),
-// not hang the loop. The in-place restart of a DAP client's session is
-// not solved (see the closing note of issue 14's session).
-func TestDAPClientRunningDoesNotHang(t *testing.T) {
+// program; after an in-place restart the same connection is told that the
+// new binary stopped there, and the handler answers with the new code.
+func TestDAPClientAcrossRestart(t *testing.T) {
 	d, dir, bin := startDebugged(t)
 	c := dialDAP(t, d.prog.listen)
 	c.send(t, &dap.InitializeRequest{Request: dap.Request{Command: "initialize"}, Arguments: dap.InitializeRequestArguments{AdapterID: "go", PathFormat: "path", LinesStartAt1: true, ColumnsStartAt1: true}})
@@ -100,20 +99,68 @@ func TestDAPClientRunningDoesNotHang(t *testing.T) {
 		t.Fatalf("setBreakpoints: %+v", bp.Body)
 	}
 	c.send(t, &dap.ConfigurationDoneRequest{Request: dap.Request{Command: "configurationDone"}})
+	c.await(t, "configurationDone response", func(m dap.Message) bool { _, ok := m.(*dap.ConfigurationDoneResponse); return ok })
 	d.get(t, "/health")
 
 	testkit.WriteFile(t, filepath.Join(dir, "answer.go"), answer("v2", 3))
 	build(t, dir, bin)
-	done := make(chan error, 1)
-	go func() { done <- d.prog.Replace(bin).Err }()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Log("Replace succeeded with a running DAP client: delve now lets golive halt it; make this test the in-place one")
-		} else if !strings.Contains(err.Error(), "no answer within") {
-			t.Errorf("Replace: %v, want the bound's error", err)
-		}
-	case <-time.After(testkit.Timeout):
-		t.Fatal("Replace hung with a DAP client attached")
+	if res := d.prog.Replace(bin); res.Err != nil {
+		t.Fatalf("Replace with a DAP client attached: %v", res.Err)
 	}
+	d.get(t, "/health")
+	answered := make(chan string, 1)
+	go func() { answered <- d.fetch("/") }()
+	stopped := c.await(t, "a stopped event at the breakpoint", func(m dap.Message) bool {
+		ev, ok := m.(*dap.StoppedEvent)
+		if ok && ev.Body.Reason != "breakpoint" {
+			t.Errorf("stopped event %+v: golive's own pause reached the editor", ev.Body)
+		}
+		return ok
+	}).(*dap.StoppedEvent)
+	c.send(t, &dap.ContinueRequest{Request: dap.Request{Command: "continue"}, Arguments: dap.ContinueArguments{ThreadId: stopped.Body.ThreadId}})
+	if got := d.answer(t, answered); got != "v2" {
+		t.Errorf("the handler answered %q, want v2", got)
+	}
+
+	// Stopped at the breakpoint in the editor when the next binary comes:
+	// restarted all the same, the editor told it runs, and the breakpoint
+	// hit again in the newer binary.
+	go http.Get("http://127.0.0.1:" + d.port + "/")
+	c.await(t, "the breakpoint hit again", func(m dap.Message) bool { _, ok := m.(*dap.StoppedEvent); return ok })
+	testkit.WriteFile(t, filepath.Join(dir, "answer.go"), answer("v3", 3))
+	build(t, dir, bin)
+	if res := d.prog.Replace(bin); res.Err != nil || !strings.Contains(res.Note, "stopped at a breakpoint") {
+		t.Fatalf("Replace while the editor is stopped: %+v", res)
+	}
+	c.await(t, "a continued event", func(m dap.Message) bool { _, ok := m.(*dap.ContinuedEvent); return ok })
+	d.get(t, "/health")
+	answered = make(chan string, 1)
+	go func() { answered <- d.fetch("/") }()
+	stopped = c.await(t, "a stopped event in the newer binary", func(m dap.Message) bool { _, ok := m.(*dap.StoppedEvent); return ok }).(*dap.StoppedEvent)
+	c.send(t, &dap.ContinueRequest{Request: dap.Request{Command: "continue"}, Arguments: dap.ContinueArguments{ThreadId: stopped.Body.ThreadId}})
+	if got := d.answer(t, answered); got != "v3" {
+		t.Errorf("the handler answered %q, want v3", got)
+	}
+}
+
+// fetch GETs path once and returns the body, or the error.
+func (d *debugged) fetch(path string) string {
+	resp, err := http.Get("http://127.0.0.1:" + d.port + path)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func (d *debugged) answer(t *testing.T, answered <-chan string) string {
+	t.Helper()
+	select {
+	case got := <-answered:
+		return got
+	case <-time.After(testkit.Timeout):
+		t.Fatal("the handler did not answer after the DAP continue")
+	}
+	return ""
 }

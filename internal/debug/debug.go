@@ -52,20 +52,44 @@ func Args(dlv, listen string) func(bin string, args []string) (string, []string)
 }
 
 // Starter starts the program under delve and connects to delve's API.
+// The editor's address (Listen) is golive's own, in front of delve's
+// (front.go), and stays the same when delve is started anew.
 type Starter struct {
-	runner.Starter // the supervisor's, with Under set to Args
+	runner.Starter // the supervisor's, with Under set to s.Under
+	Dlv            string
 	Listen         string
 	Log            *events.Logger
+	front          *front
+	backend        string // the current delve's address
+}
+
+// Under is the delve command line for the supervisor's Starter.
+func (s *Starter) Under(bin string, args []string) (string, []string) {
+	return Args(s.Dlv, s.backend)(bin, args)
+}
+
+// Close closes the editor's address and its connections.
+func (s *Starter) Close() {
+	if s.front != nil {
+		s.front.Close()
+	}
 }
 
 // Start starts delve on bin and returns once its API answers.
 func (s *Starter) Start(bin string) (runner.Program, error) {
-	// Before the start: a delve already there would answer in ours' place.
-	ln, err := net.Listen("tcp", s.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("run.debug_listen %s: %w; another debugger holds it: stop it, or choose another address", s.Listen, errors.Unwrap(err))
+	if s.front == nil {
+		f, err := listenFront(s.Listen)
+		if err != nil {
+			return nil, err
+		}
+		s.front = f
 	}
-	ln.Close()
+	backend, err := freeLoopback()
+	if err != nil {
+		return nil, err
+	}
+	s.backend = backend
+	s.front.setBackend(backend)
 	p, err := s.Starter.Start(bin)
 	if err != nil {
 		return nil, err
@@ -75,27 +99,36 @@ func (s *Starter) Start(bin string) (runner.Program, error) {
 		p.Stop(nil)
 		return nil, err
 	}
-	// Each delve: after a fallback the editor attaches to a new one.
-	s.Log.Emit(events.Event{Type: events.DebugReady, Address: s.Listen, PID: p.PID()})
-	return &Program{Program: p, client: c, listen: s.Listen, bin: bin}, nil
+	// Each delve: after a fallback the editor attaches again.
+	s.Log.Emit(events.Event{Type: events.DebugReady, Address: s.front.ln.Addr().String(), PID: p.PID()})
+	return &Program{Program: p, client: c, listen: s.front.ln.Addr().String(), bin: bin, front: s.front}, nil
+}
+
+func freeLoopback() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("delve's own address: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 // connect waits for delve's API, as long as delve runs.
 func (s *Starter) connect(p runner.Program) (*client, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		c, err := dial(s.Listen, time.Second)
+		c, err := dial(s.backend, time.Second)
 		if err == nil {
 			return c, nil
 		}
 		select {
 		case <-p.Done():
 			code, sig := p.Exit()
-			return nil, fmt.Errorf("delve exited (code %d %s) before it listened on %s: is the address free? (run.debug_listen)", code, sig, s.Listen)
+			return nil, fmt.Errorf("delve exited (code %d %s) before it listened on %s", code, sig, s.backend)
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("delve did not listen on %s within 30s: %w", s.Listen, err)
+			return nil, fmt.Errorf("delve did not listen on %s within 30s: %w", s.backend, err)
 		}
 	}
 }
@@ -105,8 +138,9 @@ func (s *Starter) connect(p runner.Program) (*client, error) {
 type Program struct {
 	runner.Program
 	client *client
-	listen string
+	listen string // the editor's address
 	bin    string // the path delve runs again on a restart
+	front  *front
 }
 
 // Stop stops delve and its target, as any program.
@@ -122,6 +156,11 @@ func (p *Program) Replace(bin string) runner.ReplaceResult {
 	var res runner.ReplaceResult
 	if bin != p.bin { // delve runs its first path again, whatever golive built
 		res.Err = fmt.Errorf("the new binary is %s, and delve restarts only %s", bin, p.bin)
+		return res
+	}
+	sessions, err := p.front.pause(quickCall) // the editors' DAP sessions
+	if err != nil {
+		res.Err = err
 		return res
 	}
 	st, err := p.client.state()
@@ -143,7 +182,14 @@ func (p *Program) Replace(bin string) runner.ReplaceResult {
 		res.Err = err
 		return res
 	}
-	p.client.goOn()
+	took, err := p.front.resume(sessions, quickCall)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	if !took {
+		p.client.goOn()
+	}
 	for _, d := range gone {
 		b := events.Breakpoint{Reason: d.Reason}
 		if d.Breakpoint != nil {

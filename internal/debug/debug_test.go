@@ -100,23 +100,19 @@ func startDebugged(t *testing.T) (*debugged, string, string) {
 	port := strings.TrimPrefix(testkit.FreeAddr(t), "127.0.0.1:")
 	listen := testkit.FreeAddr(t)
 	evs := testkit.NewEvents()
-	st := &Starter{
-		Starter: &supervise.Starter{
-			Opts: supervise.Options{
-				Dir: dir, Env: append(os.Environ(), "PORT="+port), Stdout: io.Discard, Stderr: io.Discard,
-				StopSignal: syscall.SIGTERM, StopTimeout: 5 * time.Second,
-			},
-			Under: Args(dlv, listen),
-		},
-		Listen: listen,
-		Log:    events.New(evs, events.Options{JSON: true}),
-	}
+	sup := &supervise.Starter{Opts: supervise.Options{
+		Dir: dir, Env: append(os.Environ(), "PORT="+port), Stdout: io.Discard, Stderr: io.Discard,
+		StopSignal: syscall.SIGTERM, StopTimeout: 5 * time.Second,
+	}}
+	st := &Starter{Starter: sup, Dlv: dlv, Listen: listen, Log: events.New(evs, events.Options{JSON: true})}
+	sup.Under = st.Under
 	p, err := st.Start(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	prog := p.(*Program)
 	t.Cleanup(func() {
+		defer st.Close()
 		res := prog.Stop(nil)
 		if testkit.Running(prog.PID()) {
 			t.Errorf("delve, pid %d, outlived its stop (%+v)", prog.PID(), res)

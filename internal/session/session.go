@@ -222,8 +222,10 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	defer b.Close()
 	var start runner.Starter = starter
 	if s.cfg.Run.Debug {
-		starter.Under = debug.Args(s.dlv, s.cfg.Run.DebugListen)
-		start = &debug.Starter{Starter: starter, Listen: s.cfg.Run.DebugListen, Log: log}
+		dbg := &debug.Starter{Starter: starter, Dlv: s.dlv, Listen: s.cfg.Run.DebugListen, Log: log}
+		defer dbg.Close()
+		starter.Under = dbg.Under
+		start = dbg
 	}
 	opts := runner.Options{
 		Builder:     &walkGate{b: b, walk: wk, log: log},
