@@ -30,9 +30,11 @@ func TestMain(m *testing.M) {
 const app = `package main
 
 import (
+	"bufio"
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -41,11 +43,16 @@ func main() {
 		fmt.Fprint(w, answer())
 	})
 	http.HandleFunc("/exit", func(w http.ResponseWriter, r *http.Request) { os.Exit(3) })
+	line := make(chan string, 1)
+	go func() { s, _ := bufio.NewReader(os.Stdin).ReadString('\n'); line <- s }()
+	http.HandleFunc("/input", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s|%s|%s", strings.Join(os.Args[1:], " "), os.Getenv("GREETING"), strings.TrimSpace(<-line))
+	})
 	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
 }
 `
 
-const handlerLine = 12
+const handlerLine = 14
 
 func answer(v string, extra int) string {
 	s := "package main\n\nfunc answer() string {\n"
@@ -101,7 +108,8 @@ func startDebugged(t *testing.T) (*debugged, string, string) {
 	listen := testkit.FreeAddr(t)
 	evs := testkit.NewEvents()
 	sup := &supervise.Starter{Opts: supervise.Options{
-		Dir: dir, Env: append(os.Environ(), "PORT="+port), Stdout: io.Discard, Stderr: io.Discard,
+		Dir: dir, Env: append(os.Environ(), "PORT="+port, "GREETING=hello"), Stdout: io.Discard, Stderr: io.Discard,
+		Args: []string{"-name", "two words"}, Stdin: strings.NewReader("typed\n"),
 		StopSignal: syscall.SIGTERM, StopTimeout: 5 * time.Second,
 	}}
 	st := &Starter{Starter: sup, Dlv: dlv, Listen: listen, Log: events.New(evs, events.Options{JSON: true})}
@@ -267,6 +275,15 @@ func TestFindNamesTheInstall(t *testing.T) {
 	_, err := Find(t.TempDir())
 	if err == nil || err.Error() != "--debug needs delve: install it with go install github.com/go-delve/delve/cmd/dlv@"+Version {
 		t.Errorf("Find with no dlv: %v", err)
+	}
+}
+
+// TestInputReachesTheProgram: run.args, the environment and stdin pass
+// through delve to the program.
+func TestInputReachesTheProgram(t *testing.T) {
+	d, _, _ := startDebugged(t)
+	if got := d.get(t, "/input"); got != "-name two words|hello|typed" {
+		t.Errorf("the program got %q, want -name two words|hello|typed", got)
 	}
 }
 
