@@ -385,7 +385,9 @@ func (l *loop) replace(bin string, saved time.Time) bool {
 	ip, ok := l.prog.(InPlace)
 	newEnv := l.newEnv
 	l.newEnv = false
-	if !ok || l.state != running || newEnv {
+	// An exited program under a debugger that stays (delve outlives its
+	// target) is restarted in place too.
+	if !ok || l.state == noProgram || newEnv {
 		return false
 	}
 	l.cancelReady()
@@ -398,7 +400,7 @@ func (l *loop) replace(bin string, saved time.Time) bool {
 		return false
 	}
 	l.retry, l.retryAfterBuild = nil, false
-	l.saved, l.started, l.reloads = saved, time.Now(), 0
+	l.state, l.saved, l.started, l.reloads = running, saved, time.Now(), 0
 	l.opts.Log.Emit(events.Event{Type: events.DebugRestart, PID: l.prog.PID(), Duration: res.Duration, Discarded: res.Discarded})
 	l.watchReady(l.prog)
 	return true

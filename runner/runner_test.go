@@ -700,6 +700,7 @@ func (p inPlaceProgram) Replace(bin string) ReplaceResult {
 		return ReplaceResult{Err: err}
 	}
 	p.s.replaced <- bin
+	p.done, p.once = make(chan struct{}), sync.Once{} // a new target runs
 	return ReplaceResult{Discarded: []events.Breakpoint{{File: "a.go", Line: 3, Reason: "gone"}}}
 }
 
@@ -757,5 +758,31 @@ func TestRunnerEnvChangeIsANewStart(t *testing.T) {
 	h.events.Next(t, events.Stop)
 	if ev := h.events.Next(t, events.Start); ev.PID != 101 {
 		t.Errorf("start %+v, want a new program for the new environment", ev)
+	}
+}
+
+// TestRunnerRestartsExitedInPlace: under a debugger that outlives its
+// program, a program that exited is restarted in place by the next build.
+func TestRunnerRestartsExitedInPlace(t *testing.T) {
+	t.Parallel()
+	st := &inPlaceStarter{fail: make(chan error, 1), replaced: make(chan string, 1)}
+	h := startRunnerWith(t, func(o *Options) { o.Starter = st })
+	h.buildAndStart(t, "bin")
+	st.progs[0].exit(3)
+	if ev := h.events.Next(t, events.Exit); ev.Code == nil || *ev.Code != 3 {
+		t.Fatalf("exit %+v, want code 3", ev)
+	}
+	st.fail <- nil
+	h.save("main.go")
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin"}
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.DebugRestart)
+	<-st.replaced
+	select {
+	case ev := <-h.events.C():
+		t.Errorf("event %+v after the in-place restart, want none (the new target runs)", ev)
+	case <-time.After(200 * time.Millisecond):
 	}
 }

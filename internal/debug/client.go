@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/rpc"
 	"net/rpc/jsonrpc"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -64,6 +66,7 @@ type thread struct {
 type debuggerState struct {
 	Running       bool    `json:"Running"`
 	Exited        bool    `json:"exited"`
+	ExitStatus    int     `json:"exitStatus"`
 	CurrentThread *thread `json:"currentThread"`
 }
 
@@ -98,6 +101,33 @@ func (c *client) state() (*debuggerState, error) {
 		return nil, fmt.Errorf("delve State: no state")
 	}
 	return out.State, nil
+}
+
+// targetExit reports whether delve's target has exited, and its status.
+func (c *client) targetExit() (int, bool) {
+	var out stateOut
+	err := c.call("RPCServer.State", map[string]any{"NonBlocking": true}, &out, quickCall)
+	if exited(err) {
+		return exitStatus(err), true
+	}
+	if err == nil && out.State != nil && out.State.Exited {
+		return out.State.ExitStatus, true
+	}
+	return 0, false
+}
+
+// exitStatus reads N from delve's "Process P has exited with status N".
+func exitStatus(err error) int {
+	s := err.Error()
+	i := strings.LastIndex(s, "status ")
+	if i < 0 {
+		return -1
+	}
+	n, convErr := strconv.Atoi(strings.TrimSpace(s[i+len("status "):]))
+	if convErr != nil {
+		return -1
+	}
+	return n
 }
 
 func (c *client) halt() error {

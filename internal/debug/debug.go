@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golive-dev/golive/internal/events"
@@ -101,7 +102,10 @@ func (s *Starter) Start(bin string) (runner.Program, error) {
 	}
 	// Each delve: after a fallback the editor attaches again.
 	s.Log.Emit(events.Event{Type: events.DebugReady, Address: s.front.ln.Addr().String(), PID: p.PID()})
-	return &Program{Program: p, client: c, listen: s.front.ln.Addr().String(), bin: bin, front: s.front}, nil
+	prog := &Program{Program: p, client: c, listen: s.front.ln.Addr().String(), bin: bin, front: s.front,
+		done: make(chan struct{}), stop: make(chan struct{}), watched: make(chan struct{})}
+	go prog.watch()
+	return prog, nil
 }
 
 func freeLoopback() (string, error) {
@@ -141,10 +145,86 @@ type Program struct {
 	listen string // the editor's address
 	bin    string // the path delve runs again on a restart
 	front  *front
+
+	mu      sync.Mutex
+	done    chan struct{} // the target's end, or delve's; a new one after each restart
+	code    int           // the target's exit status, once it ended and delve did not
+	target  bool          // the target ended, not delve
+	busy    bool          // Replace runs: no polls beside its calls
+	stop    chan struct{} // ends watch
+	watched chan struct{} // closed when watch is done
+}
+
+// How often golive asks delve whether the target still runs: delve
+// outlives its target, so its process says nothing of the program's end.
+const watchEvery = 250 * time.Millisecond
+
+// watch closes done when the target exits (delve reports it) or delve
+// does, until Stop.
+func (p *Program) watch() {
+	defer close(p.watched)
+	t := time.NewTicker(watchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-p.Program.Done():
+			p.end(false, 0)
+			return
+		case <-t.C:
+			p.mu.Lock()
+			busy := p.busy
+			p.mu.Unlock()
+			if busy {
+				continue
+			}
+			if code, ok := p.client.targetExit(); ok {
+				p.end(true, code)
+			}
+		}
+	}
+}
+
+func (p *Program) end(target bool, code int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.done:
+		return // already said
+	default:
+	}
+	p.target, p.code = target, code
+	close(p.done)
+}
+
+// Done is closed when the program ends: the target, or delve with it.
+func (p *Program) Done() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.done
+}
+
+// Exit is the target's exit status when it ended under a delve that
+// stays, else delve's own.
+func (p *Program) Exit() (int, string) {
+	p.mu.Lock()
+	target, code := p.target, p.code
+	p.mu.Unlock()
+	if target {
+		return code, ""
+	}
+	return p.Program.Exit()
 }
 
 // Stop stops delve and its target, as any program.
 func (p *Program) Stop(force <-chan struct{}) runner.StopResult {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	<-p.watched
 	p.client.Close()
 	return p.Program.Stop(force)
 }
@@ -154,6 +234,14 @@ func (p *Program) Stop(force <-chan struct{}) runner.StopResult {
 func (p *Program) Replace(bin string) runner.ReplaceResult {
 	start := time.Now()
 	var res runner.ReplaceResult
+	p.mu.Lock()
+	p.busy = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.busy = false
+		p.mu.Unlock()
+	}()
 	if bin != p.bin { // delve runs its first path again, whatever golive built
 		res.Err = fmt.Errorf("the new binary is %s, and delve restarts only %s", bin, p.bin)
 		return res
@@ -182,6 +270,15 @@ func (p *Program) Replace(bin string) runner.ReplaceResult {
 		res.Err = err
 		return res
 	}
+	p.mu.Lock()
+	select {
+	case <-p.done: // the target that ended is replaced: a new one runs
+		if p.target {
+			p.done, p.target = make(chan struct{}), false
+		}
+	default:
+	}
+	p.mu.Unlock()
 	took, err := p.front.resume(sessions, quickCall)
 	if err != nil {
 		res.Err = err

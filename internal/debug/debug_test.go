@@ -292,10 +292,17 @@ func TestInputReachesTheProgram(t *testing.T) {
 func TestRestartAfterCrash(t *testing.T) {
 	d, dir, bin := startDebugged(t)
 	http.Get("http://127.0.0.1:" + d.port + "/exit")
-	testkit.Until(t, testkit.Timeout, "the target gone, delve still there", func() bool {
-		_, err := d.editor.state()
-		return exited(err)
-	})
+	select {
+	case <-d.prog.Done():
+	case <-time.After(testkit.Timeout):
+		t.Fatal("Done did not close when the target exited")
+	}
+	if code, sig := d.prog.Exit(); code != 3 || sig != "" {
+		t.Errorf("Exit() = %d %q, want the target's 3", code, sig)
+	}
+	if !testkit.Running(d.prog.PID()) {
+		t.Fatal("delve ended with its target")
+	}
 	testkit.WriteFile(t, filepath.Join(dir, "answer.go"), answer("v2", 3))
 	build(t, dir, bin)
 	if res := d.prog.Replace(bin); res.Err != nil {
@@ -303,5 +310,10 @@ func TestRestartAfterCrash(t *testing.T) {
 	}
 	if got := d.get(t, "/"); got != "v2" {
 		t.Errorf("answer %q, want v2", got)
+	}
+	select {
+	case <-d.prog.Done():
+		t.Error("Done is still closed for the new target")
+	default:
 	}
 }
