@@ -31,6 +31,13 @@ func (c *client) Close() error { return c.rpc.Close() }
 // hold golive's loop. The connection is closed then, since the answer
 // may still come.
 func (c *client) call(method string, args, out any, limit time.Duration) error {
+	return c.bounded(method, args, out, limit, true)
+}
+
+// bounded is call; closeLate says whether a late answer ends the
+// connection (a command whose effect comes late) or is only dropped (a
+// question, such as watch's).
+func (c *client) bounded(method string, args, out any, limit time.Duration, closeLate bool) error {
 	call := c.rpc.Go(method, args, out, make(chan *rpc.Call, 1))
 	t := time.NewTimer(limit)
 	defer t.Stop()
@@ -38,7 +45,9 @@ func (c *client) call(method string, args, out any, limit time.Duration) error {
 	case <-call.Done:
 		return call.Error
 	case <-t.C:
-		c.rpc.Close()
+		if closeLate {
+			c.rpc.Close()
+		}
 		return fmt.Errorf("no answer within %s", limit)
 	}
 }
@@ -106,7 +115,7 @@ func (c *client) state() (*debuggerState, error) {
 // targetExit reports whether delve's target has exited, and its status.
 func (c *client) targetExit() (int, bool) {
 	var out stateOut
-	err := c.call("RPCServer.State", map[string]any{"NonBlocking": true}, &out, quickCall)
+	err := c.bounded("RPCServer.State", map[string]any{"NonBlocking": true}, &out, quickCall, false)
 	if exited(err) {
 		return exitStatus(err), true
 	}

@@ -146,13 +146,13 @@ type Program struct {
 	bin    string // the path delve runs again on a restart
 	front  *front
 
-	mu      sync.Mutex
-	done    chan struct{} // the target's end, or delve's; a new one after each restart
-	code    int           // the target's exit status, once it ended and delve did not
-	target  bool          // the target ended, not delve
-	busy    bool          // Replace runs: no polls beside its calls
-	stop    chan struct{} // ends watch
-	watched chan struct{} // closed when watch is done
+	mu        sync.Mutex
+	done      chan struct{} // the target's end, or delve's; a new one after each restart
+	code      int           // the target's exit status, once it ended and delve did not
+	target    bool          // the target ended, not delve
+	replacing sync.Mutex    // held by Replace: watch polls only when it can take it
+	stop      chan struct{} // ends watch
+	watched   chan struct{} // closed when watch is done
 }
 
 // How often golive asks delve whether the target still runs: delve
@@ -173,15 +173,13 @@ func (p *Program) watch() {
 			p.end(false, 0)
 			return
 		case <-t.C:
-			p.mu.Lock()
-			busy := p.busy
-			p.mu.Unlock()
-			if busy {
+			if !p.replacing.TryLock() {
 				continue
 			}
 			if code, ok := p.client.targetExit(); ok {
 				p.end(true, code)
 			}
+			p.replacing.Unlock()
 		}
 	}
 }
@@ -224,8 +222,8 @@ func (p *Program) Stop(force <-chan struct{}) runner.StopResult {
 	default:
 		close(p.stop)
 	}
+	p.client.Close() // a poll in flight returns at once
 	<-p.watched
-	p.client.Close()
 	return p.Program.Stop(force)
 }
 
@@ -234,14 +232,8 @@ func (p *Program) Stop(force <-chan struct{}) runner.StopResult {
 func (p *Program) Replace(bin string) runner.ReplaceResult {
 	start := time.Now()
 	var res runner.ReplaceResult
-	p.mu.Lock()
-	p.busy = true
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.busy = false
-		p.mu.Unlock()
-	}()
+	p.replacing.Lock()
+	defer p.replacing.Unlock()
 	if bin != p.bin { // delve runs its first path again, whatever golive built
 		res.Err = fmt.Errorf("the new binary is %s, and delve restarts only %s", bin, p.bin)
 		return res
@@ -279,12 +271,7 @@ func (p *Program) Replace(bin string) runner.ReplaceResult {
 	default:
 	}
 	p.mu.Unlock()
-	took, err := p.front.resume(sessions, quickCall)
-	if err != nil {
-		res.Err = err
-		return res
-	}
-	if !took {
+	if !p.front.resume(sessions, quickCall) {
 		p.client.goOn()
 	}
 	for _, d := range gone {

@@ -3,6 +3,7 @@ package debug
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -90,10 +91,11 @@ func build(t *testing.T, dir, bin string) {
 // debugged is the program started under delve by the package's Starter,
 // and a second client, as an editor would be.
 type debugged struct {
-	prog   *Program
-	editor *client
-	port   string
-	events *testkit.Events
+	starter *Starter
+	prog    *Program
+	editor  *client
+	port    string
+	events  *testkit.Events
 }
 
 func startDebugged(t *testing.T) (*debugged, string, string) {
@@ -134,7 +136,7 @@ func startDebugged(t *testing.T) (*debugged, string, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { editor.Close() })
-	d := &debugged{prog: prog, editor: editor, port: port, events: evs}
+	d := &debugged{starter: st, prog: prog, editor: editor, port: port, events: evs}
 	d.get(t, "/health")
 	return d, dir, bin
 }
@@ -315,5 +317,25 @@ func TestRestartAfterCrash(t *testing.T) {
 	case <-d.prog.Done():
 		t.Error("Done is still closed for the new target")
 	default:
+	}
+}
+
+// TestCloseWithIdleEditor: a connection to the editor's address that
+// never says anything does not hold golive's exit.
+func TestCloseWithIdleEditor(t *testing.T) {
+	d, _, _ := startDebugged(t)
+	idle, err := net.Dial("tcp", d.prog.listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	time.Sleep(100 * time.Millisecond) // accepted, waiting for its first byte
+	d.prog.Stop(nil)
+	closed := make(chan struct{})
+	go func() { d.starter.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(testkit.Timeout):
+		t.Fatal("Close hung on an idle connection")
 	}
 }

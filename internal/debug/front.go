@@ -26,6 +26,8 @@ type front struct {
 	mu       sync.Mutex
 	backend  string // delve's address; a new delve has a new one
 	sessions map[*dapSession]bool
+	conns    map[net.Conn]bool // every connection, both ends, for Close
+	closed   bool
 	wg       sync.WaitGroup
 }
 
@@ -34,7 +36,7 @@ func listenFront(addr string) (*front, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run.debug_listen %s: %w; another debugger holds it: stop it, or choose another address", addr, errors.Unwrap(err))
 	}
-	f := &front{ln: ln, sessions: map[*dapSession]bool{}}
+	f := &front{ln: ln, sessions: map[*dapSession]bool{}, conns: map[net.Conn]bool{}}
 	f.wg.Go(f.serve)
 	return f, nil
 }
@@ -49,11 +51,32 @@ func (f *front) setBackend(addr string) {
 func (f *front) Close() {
 	f.ln.Close()
 	f.mu.Lock()
-	for s := range f.sessions {
-		s.close()
+	f.closed = true
+	for c := range f.conns {
+		c.Close()
 	}
 	f.mu.Unlock()
 	f.wg.Wait()
+}
+
+// track adds c to what Close ends, and reports false (closing c) when
+// Close came first.
+func (f *front) track(c net.Conn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		c.Close()
+		return false
+	}
+	f.conns[c] = true
+	return true
+}
+
+func (f *front) untrack(c net.Conn) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.conns, c)
+	c.Close()
 }
 
 func (f *front) serve() {
@@ -67,26 +90,29 @@ func (f *front) serve() {
 }
 
 func (f *front) handle(editor net.Conn) {
-	defer editor.Close()
+	if !f.track(editor) {
+		return
+	}
+	defer f.untrack(editor)
 	f.mu.Lock()
 	backend := f.backend
 	f.mu.Unlock()
 	delve, err := net.Dial("tcp", backend)
-	if err != nil {
+	if err != nil || !f.track(delve) {
 		return
 	}
-	defer delve.Close()
+	defer f.untrack(delve)
 	r := bufio.NewReader(editor)
 	first, err := r.Peek(1)
 	if err != nil {
 		return
 	}
 	if first[0] != 'C' { // DAP's Content-Length; anything else is delve's JSON-RPC
-		go func() { io.Copy(delve, r); delve.Close() }()
+		f.wg.Go(func() { io.Copy(delve, r); delve.Close() })
 		io.Copy(editor, delve)
 		return
 	}
-	s := &dapSession{editor: editor, delve: delve, waiting: map[int]chan bool{}}
+	s := &dapSession{editor: editor, delve: delve, waiting: map[int]ownRequest{}}
 	f.mu.Lock()
 	f.sessions[s] = true
 	f.mu.Unlock()
@@ -95,7 +121,7 @@ func (f *front) handle(editor net.Conn) {
 		delete(f.sessions, s)
 		f.mu.Unlock()
 	}()
-	go s.fromEditor(r)
+	f.wg.Go(func() { s.fromEditor(r) })
 	s.fromDelve(bufio.NewReader(delve))
 }
 
@@ -121,23 +147,18 @@ func (f *front) pause(limit time.Duration) (map[*dapSession]bool, error) {
 // resume continues the program in the sessions golive paused, or in one
 // session if none ran it, and reports whether a session took it: else
 // golive's own client continues it.
-func (f *front) resume(sessions map[*dapSession]bool, limit time.Duration) (bool, error) {
-	took := false
+func (f *front) resume(sessions map[*dapSession]bool, limit time.Duration) bool {
 	for s, paused := range sessions {
-		if paused {
-			took = true
-			if err := s.resume(limit, false); err != nil {
-				return took, err
-			}
+		if paused && s.resume(limit, false) == nil {
+			return true // one session runs it: a second continue would wait behind it
 		}
 	}
-	if took {
-		return true, nil
+	for s := range sessions { // stopped at a breakpoint by its editor: run it, and say so
+		if s.stopped() && s.resume(limit, true) == nil {
+			return true
+		}
 	}
-	for s := range sessions { // stopped at a breakpoint by the editor: run it, and say so
-		return true, s.resume(limit, true)
-	}
-	return false, nil
+	return false
 }
 
 // dapSession is one editor's DAP connection, passed through.
@@ -148,10 +169,18 @@ type dapSession struct {
 
 	mu          sync.Mutex
 	running     bool // the session runs the program (its continue is in flight)
+	halted      bool // its editor saw the program stop and not run since
 	thread      int
 	seq         int
-	waiting     map[int]chan bool // golive's requests, by seq: their success
-	dropStopped chan struct{}     // set while golive's pause waits for its stopped event
+	waiting     map[int]ownRequest // golive's requests, by seq
+	dropStopped chan struct{}      // set while golive's pause waits for its stopped event
+}
+
+// ownRequest is one of golive's requests in a session, waiting for its
+// answer.
+type ownRequest struct {
+	command string
+	answer  chan bool // success
 }
 
 // ownSeq is where golive's request numbers start, far above an editor's.
@@ -220,18 +249,24 @@ func (s *dapSession) own(msg []byte) bool {
 	defer s.mu.Unlock()
 	switch {
 	case h.Type == "response" && h.RequestSeq >= ownSeq:
-		if ch, ok := s.waiting[h.RequestSeq]; ok {
-			ch <- h.Success
+		if req, ok := s.waiting[h.RequestSeq]; ok {
+			if h.Success && req.command == "continue" {
+				s.running, s.halted = true, false // in stream order: before any stop it leads to
+			}
+			req.answer <- h.Success
 			delete(s.waiting, h.RequestSeq)
 		}
 		return true
 	case h.Type == "response" && h.Success && (h.Command == "configurationDone" || h.Command == "continue" ||
 		h.Command == "next" || h.Command == "stepIn" || h.Command == "stepOut"):
-		s.running = true
+		s.running, s.halted = true, false
 	case h.Type == "event" && h.Event == "continued":
-		s.running = true
+		s.running, s.halted = true, false
+	case h.Type == "event" && (h.Event == "exited" || h.Event == "terminated"):
+		s.running = false
 	case h.Type == "event" && h.Event == "stopped":
 		s.running = false
+		s.halted = s.dropStopped == nil // golive's own pause is not the editor's stop
 		if h.Body.ThreadID != 0 {
 			s.thread = h.Body.ThreadID
 		}
@@ -251,13 +286,15 @@ func (s *dapSession) request(command string, args any, limit time.Duration) erro
 	s.seq++
 	seq := ownSeq + s.seq
 	ch := make(chan bool, 1)
-	s.waiting[seq] = ch
+	s.waiting[seq] = ownRequest{command: command, answer: ch}
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.waiting, seq)
+		s.mu.Unlock()
+	}()
 	msg, _ := json.Marshal(map[string]any{"seq": seq, "type": "request", "command": command, "arguments": args})
-	s.toDelve.Lock()
-	err := dap.WriteBaseMessage(s.delve, msg)
-	s.toDelve.Unlock()
-	if err != nil {
+	if err := s.write(&s.toDelve, s.delve, msg, limit); err != nil {
 		return fmt.Errorf("DAP %s: %w", command, err)
 	}
 	select {
@@ -283,15 +320,40 @@ func (s *dapSession) pause(limit time.Duration) (bool, error) {
 	s.dropStopped = stopped
 	thread := max(s.thread, 1)
 	s.mu.Unlock()
+	clear := func() {
+		s.mu.Lock()
+		if s.dropStopped == stopped {
+			s.dropStopped = nil
+		}
+		s.mu.Unlock()
+	}
 	if err := s.request("pause", map[string]any{"threadId": thread}, limit); err != nil {
+		clear()
 		return false, err
 	}
 	select {
 	case <-stopped:
 		return true, nil
 	case <-time.After(limit):
+		clear()
 		return false, fmt.Errorf("DAP pause: the program did not stop within %s", limit)
 	}
+}
+
+func (s *dapSession) stopped() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.halted
+}
+
+// write is golive's own write to one end, bounded: an editor that stops
+// reading must not hold the loop.
+func (s *dapSession) write(mu *sync.Mutex, c net.Conn, msg []byte, limit time.Duration) error {
+	mu.Lock()
+	defer mu.Unlock()
+	c.SetWriteDeadline(time.Now().Add(limit))
+	defer c.SetWriteDeadline(time.Time{})
+	return dap.WriteBaseMessage(c, msg)
 }
 
 // resume continues the program in this session. tell, when the editor
@@ -300,18 +362,12 @@ func (s *dapSession) resume(limit time.Duration, tell bool) error {
 	s.mu.Lock()
 	thread := max(s.thread, 1)
 	s.mu.Unlock()
-	if err := s.request("continue", map[string]any{"threadId": thread}, limit); err != nil {
-		return err
+	if tell { // first: nothing can stop the program before the continue
+		ev, _ := json.Marshal(map[string]any{"seq": 0, "type": "event", "event": "continued",
+			"body": map[string]any{"threadId": thread, "allThreadsContinued": true}})
+		if err := s.write(&s.toEditor, s.editor, ev, limit); err != nil {
+			return err
+		}
 	}
-	s.mu.Lock()
-	s.running = true
-	s.mu.Unlock()
-	if !tell {
-		return nil
-	}
-	ev, _ := json.Marshal(map[string]any{"seq": 0, "type": "event", "event": "continued",
-		"body": map[string]any{"threadId": thread, "allThreadsContinued": true}})
-	s.toEditor.Lock()
-	defer s.toEditor.Unlock()
-	return dap.WriteBaseMessage(s.editor, ev)
+	return s.request("continue", map[string]any{"threadId": thread}, limit)
 }
