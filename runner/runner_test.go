@@ -709,6 +709,16 @@ func (s *inPlaceStarter) Start(bin string) (Program, error) {
 	return inPlaceProgram{fakeProgram: p.(*fakeProgram), s: s}, nil
 }
 
+// rebuild saves main.go and takes its build to success with bin.
+func (h *harness) rebuild(t *testing.T, bin string) {
+	t.Helper()
+	h.save("main.go")
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: bin}
+	h.events.Next(t, events.BuildOK)
+}
+
 // TestRunnerRestartsInPlace: a program that can run a new binary in place
 // is not stopped; when that fails, the loop stops and starts it instead.
 func TestRunnerRestartsInPlace(t *testing.T) {
@@ -718,22 +728,14 @@ func TestRunnerRestartsInPlace(t *testing.T) {
 	h.buildAndStart(t, "bin")
 
 	st.fail <- nil
-	h.save("main.go")
-	h.events.Next(t, events.Change)
-	h.events.Next(t, events.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin"}
-	h.events.Next(t, events.BuildOK)
+	h.rebuild(t, "bin")
 	ev := h.events.Next(t, events.DebugRestart)
 	if ev.PID != 100 || len(ev.Discarded) != 1 || <-st.replaced != "bin" {
 		t.Errorf("debug_restart %+v, want pid 100 with the discarded breakpoint", ev)
 	}
 
 	st.fail <- errors.New("delve said no")
-	h.save("main.go")
-	h.events.Next(t, events.Change)
-	h.events.Next(t, events.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin"}
-	h.events.Next(t, events.BuildOK)
+	h.rebuild(t, "bin")
 	if w := h.events.Next(t, events.Warn); !strings.Contains(w.Message, "in-place restart failed (delve said no); stopping and starting it instead") {
 		t.Errorf("warning %q", w.Message)
 	}
@@ -773,11 +775,7 @@ func TestRunnerRestartsExitedInPlace(t *testing.T) {
 		t.Fatalf("exit %+v, want code 3", ev)
 	}
 	st.fail <- nil
-	h.save("main.go")
-	h.events.Next(t, events.Change)
-	h.events.Next(t, events.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin"}
-	h.events.Next(t, events.BuildOK)
+	h.rebuild(t, "bin")
 	h.events.Next(t, events.DebugRestart)
 	<-st.replaced
 	select {
