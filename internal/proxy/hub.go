@@ -29,6 +29,7 @@ type hub struct {
 	failed  *message // the last build's errors, until a good build
 	due     bool     // a program started and the pages have not reloaded for it
 	gen     int      // reloads sent: a page that saw another number missed one
+	starts  int      // programs started, so a wait for one can tell it was replaced
 	up      bool     // a program runs
 	exited  bool     // it ended by itself; nothing starts until an edit
 	build   bool     // a build runs
@@ -146,7 +147,8 @@ func (h *hub) observe(e events.Event, readyCheck bool) (tell *message, dial bool
 		}
 	case events.Start, events.DebugRestart: // a new program, or delve's new target
 		h.up, h.exited, h.due = true, false, true
-		return nil, !readyCheck
+		h.starts++
+		return nil, true // with run.ready too: should the check give up (dialLoop)
 	case events.Ready:
 		return h.readyLocked(), false
 	case events.Reload: // new plugin code serves in the same program
@@ -197,6 +199,21 @@ func (h *hub) hopeless() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return !h.up && !h.build && ((h.exited && !h.restarts) || h.failed != nil)
+}
+
+// pending reports whether the pages still wait for the program of start
+// number n to be ready.
+func (h *hub) pending(n int) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.due && h.up && h.starts == n
+}
+
+// started is the number of the latest start.
+func (h *hub) started() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.starts
 }
 
 // running reports that a program runs.

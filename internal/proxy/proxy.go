@@ -43,6 +43,9 @@ type Options struct {
 	// ReadyCheck says run.ready is set: its ready event tells that a new
 	// program serves. Without one the proxy connects to the program itself.
 	ReadyCheck bool
+	// GiveUp is how long the run.ready check tries (internal/ready's
+	// minute when zero): past it, the proxy's own connection decides.
+	GiveUp time.Duration
 	// Restarts says run.restart starts a program that exited by itself
 	// again: a request then waits for it rather than failing at once.
 	Restarts bool
@@ -334,7 +337,10 @@ func (s *Server) tell(m message) {
 
 // dialLoop is the readiness check when there is no run.ready: after each
 // start it connects to the program until it accepts, and then the pages
-// reload.
+// reload. With run.ready its ready event decides; should that check give
+// up (a path that never answers), the pages reload once the program has
+// accepted a connection and the check's minute is over, rather than
+// never.
 func (s *Server) dialLoop(ctx context.Context) {
 	for {
 		select {
@@ -350,9 +356,9 @@ func (s *Server) dialLoop(ctx context.Context) {
 // and says once when that takes longer than a request's wait: the
 // target may be wrong.
 func (s *Server) dialUntil(ctx context.Context) {
-	started := time.Now()
+	started, start := time.Now(), s.hub.started()
 	pause, warned := 20*time.Millisecond, false
-	for !s.dialOnce(ctx) {
+	for !s.dialOnce(ctx, start) {
 		if !warned && time.Since(started) > s.opts.Wait {
 			warned = true
 			s.opts.Log.Warnf("proxy: nothing accepts connections at %s %s after the program's start; is proxy.target its address?", s.target, s.opts.Wait)
@@ -366,17 +372,43 @@ func (s *Server) dialUntil(ctx context.Context) {
 	}
 }
 
-func (s *Server) dialOnce(ctx context.Context) bool {
+func (s *Server) dialOnce(ctx context.Context, start int) bool {
 	d := net.Dialer{Timeout: time.Second}
 	conn, err := d.DialContext(ctx, "tcp", s.target.Host)
 	if err != nil {
 		return false
 	}
 	conn.Close()
+	if s.opts.ReadyCheck && !s.outwait(ctx, start) {
+		return true // the ready event came, or another start
+	}
 	if m := s.hub.dialed(); m != nil {
 		s.tell(*m)
 	}
 	return true
+}
+
+// readyGiveUp is how long the run.ready check tries before it gives up
+// (internal/ready), and a little more.
+const readyGiveUp = time.Minute + time.Second
+
+// outwait waits, with run.ready, until the check's time is over, and
+// reports whether the pages still wait for start number start then.
+func (s *Server) outwait(ctx context.Context, start int) bool {
+	limit := s.opts.GiveUp
+	if limit == 0 {
+		limit = readyGiveUp
+	}
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if !s.hub.pending(start) {
+			return false
+		}
+		if sleep(ctx, 100*time.Millisecond) != nil {
+			return false
+		}
+	}
+	return s.hub.pending(start)
 }
 
 func sessionID() string {

@@ -69,6 +69,21 @@ func TestReloadWaitsForReadiness(t *testing.T) {
 	b.none(t, 200*time.Millisecond)
 }
 
+// TestReloadWhenTheCheckGivesUp: a run.ready check that never passes
+// does not leave the pages waiting for ever: past the check's time, the
+// proxy's own connection to the program decides.
+func TestReloadWhenTheCheckGivesUp(t *testing.T) {
+	t.Parallel()
+	h := startProxy(t, program(t, http.NotFoundHandler()), func(o *Options) {
+		o.ReadyCheck, o.GiveUp = true, 300*time.Millisecond
+	})
+	b, _ := h.connect(t)
+	h.px.Observe(events.Event{Type: events.Start, PID: 1})
+	if m := b.next(t); m.Type != "reload" {
+		t.Fatalf("message %+v, want reload", m)
+	}
+}
+
 // TestPluginReloadReloads: new code loaded in process serves at once.
 func TestPluginReloadReloads(t *testing.T) {
 	t.Parallel()
