@@ -483,8 +483,7 @@ func (l *loop) onExit() {
 }
 
 func (l *loop) reportChange(b watcher.Batch) {
-	p := paths(b)
-	l.opts.Log.Emit(events.Event{Type: events.Change, Paths: p[:min(len(p), 10)], Count: len(p)})
+	l.opts.Log.Emit(events.Changed(paths(b)))
 }
 
 func paths(b watcher.Batch) []string {

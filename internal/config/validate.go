@@ -58,10 +58,10 @@ func (c *Config) problems() []*Error {
 	all = append(all, checkDuration("run.stop_timeout", c.Run.StopTimeout))
 	all = append(all, checkOneOf("run.restart", c.Run.Restart, restarts))
 	all = append(all, checkReady("run.ready", c.Run.Ready))
-	all = append(all, checkListen("run.debug_listen", c.Run.DebugListen))
+	all = append(all, checkListen("run.debug_listen", c.Run.DebugListen, Default().Run.DebugListen))
 	all = append(all, checkPackages("plugins.packages", c.Plugins.Packages))
 	all = append(all, checkNotNegative("plugins.max_reloads", c.Plugins.MaxReloads))
-	all = append(all, checkListen("proxy.listen", c.Proxy.Listen))
+	all = append(all, checkListen("proxy.listen", c.Proxy.Listen, ProxyListen))
 	all = append(all, checkTarget("proxy.target", c.Proxy.Target))
 	all = append(all, checkGlobs("proxy.reload_only", c.Proxy.ReloadOnly))
 	all = append(all, checkEditor("proxy.editor", c.Proxy.Editor))
@@ -141,10 +141,10 @@ func checkReady(key, value string) *Error {
 
 // checkListen wants host:port with a numeric port; an empty host means
 // every interface.
-func checkListen(key, addr string) *Error {
+func checkListen(key, addr, example string) *Error {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return keyErr(key, "bad address %q (want host:port, e.g. %q)", addr, "127.0.0.1:8090")
+		return keyErr(key, "bad address %q (want host:port, e.g. %q)", addr, example)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return keyErr(key, "bad port %q in %q", port, addr)

@@ -44,6 +44,7 @@ func TestValidateFlags(t *testing.T) {
 		{"ready ipv6 without brackets", func(c *Config) { c.Run.Ready = "tcp://::1:8080" }, "run.ready", `run.ready "tcp://::1:8080": an IPv6 address must be in brackets, as in tcp://[::1]:8080`},
 		{"max reloads", func(c *Config) { c.Plugins.MaxReloads = -5 }, "plugins.max_reloads", `plugins.max_reloads: negative count -5`},
 		{"proxy listen", func(c *Config) { c.Proxy.Listen = "8090" }, "proxy.listen", `proxy.listen: bad address "8090" (want host:port, e.g. "127.0.0.1:8090")`},
+		{"debug listen", func(c *Config) { c.Run.DebugListen = "2345" }, "run.debug_listen", `run.debug_listen: bad address "2345" (want host:port, e.g. "127.0.0.1:2345")`},
 		{"proxy port", func(c *Config) { c.Proxy.Listen = "localhost:http" }, "proxy.listen", `proxy.listen: bad port "http" in "localhost:http"`},
 		{"proxy target", func(c *Config) { c.Proxy.Target = "127.0.0.1:8080" }, "proxy.target", `proxy.target: bad URL "127.0.0.1:8080" (want "http://host:port", or "off")`},
 		{"proxy editor", func(c *Config) { c.Proxy.Editor = "vscode://file" }, "proxy.editor", `proxy.editor: pattern "vscode://file" has no {path}`},

@@ -39,17 +39,15 @@ func Find(gobin string) (string, error) {
 	return "", ErrNoDelve
 }
 
-// Args is the delve command line that runs bin with the program's args,
-// for supervise.Starter.Under.
-func Args(dlv, listen string) func(bin string, args []string) (string, []string) {
-	return func(bin string, args []string) (string, []string) {
-		a := []string{"exec", bin, "--headless", "--accept-multiclient", "--api-version=2",
-			"--listen=" + listen, "--continue"}
-		if len(args) > 0 {
-			a = append(append(a, "--"), args...)
-		}
-		return dlv, a
+// dlvCommand is the delve command line that runs bin with the program's
+// args, delve's API on listen.
+func dlvCommand(dlv, listen, bin string, args []string) (string, []string) {
+	a := []string{"exec", bin, "--headless", "--accept-multiclient", "--api-version=2",
+		"--listen=" + listen, "--continue"}
+	if len(args) > 0 {
+		a = append(append(a, "--"), args...)
 	}
+	return dlv, a
 }
 
 // Starter starts the program under delve and connects to delve's API.
@@ -66,7 +64,7 @@ type Starter struct {
 
 // Under is the delve command line for the supervisor's Starter.
 func (s *Starter) Under(bin string, args []string) (string, []string) {
-	return Args(s.Dlv, s.backend)(bin, args)
+	return dlvCommand(s.Dlv, s.backend, bin, args)
 }
 
 // Close closes the editor's address and its connections.

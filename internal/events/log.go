@@ -171,6 +171,11 @@ func (l *Logger) Errorf(format string, args ...any) {
 	l.Emit(Event{Type: Error, Message: fmt.Sprintf(format, args...)})
 }
 
+// Changed is the change event for paths: the first ten, and how many.
+func Changed(paths []string) Event {
+	return Event{Type: Change, Paths: paths[:min(len(paths), 10)], Count: len(paths)}
+}
+
 // Int returns a pointer to n, for Event.Code.
 func Int(n int) *int { return &n }
 

@@ -27,6 +27,14 @@ func TestText(t *testing.T) {
 		{Event{Type: Stop, PID: 42, Duration: 5 * time.Millisecond}, "[run] stopped pid 42 in 5ms\n"},
 		{Event{Type: Stop, PID: 42, Killed: true, Message: "did not stop within 5s"}, "[run] pid 42 did not stop within 5s; killed\n"},
 		{Event{Type: Error, Message: "boom"}, "[golive] boom\n"},
+		{Event{Type: ProxyReady, URL: "http://127.0.0.1:8090/", Target: "http://127.0.0.1:8080"}, "[proxy] open http://127.0.0.1:8090/ (proxy for http://127.0.0.1:8080)\n"},
+		{Event{Type: BrowserReload, Tabs: Int(2), Browsers: 1}, "[proxy] reloaded 2 tabs\n"},
+		{Event{Type: BrowserReload, Tabs: Int(1), Browsers: 1, CSS: true}, "[proxy] swapped the stylesheets in 1 tab\n"},
+		{Event{Type: DebugReady, Address: "127.0.0.1:2345", PID: 7},
+			"[debug] delve listens on 127.0.0.1:2345; attach your editor to it (docs/editors.md, \"Debugging\")\n" +
+				`[debug] VS Code launch.json: {"type": "go", "request": "attach", "mode": "remote", "host": "127.0.0.1", "port": 2345}` + "\n"},
+		{Event{Type: DebugRestart, PID: 7, Duration: 855 * time.Millisecond, Discarded: []Breakpoint{{File: "answer.go", Line: 10, Reason: "no code at answer.go:10"}}},
+			"[debug] restarted pid 7 in place under delve in 855ms; breakpoints kept\n[debug] breakpoint at answer.go:10 discarded: no code at answer.go:10\n"},
 	}
 	for _, tt := range tests {
 		var b bytes.Buffer

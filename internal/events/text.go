@@ -2,6 +2,7 @@ package events
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -115,10 +116,7 @@ func describePaths(paths []string, count int) string {
 // debugReady says where delve is and what an editor's attach
 // configuration is: VS Code's, which nvim-dap takes as is too.
 func debugReady(p palette, e Event) string {
-	host, port := e.Address, ""
-	if i := strings.LastIndex(e.Address, ":"); i >= 0 {
-		host, port = strings.Trim(e.Address[:i], "[]"), e.Address[i+1:]
-	}
+	host, port, _ := net.SplitHostPort(e.Address)
 	return line(p.run, "debug", "delve listens on "+e.Address+"; attach your editor to it (docs/editors.md, \"Debugging\")") +
 		line(p.run, "debug", fmt.Sprintf(`VS Code launch.json: {"type": "go", "request": "attach", "mode": "remote", "host": %q, "port": %s}`, host, port))
 }

@@ -126,10 +126,10 @@ func (h *hub) send(m message) (tabs, browsers int) {
 }
 
 // observe follows the session's events. It reports what the pages must
-// be told now: a reload when the new program is ready (or, without a
-// readiness check, dial says so), the errors of a failed build, and
-// whether a dial for the new program should begin.
-func (h *hub) observe(e events.Event, readyCheck bool) (tell *message, dial bool) {
+// be told now (a reload when the new program is ready, the errors of a
+// failed build) and whether a dial for a new program should begin: the
+// readiness check without run.ready, and the fallback when it gives up.
+func (h *hub) observe(e events.Event) (tell *message, dial bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch e.Type {
@@ -148,7 +148,7 @@ func (h *hub) observe(e events.Event, readyCheck bool) (tell *message, dial bool
 	case events.Start, events.DebugRestart: // a new program, or delve's new target
 		h.up, h.exited, h.due = true, false, true
 		h.starts++
-		return nil, true // with run.ready too: should the check give up (dialLoop)
+		return nil, true
 	case events.Ready:
 		return h.readyLocked(), false
 	case events.Reload: // new plugin code serves in the same program

@@ -304,7 +304,7 @@ func (s *Server) Observe(e events.Event) {
 	if e.Type == events.Start || e.Type == events.DebugRestart {
 		s.tr.CloseIdleConnections() // they were to the old program
 	}
-	tell, dial := s.hub.observe(e, s.opts.ReadyCheck)
+	tell, dial := s.hub.observe(e)
 	if dial {
 		select {
 		case s.kick <- struct{}{}:

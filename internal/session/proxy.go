@@ -39,6 +39,17 @@ func (s *Session) listenProxy(readyCheck bool) (*proxy.Server, error) {
 	return px, nil
 }
 
+// reloadOnly is the test of a proxy.reload_only file: it matches one of
+// globs and the program does not embed it, since an embedded file is
+// built in and its change needs a build.
+func reloadOnly(globs []string, embedded func(rel string) bool) (func(rel string) bool, error) {
+	match, err := watcher.Globs(globs)
+	if err != nil {
+		return nil, err
+	}
+	return func(rel string) bool { return match(rel) && !embedded(rel) }, nil
+}
+
 // splitAssets hands the proxy the batches made only of proxy.reload_only
 // files, which need no build, and passes every other batch on. A batch
 // with both goes on whole: the restart reloads the pages anyway.
@@ -56,7 +67,7 @@ func (s *Session) splitAssets(ctx context.Context, in <-chan watcher.Batch, out 
 			}
 		}
 		if paths, only := assetsOnly(b, asset); only {
-			s.opts.Log.Emit(events.Event{Type: events.Change, Paths: paths[:min(len(paths), 10)], Count: len(paths)})
+			s.opts.Log.Emit(events.Changed(paths))
 			px.Assets(paths)
 			continue
 		}

@@ -187,9 +187,7 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	})
 	toRunner := batches
 	if px != nil {
-		if match, err := watcher.Globs(s.cfg.Proxy.ReloadOnly); err == nil && len(s.cfg.Proxy.ReloadOnly) > 0 {
-			// A file the program embeds is built in: its change needs a build.
-			asset := func(rel string) bool { return match(rel) && !set.Has(rel) }
+		if asset, err := reloadOnly(s.cfg.Proxy.ReloadOnly, set.Has); err == nil && len(s.cfg.Proxy.ReloadOnly) > 0 {
 			out := make(chan watcher.Batch)
 			wg.Go(func() { s.splitAssets(ctx, batches, out, px, asset) })
 			toRunner = out
