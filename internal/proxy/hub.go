@@ -93,6 +93,17 @@ func (h *hub) drop(c *client) {
 	}
 }
 
+// count is how many browsers are connected and how many tabs they serve.
+func (h *hub) count() (browsers, tabs int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		browsers++
+		tabs += c.tabs
+	}
+	return browsers, tabs
+}
+
 // setTabs records how many tabs a browser's connection serves.
 func (h *hub) setTabs(id, tabs int) bool {
 	h.mu.Lock()

@@ -196,6 +196,7 @@ func (s *Server) mux() http.Handler {
 	m.HandleFunc("GET "+scriptPath, s.serveScript)
 	m.HandleFunc("GET /__golive/events", s.serveEvents)
 	m.HandleFunc("POST /__golive/tabs", s.serveTabs)
+	m.HandleFunc("GET /__golive/tabs", s.serveCount)
 	m.Handle("/", s.reverseProxy())
 	return m
 }
@@ -297,6 +298,15 @@ func (s *Server) serveTabs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// serveCount says what the proxy knows of the browsers, as JSON: what
+// browser_reload would count now.
+func (s *Server) serveCount(w http.ResponseWriter, r *http.Request) {
+	browsers, tabs := s.hub.count()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintf(w, "{\"browsers\":%d,\"tabs\":%d}\n", browsers, tabs)
 }
 
 // Observe follows golive's events; the session taps its logger with it.

@@ -11,7 +11,11 @@
 (() => {
   "use strict";
   if (window.__golive) return;
-  window.__golive = true;
+  // What the page knows of golive, for a look from the console (and for
+  // golive's browser test): conn is set while this tab holds the
+  // connection, after golive's hello on it; tabs is the count golive last
+  // took from it.
+  const state = (window.__golive = { session: null, conn: 0, tabs: 0 });
 
   const me = Math.random().toString(36).slice(2);
   // golive's own 502 page: any ready program is news to it.
@@ -33,7 +37,7 @@
           location.reload();
           return;
         }
-        session = m.session;
+        session = state.session = m.session;
         gen = m.gen || 0;
         m.errors ? show(m.errors) : hide();
         break;
@@ -71,31 +75,52 @@
     return () => { closed = true; clearTimeout(timer); if (source) source.close(); };
   }
 
+  // How often the leading tab asks who is there: a tab that closed
+  // without its "bye" (a crash, a killed renderer) drops out of the count
+  // after two rounds without an answer.
+  const roll = 3000;
+
   function becomeLeader(release) {
-    const tabs = new Set([me]);
-    let conn = 0, last = null, told = 0;
+    const tabs = new Map([[me, Infinity]]); // tab → the round it last answered
+    let conn = 0, last = null, told = 0, round = 0;
     const tellCount = () => {
       if (!conn || told === tabs.size) return;
-      told = tabs.size;
-      fetch("/__golive/tabs?conn=" + conn + "&tabs=" + tabs.size, { method: "POST", keepalive: true }).catch(() => {});
+      const n = (told = tabs.size);
+      fetch("/__golive/tabs?conn=" + conn + "&tabs=" + n, { method: "POST", keepalive: true })
+        .then((r) => { if (r.ok) state.tabs = n; })
+        .catch(() => {});
     };
     const close = connect((m) => {
-      if (m.type === "hello") { conn = m.conn; told = 0; tellCount(); }
+      if (m.type === "hello") { conn = state.conn = m.conn; told = 0; tellCount(); }
       if (m.type === "hello" || m.type === "errors" || m.type === "clear") last = m;
       channel.postMessage({ kind: "msg", msg: m });
       handle(m);
     });
-    lead = {
-      join(id) { tabs.add(id); tellCount(); if (last) channel.postMessage({ kind: "msg", msg: last, to: id }); },
-      leave(id) { tabs.delete(id); tellCount(); },
-      stop() { close(); release(); lead = null; },
+    const ask = () => {
+      round++;
+      for (const [id, r] of tabs) if (r < round - 2) tabs.delete(id);
+      tellCount();
+      channel.postMessage({ kind: "who" }); // the tabs that are there answer
     };
-    channel.postMessage({ kind: "who" }); // the tabs that were there answer
+    const timer = setInterval(ask, roll);
+    lead = {
+      join(id) {
+        if (!tabs.has(id) && last) channel.postMessage({ kind: "msg", msg: last, to: id });
+        tabs.set(id, round);
+        tellCount();
+      },
+      leave(id) { tabs.delete(id); tellCount(); },
+      stop() { clearInterval(timer); close(); release(); lead = null; state.conn = state.tabs = 0; },
+    };
+    ask();
   }
 
   function join() {
     if (!locks) {
-      const close = connect(handle);
+      const close = connect((m) => {
+        if (m.type === "hello") state.conn = m.conn;
+        handle(m);
+      });
       lead = { join() {}, leave() {}, stop() { close(); lead = null; } };
       return;
     }

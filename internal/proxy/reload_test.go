@@ -172,6 +172,9 @@ func TestTabsCounted(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("tabs: status %d", resp.StatusCode)
 	}
+	if _, body := h.get(t, "/__golive/tabs"); string(body) != "{\"browsers\":2,\"tabs\":4}\n" {
+		t.Errorf("GET /__golive/tabs: %s, want 2 browsers and 4 tabs", body)
+	}
 	h.px.Assets([]string{"a.js"})
 	b1.next(t)
 	b2.next(t)

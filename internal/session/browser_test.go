@@ -4,6 +4,8 @@ package session
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,10 +168,21 @@ func TestBrowser(t *testing.T) {
 
 	// The tab that holds the connection closes: the other takes over.
 	closeFirst()
+	// The closed tab's connection ends, and the new leader's count arrives.
+	waitJS(t, second, `window.__golive.conn > 0 && window.__golive.tabs === 1`)
+	testkit.Until(t, testkit.Timeout, "the proxy to count one browser with one tab", func() bool {
+		resp, err := http.Get(url + "__golive/tabs")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b) == "{\"browsers\":1,\"tabs\":1}\n"
+	})
 	testkit.WriteFile(t, filepath.Join(dir, "message.go"), message("four"))
 	waitJS(t, second, `document.getElementById("msg")?.textContent === "four"`)
 	if ev := nextOf(t, r.events, events.BrowserReload); ev.Tabs == nil || *ev.Tabs != 1 || ev.Browsers != 1 {
-		t.Errorf("browser_reload %+v, want the one tab left", ev)
+		t.Errorf("browser_reload: %v tabs in %d browsers, want the one tab left", tabsOf(ev), ev.Browsers)
 	}
 
 	// golive itself restarts on the same address: the page reconnects and
@@ -238,6 +251,13 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func tabsOf(ev events.Event) any {
+	if ev.Tabs == nil {
+		return nil
+	}
+	return *ev.Tabs
 }
 
 // nextOf returns the next event of type typ, passing over the others.
