@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 // most scriptTimeout:
 //
 //	checkevents FILE    FILE's events (or stderr's) follow docs/events.md
+//	eventpid FILE TYPE OUT  the pid of FILE's first TYPE event written to OUT
 //	events FILE TYPE N  FILE holds exactly N events of TYPE
 //	exitcode N CMD...   CMD exits with status N
 //	expandenv FILE...   $VAR in FILE becomes the script's value
@@ -65,6 +66,7 @@ func TestScripts(t *testing.T) {
 		Setup: setupScript,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"checkevents": cmdCheckEvents,
+			"eventpid":    cmdEventPid,
 			"events":      cmdEvents,
 			"exitcode":    cmdExitCode,
 			"expandenv":   cmdExpandEnv,
@@ -121,6 +123,7 @@ func setupScript(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("HOT", hot) // for fixtures that replace the hot module with this tree's
+	env.Setenv("NODLV_PATH", withoutDlv(env.Getenv("PATH")))
 	port, err := freePort()
 	if err != nil {
 		return err
@@ -134,6 +137,18 @@ func setupScript(env *testscript.Env) error {
 		}
 	})
 	return nil
+}
+
+// withoutDlv is path less the directories that hold a dlv, for a script
+// that runs --debug as on a machine without delve.
+func withoutDlv(path string) string {
+	var keep []string
+	for _, dir := range filepath.SplitList(path) {
+		if _, err := exec.LookPath(filepath.Join(dir, "dlv")); err != nil {
+			keep = append(keep, dir)
+		}
+	}
+	return strings.Join(keep, string(filepath.ListSeparator))
 }
 
 // fifosKey holds a script's named pipes: the write ends that mkfifo
@@ -199,6 +214,27 @@ func cmdEvents(ts *testscript.TestScript, neg bool, args []string) {
 	if got := countEvents(ts.MkAbs(args[0]), args[1]); (got == n) == neg {
 		ts.Fatalf("%d %s events, want %d", got, args[1], n)
 	}
+}
+
+// eventpid FILE TYPE OUT writes the pid of FILE's first TYPE event to
+// OUT, for gone: delve's pid is in debug_ready, not in a pid file.
+func cmdEventPid(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: eventpid FILE TYPE OUT")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	for _, l := range strings.Split(string(data), "\n") {
+		var ev struct {
+			Type string
+			PID  int
+		}
+		if json.Unmarshal([]byte(l), &ev) == nil && ev.Type == args[1] && ev.PID > 0 {
+			ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strconv.Itoa(ev.PID)), 0o644))
+			return
+		}
+	}
+	ts.Fatalf("no %s event with a pid in %s", args[1], args[0])
 }
 
 func countEvents(path, typ string) int {

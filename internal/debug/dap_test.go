@@ -108,8 +108,7 @@ func TestDAPClientAcrossRestart(t *testing.T) {
 		t.Fatalf("Replace with a DAP client attached: %v", res.Err)
 	}
 	d.get(t, "/health")
-	answered := make(chan string, 1)
-	go func() { answered <- d.fetch("/") }()
+	answered := d.getLater("/")
 	stopped := c.await(t, "a stopped event at the breakpoint", func(m dap.Message) bool {
 		ev, ok := m.(*dap.StoppedEvent)
 		if ok && ev.Body.Reason != "breakpoint" {
@@ -134,8 +133,7 @@ func TestDAPClientAcrossRestart(t *testing.T) {
 	}
 	c.await(t, "a continued event", func(m dap.Message) bool { _, ok := m.(*dap.ContinuedEvent); return ok })
 	d.get(t, "/health")
-	answered = make(chan string, 1)
-	go func() { answered <- d.fetch("/") }()
+	answered = d.getLater("/")
 	stopped = c.await(t, "a stopped event in the newer binary", func(m dap.Message) bool { _, ok := m.(*dap.StoppedEvent); return ok }).(*dap.StoppedEvent)
 	c.send(t, &dap.ContinueRequest{Request: dap.Request{Command: "continue"}, Arguments: dap.ContinueArguments{ThreadId: stopped.Body.ThreadId}})
 	if got := d.answer(t, answered); got != "v3" {
@@ -160,7 +158,7 @@ func (d *debugged) answer(t *testing.T, answered <-chan string) string {
 	case got := <-answered:
 		return got
 	case <-time.After(testkit.Timeout):
-		t.Fatal("the handler did not answer after the DAP continue")
+		t.Fatal("the handler did not answer after the continue")
 	}
 	return ""
 }

@@ -161,6 +161,14 @@ func (d *debugged) get(t *testing.T, path string) string {
 	return body
 }
 
+// getLater GETs path in the background (fetch), for a handler that
+// stops at a breakpoint.
+func (d *debugged) getLater(path string) <-chan string {
+	answered := make(chan string, 1)
+	go func() { answered <- d.fetch(path) }()
+	return answered
+}
+
 // createBreakpoint sets a breakpoint as an editor does: delve takes one
 // only from a stopped target, so halt, set, continue.
 func (c *client) createBreakpoint(t *testing.T, file string, line int) {
@@ -197,17 +205,7 @@ func TestRestartInPlace(t *testing.T) {
 	}
 	d.get(t, "/health")
 
-	answered := make(chan string, 1)
-	go func() {
-		resp, err := http.Get("http://127.0.0.1:" + d.port + "/")
-		if err != nil {
-			answered <- err.Error()
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		answered <- string(b)
-	}()
+	answered := d.getLater("/")
 	var st *debuggerState
 	testkit.Until(t, testkit.Timeout, "the breakpoint hit in the new binary", func() bool {
 		var err error
@@ -218,13 +216,8 @@ func TestRestartInPlace(t *testing.T) {
 		t.Errorf("stopped at %s:%d, want main.go:%d", st.CurrentThread.File, st.CurrentThread.Line, handlerLine)
 	}
 	d.editor.goOn()
-	select {
-	case got := <-answered:
-		if got != "v2" {
-			t.Errorf("the handler answered %q, want the new code's v2", got)
-		}
-	case <-time.After(testkit.Timeout):
-		t.Fatal("the handler did not answer after continue")
+	if got := d.answer(t, answered); got != "v2" {
+		t.Errorf("the handler answered %q, want the new code's v2", got)
 	}
 
 	// Stopped at a breakpoint when the next binary comes: restarted all
@@ -269,6 +262,51 @@ func TestReplaceFails(t *testing.T) {
 	d.prog.client.Close()
 	if res := d.prog.Replace(bin); res.Err == nil {
 		t.Fatalf("Replace with no connection: %+v, want an error", res)
+	}
+}
+
+// TestFallbackKeepsTheAddress: when the in-place restart fails, the
+// loop stops delve and starts a new one (runner's replace, then start);
+// the new delve serves the same editor address, an editor that attaches
+// again sets a breakpoint that the new binary hits, and the handler
+// answers with the new code.
+func TestFallbackKeepsTheAddress(t *testing.T) {
+	d, dir, bin := startDebugged(t)
+	listen := d.prog.listen
+	testkit.WriteFile(t, filepath.Join(dir, "answer.go"), answer("v2", 3))
+	build(t, dir, bin)
+	d.prog.client.Close() // the in-place restart cannot reach delve
+	if res := d.prog.Replace(bin); res.Err == nil {
+		t.Fatalf("Replace with no connection: %+v, want an error", res)
+	}
+	old := d.prog.PID()
+	d.prog.Stop(nil)
+	if testkit.Running(old) {
+		t.Fatalf("the first delve, pid %d, outlived its stop", old)
+	}
+	p, err := d.starter.Start(bin)
+	if err != nil {
+		t.Fatalf("a new delve after the failed restart: %v", err)
+	}
+	t.Cleanup(func() { p.Stop(nil) }) // before startDebugged's Close
+	if ev := d.events.Next(t, events.DebugReady); ev.Address != listen || ev.PID == old {
+		t.Errorf("debug_ready %+v, want address %s and a new delve (not pid %d)", ev, listen, old)
+	}
+	editor, err := dial(listen, time.Second)
+	if err != nil {
+		t.Fatalf("the editor attaches again to %s: %v", listen, err)
+	}
+	defer editor.Close()
+	d.get(t, "/health") // the new program listens
+	editor.createBreakpoint(t, filepath.Join(dir, "main.go"), handlerLine)
+	answered := d.getLater("/")
+	testkit.Until(t, testkit.Timeout, "the breakpoint hit in the new delve", func() bool {
+		st, err := editor.state()
+		return err == nil && !st.Running && st.CurrentThread != nil && st.CurrentThread.Breakpoint != nil
+	})
+	editor.goOn()
+	if got := d.answer(t, answered); got != "v2" {
+		t.Errorf("the handler answered %q, want the new code's v2", got)
 	}
 }
 

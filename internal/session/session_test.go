@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golive-dev/golive/internal/builder"
 	"github.com/golive-dev/golive/internal/config"
 	"github.com/golive-dev/golive/internal/events"
 	"github.com/golive-dev/golive/internal/supervise"
@@ -130,5 +131,21 @@ func TestSessionStartError(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "golive", filepath.Base(dir)+"-*-"+strconv.Itoa(os.Getpid())))
 	if len(left) != 0 {
 		t.Errorf("work directories left: %v", left)
+	}
+}
+
+// TestDebugBuildArgs: --debug builds with -N -l and without -w; a
+// -gcflags of the user's own is kept as the only one.
+func TestDebugBuildArgs(t *testing.T) {
+	cfg := config.Default()
+	cfg.Run.Debug = true
+	args := strings.Join(builder.Args(BuildOptions(cfg, t.TempDir(), nil), "out"), " ")
+	if !strings.Contains(args, "-gcflags=all=-N -l") || strings.Contains(args, "-w") {
+		t.Errorf("--debug build: %s; want -gcflags=all=-N -l and no -w", args)
+	}
+	cfg.Build.Flags = []string{"-gcflags=main=-N"}
+	args = strings.Join(builder.Args(BuildOptions(cfg, t.TempDir(), nil), "out"), " ")
+	if strings.Count(args, "-gcflags") != 1 || !strings.Contains(args, "-gcflags=main=-N") {
+		t.Errorf("--debug build with the user's -gcflags: %s; want only theirs", args)
 	}
 }
