@@ -257,8 +257,12 @@ func (h *hub) link(d events.Diagnostic) string {
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path // a Windows drive: vscode://file/C:/...
 	}
+	escaped := (&url.URL{Path: path}).EscapedPath()
+	if q := strings.Index(h.editor, "?"); q >= 0 && q < strings.Index(h.editor, "{path}") {
+		escaped = url.QueryEscape(path) // a query value (goland://open?file=…)
+	}
 	r := strings.NewReplacer(
-		"{path}", (&url.URL{Path: path}).EscapedPath(),
+		"{path}", escaped,
 		"{line}", strconv.Itoa(d.Line),
 		"{col}", strconv.Itoa(max(d.Column, 1)),
 	)

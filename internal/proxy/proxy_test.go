@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ type harness struct {
 	url    string // the proxy's, without the trailing slash
 	events *testkit.Events
 	client *http.Client // no compression of its own, no redirects
+	stop   func() error // Ctrl-C: ends Run and returns its error, once
 }
 
 // program starts h as the program on loopback and returns its URL.
@@ -56,14 +58,14 @@ func startProxy(t *testing.T, target string, tweak func(*Options)) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- px.Run(ctx) }()
+	stop := sync.OnceValue(func() error { cancel(); return <-done })
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	})
 	return &harness{
-		px: px, url: strings.TrimSuffix(px.URL(), "/"), events: evs,
+		px: px, url: strings.TrimSuffix(px.URL(), "/"), events: evs, stop: stop,
 		client: &http.Client{
 			Transport:     &http.Transport{DisableCompression: true},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -165,10 +165,14 @@
 
   // The overlay lives in a shadow root: the page's styles do not reach it,
   // and its own do not leak out. Text goes in as text, never as markup.
+  // The host element itself stands in the page, where a page rule beats
+  // :host, so its own box is set inline and !important (through the
+  // CSSOM, which a strict style-src allows).
+  const hostStyle = [["all", "initial"], ["position", "fixed"], ["inset", "0"], ["z-index", "2147483647"],
+    ["display", "block"], ["visibility", "visible"], ["opacity", "1"], ["overflow", "auto"],
+    ["background", "rgba(20, 20, 20, .92)"], ["color", "#eee"],
+    ["font", "14px/1.5 ui-monospace, Menlo, Consolas, monospace"]];
   const style = `
-    :host { all: initial; position: fixed; inset: 0; z-index: 2147483647; display: block;
-      background: rgba(20, 20, 20, .92); color: #eee; font: 14px/1.5 ui-monospace, Menlo, Consolas, monospace;
-      overflow: auto; }
     .box { max-width: 960px; margin: 48px auto; padding: 0 24px; }
     h1 { font-size: 18px; color: #ff6b6b; margin: 0 0 16px; }
     ol { list-style: none; padding: 0; margin: 0; }
@@ -192,6 +196,7 @@
     if (!host) {
       host = document.createElement("golive-overlay");
       host.id = "__golive_overlay";
+      for (const [k, v] of hostStyle) host.style.setProperty(k, v, "important");
       host.attachShadow({ mode: "open" });
       (document.body || document.documentElement).appendChild(host);
     }

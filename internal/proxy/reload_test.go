@@ -455,3 +455,20 @@ func TestScriptServed(t *testing.T) {
 }
 
 var sampleDiag = events.Diagnostic{File: "main.go", Line: 12, Column: 5, Message: `undefined: <b>handler</b> & "x"`}
+
+// TestEditorLinks: proxy.editor's pattern makes each diagnostic's link;
+// a path in a query is escaped as a query value; no pattern, no link.
+func TestEditorLinks(t *testing.T) {
+	d := events.Diagnostic{File: "web/a&b.go", Line: 3, Column: 7}
+	for _, c := range []struct{ pattern, want string }{
+		{"vscode://file{path}:{line}:{col}", "vscode://file/src/my%20app/web/a&b.go:3:7"},
+		{"goland://open?file={path}&line={line}", "goland://open?file=%2Fsrc%2Fmy+app%2Fweb%2Fa%26b.go&line=3"},
+		{"subl://open?url=file://{path}&line={line}&column={col}", "subl://open?url=file://%2Fsrc%2Fmy+app%2Fweb%2Fa%26b.go&line=3&column=7"},
+		{"", ""},
+	} {
+		h := newHub("s", c.pattern, "/src/my app")
+		if got := h.link(d); got != c.want {
+			t.Errorf("pattern %q: link %q, want %q", c.pattern, got, c.want)
+		}
+	}
+}

@@ -126,6 +126,8 @@ func TestHeadersAndCookiesPass(t *testing.T) {
 	}
 }
 
+// TestWebSocketEcho: a WebSocket upgrade passes through, messages go
+// both ways, and stopping the proxy closes the connection.
 func TestWebSocketEcho(t *testing.T) {
 	t.Parallel()
 	h := startProxy(t, program(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -162,7 +164,14 @@ func TestWebSocketEcho(t *testing.T) {
 			t.Errorf("got %q, want %q", got, "echo: "+msg)
 		}
 	}
-	c.Close(websocket.StatusNormalClosure, "")
+
+	// golive's Ctrl-C closes the browser's connection rather than leave it open.
+	if err := h.stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if _, _, err := c.Read(ctx); err == nil || ctx.Err() != nil {
+		t.Errorf("read after the proxy stopped: %v (context %v), want the connection closed", err, ctx.Err())
+	}
 }
 
 // TestServerSentEventsUnbuffered: the program sends each event only once

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,8 +56,9 @@ func chromium(t *testing.T) string {
 
 // TestBrowser drives a real Chromium through golive's proxy: two tabs
 // show a save's new content with no reload by the test, a compile error
-// shows as an overlay and the fix clears it, a stylesheet changes with no
-// page load, the tab holding the one connection closes and the other
+// shows as an overlay (which the page's own styles neither hide nor
+// reach into) and the fix clears it, a stylesheet changes with no page
+// load, another proxy.reload_only file loads the pages with no build, the tab holding the one connection closes and the other
 // takes over, and a page outlives golive's own restart. Each state's screenshot is in the test's temp dir,
 // or in $GOLIVE_SCREENSHOTS to keep them.
 func TestBrowser(t *testing.T) {
@@ -66,7 +68,7 @@ func TestBrowser(t *testing.T) {
 		"go.mod":          "module example.com/web\n\ngo 1.22\n",
 		"main.go":         webApp,
 		"message.go":      message("one"),
-		"static/site.css": "h1 { color: rgb(0, 0, 255); }\n",
+		"static/site.css": "h1 { color: rgb(0, 0, 255); }\ngolive-overlay { display: none; background: red; }\n",
 	})
 	port := strings.TrimPrefix(testkit.FreeAddr(t), "127.0.0.1:")
 	cfg := config.Default()
@@ -135,6 +137,17 @@ func TestBrowser(t *testing.T) {
 		if eval[bool](t, tab, overlay+`.querySelector("b") !== null`) {
 			t.Error("the compiler's text became markup in the overlay")
 		}
+		// Page rules against the overlay's element lose; its own h1 rule
+		// stays inside.
+		if got := eval[string](t, tab, `(s => s.display + " " + s.backgroundColor)(getComputedStyle(document.querySelector("golive-overlay")))`); got != "block rgba(20, 20, 20, 0.92)" {
+			t.Errorf("the overlay's element is %q: the page's stylesheet hid or restyled it", got)
+		}
+		if got := eval[string](t, tab, `getComputedStyle(document.getElementById("msg")).color`); got != "rgb(0, 0, 255)" {
+			t.Errorf("the page's h1 is %s under the overlay, want its own rgb(0, 0, 255)", got)
+		}
+		if got := eval[string](t, tab, `getComputedStyle(`+overlay+`.querySelector("h1")).color`); got != "rgb(255, 107, 107)" {
+			t.Errorf("the overlay's h1 is %s, want its own rgb(255, 107, 107)", got)
+		}
 		href := eval[string](t, tab, overlay+`.querySelector("a").href`)
 		if want := "vscode://file" + filepath.ToSlash(dir) + "/message.go:5:"; !strings.HasPrefix(href, want) {
 			t.Errorf("the error's link is %q, want it to start %q", href, want)
@@ -165,6 +178,16 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("browser_reload %+v, want a stylesheet swap", ev)
 	}
 	screenshot(t, first, shots, "5-stylesheet")
+
+	// Another file under proxy.reload_only: the pages load again, with no
+	// build and no restart.
+	testkit.WriteFile(t, filepath.Join(dir, "static/app.js"), "console.log(2)\n")
+	for _, tab := range tabs {
+		waitJS(t, tab, `window.marker === undefined && document.getElementById("msg")?.textContent === "three"`)
+	}
+	if ev := nextOf(t, r.events, events.BrowserReload, events.BuildStart, events.Stop); ev.CSS {
+		t.Errorf("browser_reload %+v, want a page load", ev)
+	}
 
 	// The tab that holds the connection closes: the other takes over.
 	closeFirst()
@@ -261,7 +284,7 @@ func tabsOf(ev events.Event) any {
 }
 
 // nextOf returns the next event of type typ, passing over the others.
-func nextOf(t *testing.T, evs *testkit.Events, typ string) events.Event {
+func nextOf(t *testing.T, evs *testkit.Events, typ string, never ...string) events.Event {
 	t.Helper()
 	deadline := time.After(testkit.Timeout)
 	for {
@@ -269,6 +292,9 @@ func nextOf(t *testing.T, evs *testkit.Events, typ string) events.Event {
 		case ev := <-evs.C():
 			if ev.Type == typ {
 				return ev
+			}
+			if slices.Contains(never, ev.Type) {
+				t.Fatalf("a %s event (%+v) before the %s", ev.Type, ev, typ)
 			}
 		case <-deadline:
 			t.Fatalf("no %s event within %s", typ, testkit.Timeout)
