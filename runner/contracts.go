@@ -117,10 +117,12 @@ type Request struct {
 	Why string
 }
 
-// Built tells of a successful build whose program now starts.
+// Built tells of a successful build whose program now starts, or of a
+// plugin build the running program loaded (Reload).
 type Built struct {
 	Changed []string  // the paths that caused it; nil for a full build
 	Started time.Time // when the build began
+	Reload  bool      // an in-process reload: the program did not restart
 }
 
 // ReportBuild emits the end of a build as events do: build_ok, or

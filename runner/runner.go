@@ -30,8 +30,9 @@ type Options struct {
 	// SIGUSR1, a refresh of the embedded files.
 	Requests <-chan Request
 	// Built, when set, is called on the loop's goroutine after each
-	// successful build. It must only record and signal: no I/O, no
-	// blocking (the loop reads no batch meanwhile).
+	// successful build, and after each in-process reload (Built.Reload).
+	// It must only record and signal: no I/O, no blocking (the loop reads
+	// no batch meanwhile).
 	Built func(Built)
 	// Ready, when set, is the check that the new program serves; the
 	// loop reports the time from the save to it passing.
@@ -220,7 +221,7 @@ func (l *loop) canReload(changed []string) bool {
 // hands it to the running program, like startBuild for a program build.
 func (l *loop) startReload(saved time.Time, changed []string) {
 	bctx, cancel := context.WithCancel(l.ctx)
-	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, changed: changed, reload: true}
+	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, started: time.Now(), changed: changed, reload: true}
 	l.build = b
 	l.opts.Log.Emit(events.Event{Type: events.BuildStart, Package: "plugin"})
 	l.unlinked = true
@@ -255,6 +256,9 @@ func (l *loop) finishReload(res ReloadResult, b *build) {
 		l.reloads++
 		l.stale = true
 		l.opts.Log.Emit(events.Event{Type: events.Reload, Package: res.Package, PID: l.prog.PID(), Duration: res.Load, Open: res.Open, Swap: res.Swap})
+		if l.opts.Built != nil {
+			l.opts.Built(Built{Changed: b.changed, Started: b.started, Reload: true})
+		}
 		return
 	}
 	l.startBuild(l.ctx, b.saved, b.changed)

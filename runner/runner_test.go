@@ -651,6 +651,31 @@ func TestRunnerBuiltGetsTheBuildsStart(t *testing.T) {
 	}
 }
 
+// TestRunnerBuiltAfterAReload: a plugin build the program loaded is
+// told to Built too (Reload), with its paths and its start, so that what
+// the build reads is asked again after a reload as after a build.
+func TestRunnerBuiltAfterAReload(t *testing.T) {
+	t.Parallel()
+	calls := make(chan Built, 10)
+	rl := &fakeReloader{results: make(chan ReloadResult, 10)}
+	h := startRunnerWith(t, func(o *Options) {
+		o.Reloader, o.MaxReloads = rl, 10
+		o.Built = func(b Built) { calls <- b }
+	})
+	h.buildAndStart(t, "bin1")
+	<-calls
+	saved := time.Now()
+	h.reloadOnce(t, rl)
+	select {
+	case b := <-calls:
+		if !b.Reload || fmt.Sprint(b.Changed) != "[plug/a.go]" || b.Started.Before(saved) {
+			t.Fatalf("Built(%+v), want a reload of [plug/a.go] started after %v", b, saved)
+		}
+	case <-time.After(testkit.Timeout):
+		t.Fatal("Built not called after a reload")
+	}
+}
+
 // TestReportBuild: every end of a build is one event, build_ok or
 // build_failed, whether it compiled, failed to compile, or could not run;
 // the loop and golive build report through it alike.

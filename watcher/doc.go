@@ -9,7 +9,9 @@
 //   - the filter drops what can never matter (VCS and hidden directories,
 //     node_modules, testdata, golive's own output, editor temp files) and
 //     keeps what the include patterns name (by default *.go but not
-//     _test.go, go.mod, go.sum) unless an exclude pattern names it;
+//     _test.go, go.mod, go.sum) unless an exclude pattern names it; in
+//     graph mode (Options.Graph) the build graph decides the Go files,
+//     and the graph's directories outside the root are watched too;
 //   - the debounce waits for a quiet window, then offers the pending set;
 //   - the content hashes drop paths whose bytes equal those seen when the
 //     previous batch was offered (a touch, a re-save).
@@ -32,9 +34,28 @@ func (o Op) String() string {
 	return "write"
 }
 
+// Graph is the build graph as the watcher asks it (graph.Set).
+type Graph interface {
+	// Builds reports whether the Go or module file at rel counts.
+	Builds(rel string) bool
+	// Why says why the file at rel does not count.
+	Why(rel string) string
+}
+
+// Dirs is a list of directories outside the root to watch; the watcher
+// closes Done once they are watched (and the others no longer are). A
+// counted file of a newly watched directory that changed at or after
+// Since (the build that used it began) is reported as a change, since no
+// event said so; the others are recorded as they are.
+type Dirs struct {
+	List  []string
+	Since time.Time
+	Done  chan struct{}
+}
+
 // Change is one path that changed in a burst.
 type Change struct {
-	Path string // slash-separated, relative to Options.Root
+	Path string // slash-separated, relative to Options.Root ("../" for outside)
 	Op   Op
 }
 
@@ -67,6 +88,19 @@ type Options struct {
 	// Warn receives problems that do not stop watching (a directory that
 	// vanished mid-walk). It may be nil.
 	Warn func(error)
+	// Graph, when set (watch.mode = "graph"), decides which Go and module
+	// files count, and admits the paths outside Root that the build reads.
+	// Nil is tree mode: every Go file under Root counts. Its methods must
+	// be safe to call from the watcher's goroutine while another updates
+	// its data.
+	Graph Graph
+	// Outside delivers, each time the build graph changes, the absolute
+	// directories outside Root to watch (a replace target, a go.work
+	// module): each list replaces the one before. It may be nil.
+	Outside <-chan Dirs
+	// Ignored, when set, hears of each changed path that does not count,
+	// with why (golive -v). It runs on the watcher's goroutine.
+	Ignored func(rel, why string)
 	// Since, when set, makes New look for changes at or after it to the
 	// counted files and the watched directories (Changed): a build that
 	// ran beside the walk may have read a file that changed before its

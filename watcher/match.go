@@ -40,10 +40,11 @@ type matcher struct {
 	include, exclude []pattern
 	ignore           []string // slash-separated, relative to the root
 	extra            func(rel string) bool
+	graph            Graph // nil in tree mode
 }
 
 func newMatcher(root string, opts Options) (*matcher, error) {
-	m := &matcher{extra: opts.Extra}
+	m := &matcher{extra: opts.Extra, graph: opts.Graph}
 	var err error
 	if m.include, err = compile("include", opts.Include); err != nil {
 		return nil, err
@@ -95,14 +96,45 @@ func (m *matcher) skipDir(rel string) bool {
 
 // match reports whether the file at rel triggers a rebuild.
 func (m *matcher) match(rel string) bool {
+	ok, _ := m.verdict(rel)
+	return ok
+}
+
+// verdict reports whether the file at rel triggers a rebuild, and when it
+// does not, why (the -v line of an ignored path). In graph mode the
+// build graph decides the Go and module files, and the paths outside the
+// root; the include patterns and Extra add to it as in tree mode.
+func (m *matcher) verdict(rel string) (bool, string) {
 	rel = path.Clean(rel)
-	if rel == "." || rel == ".." || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
-		return false
+	if rel == "." || path.IsAbs(rel) {
+		return false, "not a file under the start directory"
 	}
-	if m.underSkipped(rel) || editorFile(path.Base(rel)) || matchAny(m.exclude, rel) {
-		return false
+	added := func() bool { return matchAny(m.include, rel) || (m.extra != nil && m.extra(rel)) }
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		if m.graph != nil && (m.graph.Builds(rel) || (m.extra != nil && m.extra(rel))) {
+			return true, ""
+		}
+		return false, "outside the start directory, and not read by the build"
 	}
-	return goFile(path.Base(rel)) || matchAny(m.include, rel) || (m.extra != nil && m.extra(rel))
+	name := path.Base(rel)
+	switch {
+	case m.underSkipped(rel):
+		return false, "under a directory golive never watches (hidden, version control, node_modules, testdata, golive's own)"
+	case editorFile(name):
+		return false, "an editor's temporary file"
+	case matchAny(m.exclude, rel):
+		return false, "excluded by watch.exclude"
+	case BuildFile(name):
+		if m.graph == nil || m.graph.Builds(rel) || added() {
+			return true, ""
+		}
+		return false, m.graph.Why(rel)
+	case added():
+		return true, ""
+	case strings.HasSuffix(name, "_test.go"):
+		return false, "a test file"
+	}
+	return false, "not a file the build reads (watch.include adds more)"
 }
 
 // underSkipped reports whether a directory on the way to rel is skipped.
@@ -115,8 +147,11 @@ func (m *matcher) underSkipped(rel string) bool {
 	return false
 }
 
-// goFile reports whether name is read by go build by default.
-func goFile(name string) bool {
+// BuildFile reports whether a file named name is one go build reads by
+// default: a .go file that is not a test, go.mod, go.sum, go.work or
+// go.work.sum. Tree mode counts every such file under the root; in graph
+// mode the graph decides which of them count.
+func BuildFile(name string) bool {
 	if defaultIncludes[name] {
 		return true
 	}

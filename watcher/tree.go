@@ -21,6 +21,49 @@ type tree struct {
 	remove func(dir string) error // the backend's Remove
 	warn   func(error)
 	dirs   map[string]bool // absolute paths holding a watch
+	// outside are the directories watched outside the root, one by one
+	// (not their trees): the build graph's (setOutside).
+	outside map[string]bool
+}
+
+// setOutside watches exactly dirs outside the root, adding the new ones
+// (and calling file for each counted file in them, once watched) and
+// dropping the others. A directory that is gone is skipped: the next
+// graph will not name it.
+func (t *tree) setOutside(dirs []string, file func(rel string) error) error {
+	want := map[string]bool{}
+	for _, d := range dirs {
+		if rel := t.rel(d); rel == ".." || strings.HasPrefix(rel, "../") {
+			want[d] = true
+		}
+	}
+	for d := range t.outside {
+		if !want[d] {
+			t.drop(d)
+			delete(t.outside, d)
+		}
+	}
+	for d := range want {
+		if t.outside[d] {
+			continue
+		}
+		if err := t.add(d); err != nil {
+			if !gone(err) {
+				t.warn(watchError(d, err))
+			}
+			continue
+		}
+		t.dirs[d], t.outside[d] = true, true
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if rel := t.rel(filepath.Join(d, e.Name())); !e.IsDir() && t.m.match(rel) {
+				if err := file(rel); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // walk watches dir and every directory under it that is not skipped, and
@@ -89,6 +132,7 @@ func (t *tree) drop(dir string) bool {
 		if d == dir || strings.HasPrefix(d, prefix) {
 			_ = t.remove(d)
 			delete(t.dirs, d)
+			delete(t.outside, d)
 		}
 	}
 	return true

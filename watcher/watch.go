@@ -22,14 +22,16 @@ var errBackendClosed = errors.New("watcher: fsnotify channels closed")
 // once; Run closes it when it returns, and Close lets go of a Watcher
 // that never ran.
 type Watcher struct {
-	opts      Options
-	m         *matcher
-	sums      *sums
-	tree      *tree
-	fsw       *fsnotify.Watcher
-	changed   bool // with opts.Since: something changed since then (New)
-	closeOnce sync.Once
-	closed    atomic.Bool // Close was called: the backend's end is no failure
+	opts    Options
+	m       *matcher
+	sums    *sums
+	tree    *tree
+	fsw     *fsnotify.Watcher
+	changed bool // with opts.Since: something changed since then (New)
+	// lastIgnored is the path Ignored heard of last, said once.
+	lastIgnored string
+	closeOnce   sync.Once
+	closed      atomic.Bool // Close was called: the backend's end is no failure
 }
 
 // New validates the patterns, watches every directory under opts.Root that
@@ -52,7 +54,7 @@ func New(opts Options) (*Watcher, error) {
 		return nil, watchError(root, err)
 	}
 	w := &Watcher{opts: opts, m: m, sums: newSums(root), fsw: fsw}
-	w.tree = &tree{root: root, m: m, add: fsw.Add, remove: fsw.Remove, warn: opts.Warn, dirs: map[string]bool{}}
+	w.tree = &tree{root: root, m: m, add: fsw.Add, remove: fsw.Remove, warn: opts.Warn, dirs: map[string]bool{}, outside: map[string]bool{}}
 	if err := w.tree.walk(root, w.baseline); err != nil {
 		fsw.Close()
 		return nil, err
@@ -164,10 +166,28 @@ func (w *Watcher) loop(ctx context.Context, events chan<- event) error {
 				return w.backendClosed()
 			}
 			err = w.backendError(e, emit)
+		case dirs := <-w.opts.Outside:
+			err = w.tree.setOutside(dirs.List, w.sinceOr(dirs.Since, emit))
+			if dirs.Done != nil {
+				close(dirs.Done)
+			}
 		}
 		if err != nil && ctx.Err() == nil {
 			return err
 		}
+	}
+}
+
+// sinceOr returns what to do with a counted file found in a directory
+// outside the root when it is first watched: emit it if it changed at or
+// after since (with the file clock's slack), else record its content.
+func (w *Watcher) sinceOr(since time.Time, emit func(string) error) func(rel string) error {
+	return func(rel string) error {
+		name := filepath.Join(w.tree.root, filepath.FromSlash(rel))
+		if !since.IsZero() && fileclock.ChangedSince(name, since.Add(-fileclock.Slack)) {
+			return emit(rel)
+		}
+		return w.baseline(rel)
 	}
 }
 
@@ -184,6 +204,9 @@ func (w *Watcher) backendClosed() error {
 func (w *Watcher) handle(ev fsnotify.Event, emit func(string) error) error {
 	rel := w.tree.rel(ev.Name)
 	if ev.Has(fsnotify.Create) && isDir(ev.Name) {
+		if w.tree.outside[filepath.Dir(ev.Name)] {
+			return nil // outside the root only the build graph's directories are watched
+		}
 		// A new directory's files may predate its watch: walk lists them.
 		return w.tree.walk(ev.Name, emit)
 	}
@@ -194,9 +217,17 @@ func (w *Watcher) handle(ev fsnotify.Event, emit func(string) error) error {
 		// Files inside a directory moved away send no events of their own.
 		return emitAll(w.sums.under(rel), emit)
 	}
-	if ev.Op == fsnotify.Chmod || !w.m.match(rel) {
+	if ev.Op == fsnotify.Chmod {
 		return nil // a touch or chmod never changes content
 	}
+	if ok, why := w.m.verdict(rel); !ok {
+		if w.opts.Ignored != nil && rel != w.lastIgnored && !isDir(ev.Name) {
+			w.lastIgnored = rel // an editor's save is several events
+			w.opts.Ignored(rel, why)
+		}
+		return nil
+	}
+	w.lastIgnored = ""
 	return emit(rel)
 }
 

@@ -59,7 +59,7 @@ func cmdCheckEvents(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil {
 			ts.Fatalf("%s:%d: %v: %s", args[0], n, err, sc.Text())
 		}
-		if typ != "output" && typ != "info" && typ != "warn" {
+		if !slices.Contains([]string{"output", "info", "warn", "watching", "ignored"}, typ) {
 			types = append(types, typ)
 		}
 	}
@@ -107,7 +107,8 @@ func checkEvent(line []byte, schema map[string]eventSchema) (string, error) {
 // debug_restart [ready] (in place under delve), or build_ok then
 // reload (in process), or build_ok then build_start (a failed load falls
 // back to a restart), or another change (the build was stale). Free-form
-// lines (info, warn) may fall anywhere.
+// lines (info, warn) and the watch set's (watching, ignored) may fall
+// anywhere.
 func checkOrder(types []string) error {
 	for i, t := range types {
 		if t != "change" {

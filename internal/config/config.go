@@ -30,6 +30,7 @@ type Watch struct {
 	Include  []string `toml:"include"`  // globs added to *.go, go.mod, go.sum
 	Exclude  []string `toml:"exclude"`  // globs added to the built-in ignores
 	Debounce Duration `toml:"debounce"` // quiet window that ends a burst
+	Mode     string   `toml:"mode"`     // graph (what the build reads) or tree (every Go file under the start directory)
 }
 
 // Build is how the program is built.
@@ -96,8 +97,9 @@ func (c Config) ProxyTarget() string {
 
 // Log is how golive reports.
 type Log struct {
-	Format string `toml:"format"` // text or json
-	Color  string `toml:"color"`  // auto, always or never
+	Format  string `toml:"format"`  // text or json
+	Color   string `toml:"color"`   // auto, always or never
+	Verbose bool   `toml:"verbose"` // also say why a changed path was ignored
 }
 
 // Duration is a time.Duration written as a Go duration string ("150ms").
@@ -106,7 +108,7 @@ type Duration time.Duration
 // Default returns the settings golive uses with no file and no flags.
 func Default() Config {
 	return Config{
-		Watch: Watch{Debounce: Duration(10 * time.Millisecond)},
+		Watch: Watch{Debounce: Duration(10 * time.Millisecond), Mode: "graph"},
 		Build: Build{Replay: true},
 		Run: Run{
 			StopSignal:  "SIGTERM",

@@ -90,11 +90,13 @@ func TestParseErrors(t *testing.T) {
 const fullDoc = `
 log.format = "json"
 log.color = "never"
+log.verbose = true
 
 [watch]
 include = ["**/*.tmpl", "*.sql"]
 exclude = ["vendor/**"]
 debounce = "0"
+mode = "tree"
 
 [build]
 package = "./cmd/server"
@@ -132,7 +134,7 @@ wait = "3s"
 
 func fullConfig() Config {
 	return Config{
-		Watch: Watch{Include: []string{"**/*.tmpl", "*.sql"}, Exclude: []string{"vendor/**"}, Debounce: 0},
+		Watch: Watch{Include: []string{"**/*.tmpl", "*.sql"}, Exclude: []string{"vendor/**"}, Debounce: 0, Mode: "tree"},
 		Build: Build{
 			Package: "./cmd/server",
 			Flags:   []string{"-race", "-trimpath"},
@@ -158,7 +160,7 @@ func fullConfig() Config {
 			Listen: ":9000", Target: "http://127.0.0.1:8081", ReloadOnly: []string{"static/**"},
 			Editor: "goland://open?file={path}&line={line}", Wait: Duration(3 * time.Second),
 		},
-		Log: Log{Format: "json", Color: "never"},
+		Log: Log{Format: "json", Color: "never", Verbose: true},
 	}
 }
 

@@ -22,6 +22,7 @@ var (
 	restarts = []string{"never", "on-failure", "always"}
 	formats  = []string{"text", "json"}
 	colors   = []string{"auto", "always", "never"}
+	modes    = []string{"graph", "tree"}
 )
 
 // Validate checks every setting and returns the first mistake as an
@@ -52,6 +53,7 @@ func (c *Config) problems() []*Error {
 	all = append(all, checkGlobs("watch.include", c.Watch.Include))
 	all = append(all, checkGlobs("watch.exclude", c.Watch.Exclude))
 	all = append(all, checkDuration("watch.debounce", c.Watch.Debounce))
+	all = append(all, checkOneOf("watch.mode", c.Watch.Mode, modes))
 	all = append(all, checkEnv("build.env", c.Build.Env))
 	all = append(all, checkEnv("run.env", c.Run.Env))
 	all = append(all, checkSignal("run.stop_signal", c.Run.StopSignal))

@@ -32,6 +32,8 @@ const (
 	DebugReady    = "debug_ready"    // delve's server listens (Address)
 	DebugRestart  = "debug_restart"  // delve restarted the program in place (Discarded)
 	BrowserReload = "browser_reload" // open pages were told to reload (Tabs; CSS for a stylesheet swap)
+	Watching      = "watching"       // the build graph's files are watched (Count, Embedded, Outside)
+	Ignored       = "ignored"        // -v: a changed path triggered nothing (Paths, Message: why)
 )
 
 // Diagnostic is one compile error, its file relative to the start directory.
@@ -79,6 +81,8 @@ type Event struct {
 	CSS         bool          `json:"css,omitempty"`       // browser_reload: stylesheets swapped in place, no page load
 	Address     string        `json:"address,omitempty"`   // debug_ready: delve's API address
 	Discarded   []Breakpoint  `json:"discarded,omitempty"` // debug_restart: breakpoints the new code has no line for
+	Embedded    int           `json:"embedded,omitempty"`  // watching: how many of the files are embedded
+	Outside     int           `json:"outside,omitempty"`   // watching: how many lie outside the start directory
 }
 
 // Breakpoint is a debugger's breakpoint that a restart discarded.

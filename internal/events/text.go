@@ -71,6 +71,11 @@ func (l *Logger) text(e Event) string {
 		return debugReady(p, e)
 	case DebugRestart:
 		return debugRestart(p, e)
+	case Watching:
+		return line(p.golive, "golive", fmt.Sprintf("watching the %d %s the build reads (%d embedded, %d outside the start directory)",
+			e.Count, plural(e.Count, "file"), e.Embedded, e.Outside))
+	case Ignored:
+		return line(p.dim, "golive", fmt.Sprintf("ignored %s: %s", strings.Join(e.Paths, " "), e.Message))
 	case Warn:
 		return line(p.fail, "golive", e.Message)
 	case Error:

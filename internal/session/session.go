@@ -22,9 +22,9 @@ import (
 	"github.com/golive-dev/golive/internal/builder"
 	"github.com/golive-dev/golive/internal/config"
 	"github.com/golive-dev/golive/internal/debug"
-	"github.com/golive-dev/golive/internal/embeds"
 	"github.com/golive-dev/golive/internal/events"
 	"github.com/golive-dev/golive/internal/goenv"
+	"github.com/golive-dev/golive/internal/graph"
 	"github.com/golive-dev/golive/internal/procgroup"
 	"github.com/golive-dev/golive/internal/proxy"
 	"github.com/golive-dev/golive/internal/ready"
@@ -121,8 +121,12 @@ func (s *Session) Run(ctx context.Context) error {
 		defer reloader.Close()
 	}
 	var wk *walk
-	set := embeds.New(embeds.Options{
-		Dir: s.opts.Dir, Package: s.pkg(), Tags: s.cfg.Build.Tags, Env: s.buildEnv(), Log: log,
+	buildCtx := builder.Context(BuildOptions(s.cfg, s.opts.Dir, nil))
+	outside := make(chan watcher.Dirs)
+	set := graph.New(graph.Options{
+		Dir: s.opts.Dir, Package: s.pkg(), Tags: s.cfg.Build.Tags, Env: s.buildEnv(), Log: log, Context: &buildCtx,
+		Tree:   s.cfg.Watch.Mode == "tree",
+		Watch:  func(ctx context.Context, dirs []string, since time.Time) { watchOutside(ctx, outside, dirs, since) },
 		Counts: func(rel string) bool { return wk.counts(rel) },
 	})
 	// Nothing golive writes is a change of the tree, should its cache lie
@@ -141,6 +145,14 @@ func (s *Session) Run(ctx context.Context) error {
 		Extra:    func(rel string) bool { return rel == s.envFile || set.Has(rel) },
 		Warn:     func(err error) { log.Warnf("%v", err) },
 	}
+	if s.cfg.Watch.Mode == "graph" {
+		wopts.Graph, wopts.Outside = set, outside
+	}
+	if s.cfg.Log.Verbose {
+		wopts.Ignored = func(rel, why string) {
+			log.Emit(events.Event{Type: events.Ignored, Paths: []string{rel}, Message: why})
+		}
+	}
 	if err := watcher.Check(wopts); err != nil {
 		return err
 	}
@@ -157,7 +169,7 @@ func (s *Session) Run(ctx context.Context) error {
 
 // loop runs the goroutines around the runner loop and the loop itself,
 // on the calling goroutine, and stops them all before it returns.
-func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set *embeds.Set, runOpts supervise.Options, check *ready.Check, reloader *reload.Reloader, px *proxy.Server) error {
+func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set *graph.Set, runOpts supervise.Options, check *ready.Check, reloader *reload.Reloader, px *proxy.Server) error {
 	log := s.opts.Log
 	if px != nil {
 		// Stopped last (deferred first): the proxy answers until the
@@ -256,6 +268,21 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 		return fmt.Errorf("%w: %w", ErrReported, err)
 	default:
 		return nil
+	}
+}
+
+// watchOutside hands dirs to the watcher's goroutine and waits until it
+// watches them, or ctx ends.
+func watchOutside(ctx context.Context, to chan<- watcher.Dirs, dirs []string, since time.Time) {
+	d := watcher.Dirs{List: dirs, Since: since, Done: make(chan struct{})}
+	select {
+	case to <- d:
+	case <-ctx.Done():
+		return
+	}
+	select {
+	case <-d.Done:
+	case <-ctx.Done():
 	}
 }
 

@@ -46,7 +46,7 @@ type running struct {
 
 func runSession(t *testing.T, dir string, cfg config.Config) *running {
 	t.Helper()
-	r := &running{events: testkit.NewEvents(), out: testkit.NewLineWaiter(), done: make(chan error, 1)}
+	r := &running{events: testkit.NewEvents().Skip(events.Watching), out: testkit.NewLineWaiter(), done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	s := New(Options{

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,15 @@ import (
 // Events is a JSON logger's output (events.Options{JSON: true}), read
 // back one event at a time.
 type Events struct {
-	ch chan events.Event
+	ch   chan events.Event
+	skip []string // types dropped as they come
+}
+
+// Skip drops events of these types, which come at no set place among the
+// others (the build graph's watching, after a build, beside the program).
+func (e *Events) Skip(types ...string) *Events {
+	e.skip = append(e.skip, types...)
+	return e
 }
 
 // NewEvents returns an Events that keeps up to a hundred events no test
@@ -24,6 +33,9 @@ func (e *Events) Write(p []byte) (int, error) {
 		var ev events.Event
 		if err := json.Unmarshal([]byte(l), &ev); err != nil {
 			return 0, err
+		}
+		if slices.Contains(e.skip, ev.Type) {
+			continue
 		}
 		e.ch <- ev
 	}

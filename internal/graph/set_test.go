@@ -1,4 +1,4 @@
-package embeds
+package graph
 
 import (
 	"bytes"
@@ -127,13 +127,13 @@ func TestEmbedRefreshAsksOnceForAFileItLearns(t *testing.T) {
 	ctx := context.Background()
 	e.Built(runner.Built{Started: buildStart(t, dir)})
 	writeFile(t, filepath.Join(dir, "data/2.txt"), "2\n")
-	if why := e.load(ctx); why != "data/2.txt changed while the program was built; building again" {
+	if why := e.load(ctx, nil); why != "data/2.txt changed while the program was built; building again" {
 		t.Fatalf("data/2.txt, new since the build began: the refresh says %q; log:\n%s", why, out)
 	}
 
 	e.Built(runner.Built{Started: buildStart(t, dir)}) // the rebuild it asked for
 	writeFile(t, filepath.Join(dir, "data/3.txt"), "3\n")
-	if e.load(ctx) != "" {
+	if e.load(ctx, nil) != "" {
 		t.Fatal("a second file new after the rebuild the refresh asked for asked again: a program that writes one at each start would rebuild forever")
 	}
 	if !strings.Contains(out.String(), "data/3.txt changed again while the program was built") {
@@ -142,7 +142,7 @@ func TestEmbedRefreshAsksOnceForAFileItLearns(t *testing.T) {
 
 	e.Built(runner.Built{Changed: []string{"main.go"}, Started: buildStart(t, dir)}) // a save's build
 	writeFile(t, filepath.Join(dir, "data/4.txt"), "4\n")
-	if e.load(ctx) == "" {
+	if e.load(ctx, nil) == "" {
 		t.Fatalf("after a save's build, data/4.txt asked for no rebuild; log:\n%s", out)
 	}
 }
@@ -158,7 +158,7 @@ func TestEmbedRefreshSkipsWhatTheWatcherDoesNotCount(t *testing.T) {
 	e.Built(runner.Built{Started: buildStart(t, dir)})
 	writeFile(t, filepath.Join(dir, "gen/g.txt"), "g2\n")
 	writeFile(t, filepath.Join(dir, "gen/h.txt"), "h\n")
-	if e.load(ctx) != "" {
+	if e.load(ctx, nil) != "" {
 		t.Fatalf("an excluded embedded file asked for a rebuild; log:\n%s", out)
 	}
 	if !e.Has("gen/h.txt") || !e.Has("static/a.txt") {
@@ -167,7 +167,7 @@ func TestEmbedRefreshSkipsWhatTheWatcherDoesNotCount(t *testing.T) {
 	e.Built(runner.Built{Changed: []string{"main.go"}, Started: buildStart(t, dir)})
 	writeFile(t, filepath.Join(dir, "static/a.txt"), "a2\n")
 	writeFile(t, filepath.Join(dir, "static/d.txt"), "d\n")
-	if e.load(ctx) != "" {
+	if e.load(ctx, nil) != "" {
 		t.Fatalf("files of a directory the watcher already counted asked for a rebuild; log:\n%s", out)
 	}
 }
@@ -188,7 +188,7 @@ func TestEmbedRefreshSeesARemovedFile(t *testing.T) {
 			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(gone))); err != nil {
 				t.Fatal(err)
 			}
-			if e.load(context.Background()) == "" {
+			if e.load(context.Background(), nil) == "" {
 				t.Fatalf("%s removed during the build asked for no rebuild; log:\n%s", gone, out)
 			}
 		})
@@ -201,10 +201,10 @@ func TestEmbedRefreshUnchanged(t *testing.T) {
 	t.Parallel()
 	e, dir, out := embedProject(t)
 	e.Built(runner.Built{Started: buildStart(t, dir)})
-	if e.load(context.Background()) != "" {
+	if e.load(context.Background(), nil) != "" {
 		t.Fatalf("an unchanged tree asked for a rebuild; log:\n%s", out)
 	}
-	if !strings.Contains(out.String(), "watching 6 embedded files") {
+	if !strings.Contains(out.String(), "watching the 8 files the build reads (6 embedded, 0 outside the start directory)") {
 		t.Errorf("log:\n%s", out)
 	}
 }

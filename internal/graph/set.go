@@ -1,0 +1,402 @@
+// Package graph keeps the set of files the program is built from: the
+// Go files, embedded files and module files of every package the main
+// package depends on that is not in the standard library or the module
+// cache, wherever it lies (a replace target, a go.work module). The
+// watcher counts a Go file only when the set has it (watch.mode =
+// "graph"), and watches the set's directories outside the start
+// directory. The set comes from one go list (Load), asked after the
+// first build and after every build whose changes could have changed
+// it, beside the program and never on the save-to-restart path.
+package graph
+
+import (
+	"bytes"
+	"context"
+	"go/build"
+	"go/parser"
+	"go/token"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/fileclock"
+	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/watcher"
+)
+
+// Options say whose build graph a Set follows.
+type Options struct {
+	Dir     string   // the start directory: paths are relative to it
+	Package string   // the main package, relative to Dir
+	Tags    []string // the build's tags
+	Env     []string // the build's environment, for go list
+	// Tree is watch.mode = "tree": every Go file under Dir counts, and
+	// the set only adds the embedded files.
+	Tree bool
+	// Context judges build constraints as the build does (GOOS, tags);
+	// nil is go/build's default.
+	Context *build.Context
+	Log     *events.Logger
+	// Watch has the watcher watch dirs, the directories outside Dir that
+	// hold files of the build, instead of the ones before, and returns
+	// once it does (or ctx ends). The watcher itself reports a file of a
+	// newly watched directory that changed at or after since, the start
+	// of the build that read it (watcher.Dirs). It may be nil.
+	Watch func(ctx context.Context, dirs []string, since time.Time)
+	// Counts is the watcher's filter (watcher.Watcher.Match): a file it
+	// does not count never asks for a rebuild. It is first called once the
+	// set's first refresh runs.
+	Counts func(rel string) bool
+}
+
+// Set is the set of files the program is built from. Has and Builds are
+// read by the watcher's goroutine, Built by the loop's, and Run replaces
+// the set on its own goroutine; a mutex keeps them apart.
+type Set struct {
+	opts    Options
+	wake    chan struct{}     // a build asks Run for a refresh
+	outside chan []string     // the latest directories outside Dir, for the watcher
+	imports map[string]string // Run's own: each Go file's imports at the last load
+
+	mu    sync.Mutex
+	g     *Graph    // nil until the first load
+	since time.Time // when the build of the running program started
+	// batches counts the builds a batch of changes caused; asked is its
+	// value when the refresh last asked for a rebuild (-1: never).
+	batches, asked int
+	// pending holds the paths of the builds since the last refresh; full
+	// says one of them was a full build, whose changes no one knows.
+	pending []string
+	full    bool
+}
+
+// New returns an empty set; the first build fills it.
+func New(opts Options) *Set {
+	return &Set{opts: opts, wake: make(chan struct{}, 1), asked: -1}
+}
+
+// Built records the build whose program now starts (runner.Options.Built):
+// when it started, and what caused it. It does no I/O and never blocks,
+// as the loop requires; Run does the rest.
+func (s *Set) Built(b runner.Built) {
+	s.mu.Lock()
+	s.since = b.Started
+	if b.Changed != nil {
+		s.batches++
+		s.pending = append(s.pending, b.Changed...)
+	} else {
+		s.full = true
+	}
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // a refresh is already due; it takes these paths too
+	}
+}
+
+// Has reports whether the program embeds rel (slash-separated, relative
+// to Dir) or reads it otherwise, as the watcher's Extra.
+func (s *Set) Has(rel string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.g != nil && s.g.Has(rel)
+}
+
+// Builds reports whether a Go or module file at rel counts, as the
+// watcher's Graph: one the build reads or a Go file that may join it.
+// Before the first load every one under Dir counts, as in tree mode.
+func (s *Set) Builds(rel string) bool {
+	s.mu.Lock()
+	g := s.g
+	s.mu.Unlock()
+	return s.counts(g, rel)
+}
+
+// counts reports whether the watcher counts rel, its filter aside, when
+// g is the graph (nil before the first load): a file go build reads by
+// default as Builds says (every one under Dir in tree mode), any other
+// file when g has it (embedded).
+func (s *Set) counts(g *Graph, rel string) bool {
+	if !watcher.BuildFile(path.Base(rel)) {
+		return g != nil && g.Has(rel)
+	}
+	if g == nil || s.opts.Tree {
+		return !strings.HasPrefix(rel, "../")
+	}
+	if g.Has(rel) || g.MayJoin(rel) {
+		return true
+	}
+	// A file a constraint left out counts once an edit lets it in.
+	return g.Ignored[rel] && s.constraintLetsIn(rel)
+}
+
+// constraintLetsIn reports whether the build context's constraints now
+// take the Go file at rel, reading its header.
+func (s *Set) constraintLetsIn(rel string) bool {
+	ctx := build.Default
+	if s.opts.Context != nil {
+		ctx = *s.opts.Context
+	}
+	abs := filepath.Join(s.opts.Dir, filepath.FromSlash(rel))
+	ok, err := ctx.MatchFile(filepath.Dir(abs), filepath.Base(abs))
+	return err == nil && ok
+}
+
+// Why says why the graph does not count rel, for the -v line of an
+// ignored path.
+func (s *Set) Why(rel string) string {
+	if strings.HasSuffix(rel, "_test.go") {
+		return "a test file"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.g != nil && s.g.Ignored[rel] {
+		return "left out of the build by a build constraint"
+	}
+	return "not in the build of " + s.opts.Package + ": it imports no package there"
+}
+
+// Run refreshes the set after each build that Built records whose changes
+// could have changed it (mayChange): the first, a full one, or one whose
+// changes hold a module file, or a .go file that is new, gone, or has an
+// import block or a //go:embed line of its own. After each
+// refresh it tells loaded (go list's output is garbage now), and when a
+// file it learns changed during the build it asks the loop for a rebuild
+// on requests: that wait is here, never in the loop. It returns when ctx
+// is done, killing the go list it may be running.
+func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded chan<- struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		}
+		s.mu.Lock()
+		changed, full := s.pending, s.full
+		s.pending, s.full = nil, false
+		s.mu.Unlock()
+		if !full && !s.mayChange(changed) {
+			continue
+		}
+		why := s.load(ctx, changed)
+		select {
+		case loaded <- struct{}{}:
+		default:
+		}
+		if why == "" {
+			continue
+		}
+		select {
+		case requests <- runner.Request{Why: why}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// load replaces the set with go list's answer and says why the program
+// must be built again, or returns "".
+//
+// A file the set did not count before was not watched while the running
+// program was built: if it changed after that build began, the program
+// may embed it as it was, and no event will say so. The same goes for a
+// file removed from, or added late to, a directory that is new to the
+// set, which its directory's times show. Then load asks for a rebuild,
+// unless the watcher's filter would not count the file (an exclude
+// pattern: the program may write it), or load already asked since the
+// last build that a batch of changes caused: a file that is new again
+// after the rebuild it asked for is written by something that runs (the
+// program, a generator), and building again would only start it again.
+func (s *Set) load(ctx context.Context, changed []string) string {
+	s.mu.Lock()
+	old := s.g
+	s.mu.Unlock()
+	// The import blocks are read before go list reads the files: a save
+	// between the two then shows as a change of imports, and the next
+	// build asks again, where reading them after could record the new
+	// imports against a graph go list made of the old file.
+	imports := readImports(s.opts.Dir, old, changed)
+	g, err := Load(ctx, s.opts.Dir, s.opts.Package, s.opts.Tags, s.opts.Env)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.opts.Log.Errorf("%v; watching the files of the last good build", err)
+		}
+		return ""
+	}
+	s.imports = imports
+	// Learned: what the watcher did not count with the old graph. A file
+	// it counted was watched all along.
+	var learned, learnedDirs []string
+	for f := range g.Files {
+		if !s.counts(old, f) {
+			learned = append(learned, f)
+		}
+	}
+	s.mu.Lock()
+	for _, d := range g.EmbedDirs {
+		if old == nil || !old.Has(d) {
+			learnedDirs = append(learnedDirs, d)
+		}
+	}
+	s.g = g
+	since := s.since
+	s.mu.Unlock()
+	// The watcher itself reports what changed since the build began in a
+	// directory it watches from now on (watcher.Dirs); the other learned
+	// files are checked below.
+	if w := s.opts.Watch; w != nil && (old == nil || !slices.Equal(old.Outside, g.Outside)) {
+		w(ctx, g.Outside, since)
+		learned = slices.DeleteFunc(learned, func(f string) bool { return newlyWatched(s.opts.Dir, f, old, g) })
+	}
+	// Said once the files are watched, so that a save after it is seen.
+	if old == nil || len(old.Files) != len(g.Files) || old.Embedded != g.Embedded || !slices.Equal(old.Outside, g.Outside) {
+		s.opts.Log.Emit(events.Event{Type: events.Watching, Count: len(g.Files), Embedded: g.Embedded, Outside: g.outsideFiles()})
+	}
+	if counts := s.opts.Counts; counts != nil {
+		learned = slices.DeleteFunc(learned, func(f string) bool { return !counts(f) })
+		// A directory, only if the watcher counts a file of it.
+		learnedDirs = slices.DeleteFunc(learnedDirs, func(d string) bool {
+			for f := range g.Files {
+				if strings.HasPrefix(f, d) && counts(f) {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	f := changedDuring(s.opts.Dir, learned, learnedDirs, since)
+	if f == "" {
+		return ""
+	}
+	s.mu.Lock()
+	again := s.asked == s.batches
+	s.asked = s.batches
+	s.mu.Unlock()
+	if again {
+		s.opts.Log.Warnf("%s changed again while the program was built, after the rebuild golive asked for: something that runs writes it (exclude it with watch.exclude); not building again until the next change", f)
+		return ""
+	}
+	return f + " changed while the program was built; building again"
+}
+
+// newlyWatched reports whether rel lies in a directory outside dir that
+// g watches and old did not: the watcher reported its change itself.
+func newlyWatched(dir, rel string, old, g *Graph) bool {
+	if !strings.HasPrefix(rel, "../") {
+		return false
+	}
+	d := filepath.Dir(filepath.Join(dir, filepath.FromSlash(rel)))
+	return slices.Contains(g.Outside, d) && (old == nil || !slices.Contains(old.Outside, d))
+}
+
+// changedDuring returns one of files (slash paths under root), or of
+// their directories inside one of dirs (embedded directories, with a
+// trailing "/"), that changed at or after since (fileclock.ChangedSince),
+// allowing for file times that lag the clock. A directory changes when an
+// entry is added, removed or renamed.
+func changedDuring(root string, files, dirs []string, since time.Time) string {
+	if since.IsZero() {
+		return ""
+	}
+	since = since.Add(-fileclock.Slack)
+	changed := func(rel string) bool {
+		return fileclock.ChangedSince(filepath.Join(root, filepath.FromSlash(rel)), since)
+	}
+	checked := map[string]bool{}
+	for _, d := range dirs {
+		if changed(d) {
+			return d
+		}
+		checked[d] = true
+	}
+	for _, f := range files {
+		if changed(f) {
+			return f
+		}
+		for _, d := range dirs {
+			if !strings.HasPrefix(f, d) {
+				continue
+			}
+			for dir := path.Dir(f) + "/"; len(dir) > len(d) && !checked[dir]; dir = path.Dir(strings.TrimSuffix(dir, "/")) + "/" {
+				checked[dir] = true
+				if changed(dir) {
+					return dir
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// mayChange reports whether a build of changed can have changed the
+// graph: a module file among them, or a .go file that is new to the
+// graph, is gone, imports other packages than at the last load, or
+// holds a //go:embed line. Only the changed files are read.
+func (s *Set) mayChange(changed []string) bool {
+	s.mu.Lock()
+	g := s.g
+	s.mu.Unlock()
+	if g == nil {
+		return true
+	}
+	for _, p := range changed {
+		switch path.Base(p) {
+		case "go.mod", "go.sum", "go.work", "go.work.sum":
+			return true
+		}
+		if !strings.HasSuffix(p, ".go") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(s.opts.Dir, filepath.FromSlash(p)))
+		if err != nil || !g.Files[p] || bytes.Contains(data, []byte("//go:embed")) {
+			return true
+		}
+		if imports(data) != s.imports[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// readImports reads the import block of every Go file of g (nil before
+// the first load) and of changed.
+func readImports(root string, g *Graph, changed []string) map[string]string {
+	m := map[string]string{}
+	read := func(f string) {
+		if _, done := m[f]; done || !strings.HasSuffix(f, ".go") {
+			return
+		}
+		if data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f))); err == nil {
+			m[f] = imports(data)
+		}
+	}
+	if g != nil {
+		for f := range g.Files {
+			read(f)
+		}
+	}
+	for _, f := range changed {
+		read(f)
+	}
+	return m
+}
+
+// imports is a Go file's import paths, one a line, or its parse error:
+// either way two files with the same header give the same string.
+func imports(src []byte) string {
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var b strings.Builder
+	for _, im := range f.Imports {
+		b.WriteString(im.Path.Value)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
