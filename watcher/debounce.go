@@ -11,6 +11,10 @@ import (
 type event struct {
 	path string    // slash-separated, relative to the root
 	at   time.Time // when the watcher saw it
+	// quiet, when longer than debounce's own window, is the window this
+	// event needs: a polled change comes in rounds, and the next round
+	// must have had its chance to add to the burst.
+	quiet time.Duration
 }
 
 // verdict is what a pending path amounts to when a burst ends.
@@ -65,6 +69,7 @@ func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time
 	timer.Stop()
 	defer timer.Stop()
 	var wait <-chan time.Time
+	window := quiet // the open burst's: the longest its events asked for
 	var offer chan<- Batch
 	var batch Batch
 	for {
@@ -78,8 +83,9 @@ func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time
 			}
 			b.add(ev)
 			offer = nil
-			if quiet > 0 {
-				timer.Reset(quiet)
+			if win := max(quiet, ev.quiet); win > 0 {
+				window = win
+				timer.Reset(window)
 				wait = timer.C
 			} else {
 				b.drain(in)
@@ -87,7 +93,7 @@ func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time
 			}
 		case <-wait:
 			if b.drain(in) {
-				timer.Reset(quiet) // events already waiting belong to this burst
+				timer.Reset(window) // events already waiting belong to this burst
 				continue
 			}
 			wait, ready = nil, true

@@ -40,6 +40,9 @@ type Graph interface {
 	Builds(rel string) bool
 	// Why says why the file at rel does not count.
 	Why(rel string) string
+	// Dir reports whether the build reads files in the directory rel (or
+	// nothing is known yet): in graph mode only those are polled.
+	Dir(rel string) bool
 }
 
 // Dirs is a list of directories outside the root to watch; the watcher
@@ -98,6 +101,13 @@ type Options struct {
 	// directories outside Root to watch (a replace target, a go.work
 	// module): each list replaces the one before. It may be nil.
 	Outside <-chan Dirs
+	// Poll lists the watched directories every PollInterval instead of
+	// asking fsnotify (watch.poll): for file systems that send no events
+	// golive does not know of. Without it, golive polls by itself the
+	// directories on a file system known to send none, and everything
+	// once the inotify limits are reached, saying why on one line.
+	Poll         bool
+	PollInterval time.Duration // zero: DefaultPollInterval
 	// Ignored, when set, hears of each changed path that does not count,
 	// with why (golive -v). It runs on the watcher's goroutine.
 	Ignored func(rel, why string)

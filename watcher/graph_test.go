@@ -23,6 +23,17 @@ func (g *fakeGraph) Builds(rel string) bool {
 
 func (g *fakeGraph) Why(rel string) string { return "not in the build of " + path.Base(rel) }
 
+func (g *fakeGraph) Dir(rel string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for f := range g.files {
+		if path.Dir(f) == rel {
+			return true
+		}
+	}
+	return false
+}
+
 func (g *fakeGraph) set(files ...string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -70,7 +70,7 @@ func TestChangedSince(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer w.fsw.Close()
+			defer w.Close()
 			if got := w.Changed(); got != tt.want {
 				t.Fatalf("Changed() = %v after %s, want %v", got, tt.name, tt.want)
 			}
@@ -87,7 +87,7 @@ func TestChangedSinceOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.fsw.Close()
+	defer w.Close()
 	if w.Changed() {
 		t.Fatal("Changed() without Options.Since")
 	}

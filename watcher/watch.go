@@ -26,7 +26,7 @@ type Watcher struct {
 	m       *matcher
 	sums    *sums
 	tree    *tree
-	fsw     *fsnotify.Watcher
+	be      *backend
 	changed bool // with opts.Since: something changed since then (New)
 	// lastIgnored is the path Ignored heard of last, said once.
 	lastIgnored string
@@ -49,14 +49,11 @@ func New(opts Options) (*Watcher, error) {
 	if opts.Warn == nil {
 		opts.Warn = func(error) {}
 	}
-	fsw, err := fsnotify.NewWatcher()
-	if err != nil {
-		return nil, watchError(root, err)
-	}
-	w := &Watcher{opts: opts, m: m, sums: newSums(root), fsw: fsw}
-	w.tree = &tree{root: root, m: m, add: fsw.Add, remove: fsw.Remove, warn: opts.Warn, dirs: map[string]bool{}, outside: map[string]bool{}}
+	w := &Watcher{opts: opts, m: m, sums: newSums(root)}
+	w.be = newBackend(opts, w.wantPolled)
+	w.tree = &tree{root: root, m: m, add: w.be.add, remove: w.be.remove, warn: opts.Warn, dirs: map[string]bool{}, outside: map[string]bool{}}
 	if err := w.tree.walk(root, w.baseline); err != nil {
-		fsw.Close()
+		w.be.close()
 		return nil, err
 	}
 	if !opts.Since.IsZero() && !w.changed {
@@ -136,32 +133,40 @@ func (w *Watcher) Close() error {
 	var err error
 	w.closeOnce.Do(func() {
 		w.closed.Store(true)
-		err = w.fsw.Close()
+		err = w.be.close()
 	})
 	return err
 }
 
 // loop reads the backend and forwards what the filter keeps.
 func (w *Watcher) loop(ctx context.Context, events chan<- event) error {
-	emit := func(rel string) error {
-		select {
-		case events <- event{path: rel, at: time.Now()}:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
+	emitter := func(quiet time.Duration) func(string) error {
+		return func(rel string) error {
+			select {
+			case events <- event{path: rel, at: time.Now(), quiet: quiet}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 	}
+	emit, emitPolled := emitter(0), emitter(pollQuiet)
 	for {
 		var err error
 		select {
 		case <-ctx.Done():
 			return nil
-		case ev, ok := <-w.fsw.Events:
+		case ev, ok := <-w.be.events():
 			if !ok {
 				return w.backendClosed()
 			}
 			err = w.handle(ev, emit)
-		case e, ok := <-w.fsw.Errors:
+		case ev, ok := <-w.be.poll.events:
+			if !ok {
+				return w.backendClosed()
+			}
+			err = w.handle(ev, emitPolled)
+		case e, ok := <-w.be.errors():
 			if !ok {
 				return w.backendClosed()
 			}

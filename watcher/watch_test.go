@@ -30,10 +30,16 @@ func start(t *testing.T, root string, opts Options) *session {
 	if opts.Debounce == 0 {
 		opts.Debounce = 50 * time.Millisecond
 	}
+	if strings.HasSuffix(t.Name(), "/poll") { // TestPolled runs it
+		opts.Poll, opts.PollInterval = true, testPollInterval
+	}
 	opts.Warn = func(err error) { t.Logf("warn: %v", err) }
 	w, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
+	}
+	if opts.Poll && (w.be.fsw != nil || w.be.poll.count() == 0) {
+		t.Fatal("Poll: fsnotify is in use, or nothing is polled")
 	}
 	s := &session{t: t, root: root, w: w, out: make(chan Batch)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -217,7 +223,7 @@ func TestNewWatchesOnlyWantedDirs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.fsw.Close()
+	defer w.Close()
 	if want := []string{".", "a", "a/b", "vendor", "vendor/v"}; !slices.Equal(w.tree.relDirs(), want) {
 		t.Errorf("watched %v, want %v", w.tree.relDirs(), want)
 	}
@@ -347,7 +353,7 @@ func TestNewErrors(t *testing.T) {
 	} {
 		w, err := New(tt.opts)
 		if err == nil {
-			w.fsw.Close()
+			w.Close()
 			t.Errorf("New(%+v) succeeded", tt.opts)
 			continue
 		}
@@ -428,7 +434,7 @@ func TestRescanAfterOverflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.fsw.Close()
+	defer w.Close()
 	if err := os.RemoveAll(filepath.Join(root, "old")); err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,7 @@ type flagValues struct {
 	proxy     string
 	debug     bool
 	verbose   bool
+	poll      bool
 }
 
 type stringList []string
@@ -53,6 +54,7 @@ func newFlagSet(inv *invocation, out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&inv.flags.debounce, "debounce", 0, "quiet `window` that ends a burst of edits (watch.debounce)")
 	fs.StringVar(&inv.events, "events", "", "also write golive's events as JSON lines to `file`, a stream the program never writes to")
 	fs.StringVar(&inv.flags.proxy, "proxy", "", "browser proxy `LISTEN=TARGET`: the address to open (proxy.listen) and the program's URL (proxy.target), e.g. 127.0.0.1:8090=http://127.0.0.1:8080; TARGET alone keeps the address; off: no proxy")
+	fs.BoolVar(&inv.flags.poll, "poll", false, "list the watched directories every watch.poll_interval instead of waiting for events (watch.poll)")
 	fs.BoolVar(&inv.flags.verbose, "v", false, "also say why a changed path triggered nothing (log.verbose)")
 	fs.BoolVar(&inv.flags.debug, "debug", false, "run the program under delve, restarted in place on every save, for an editor to attach to (run.debug)")
 	fs.Var(&inv.flags.plugins, "plugin", "`package` reloaded in process, repeatable (plugins.packages)")
@@ -142,6 +144,9 @@ func (inv *invocation) apply(cfg *config.Config) {
 	}
 	if inv.set["v"] {
 		cfg.Log.Verbose = f.verbose
+	}
+	if inv.set["poll"] {
+		cfg.Watch.Poll = f.poll
 	}
 	if inv.set["plugin"] {
 		cfg.Plugins.Packages = append(cfg.Plugins.Packages, f.plugins...)

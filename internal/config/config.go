@@ -27,10 +27,12 @@ type Config struct {
 
 // Watch decides which changes trigger a rebuild.
 type Watch struct {
-	Include  []string `toml:"include"`  // globs added to *.go, go.mod, go.sum
-	Exclude  []string `toml:"exclude"`  // globs added to the built-in ignores
-	Debounce Duration `toml:"debounce"` // quiet window that ends a burst
-	Mode     string   `toml:"mode"`     // graph (what the build reads) or tree (every Go file under the start directory)
+	Include  []string `toml:"include"`       // globs added to *.go, go.mod, go.sum
+	Exclude  []string `toml:"exclude"`       // globs added to the built-in ignores
+	Debounce Duration `toml:"debounce"`      // quiet window that ends a burst
+	Mode     string   `toml:"mode"`          // graph (what the build reads) or tree (every Go file under the start directory)
+	Poll     bool     `toml:"poll"`          // list the watched directories instead of waiting for events
+	Interval Duration `toml:"poll_interval"` // how often a polled directory is listed
 }
 
 // Build is how the program is built.
@@ -108,7 +110,7 @@ type Duration time.Duration
 // Default returns the settings golive uses with no file and no flags.
 func Default() Config {
 	return Config{
-		Watch: Watch{Debounce: Duration(10 * time.Millisecond), Mode: "graph"},
+		Watch: Watch{Debounce: Duration(10 * time.Millisecond), Mode: "graph", Interval: Duration(500 * time.Millisecond)},
 		Build: Build{Replay: true},
 		Run: Run{
 			StopSignal:  "SIGTERM",

@@ -97,6 +97,8 @@ include = ["**/*.tmpl", "*.sql"]
 exclude = ["vendor/**"]
 debounce = "0"
 mode = "tree"
+poll = true
+poll_interval = "2s"
 
 [build]
 package = "./cmd/server"
@@ -134,7 +136,7 @@ wait = "3s"
 
 func fullConfig() Config {
 	return Config{
-		Watch: Watch{Include: []string{"**/*.tmpl", "*.sql"}, Exclude: []string{"vendor/**"}, Debounce: 0, Mode: "tree"},
+		Watch: Watch{Include: []string{"**/*.tmpl", "*.sql"}, Exclude: []string{"vendor/**"}, Debounce: 0, Mode: "tree", Poll: true, Interval: Duration(2 * time.Second)},
 		Build: Build{
 			Package: "./cmd/server",
 			Flags:   []string{"-race", "-trimpath"},

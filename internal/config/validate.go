@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/golive-dev/golive/internal/signals"
 
@@ -54,6 +55,7 @@ func (c *Config) problems() []*Error {
 	all = append(all, checkGlobs("watch.exclude", c.Watch.Exclude))
 	all = append(all, checkDuration("watch.debounce", c.Watch.Debounce))
 	all = append(all, checkOneOf("watch.mode", c.Watch.Mode, modes))
+	all = append(all, checkPollInterval("watch.poll_interval", c.Watch.Interval))
 	all = append(all, checkEnv("build.env", c.Build.Env))
 	all = append(all, checkEnv("run.env", c.Run.Env))
 	all = append(all, checkSignal("run.stop_signal", c.Run.StopSignal))
@@ -202,4 +204,15 @@ func normalize(v reflect.Value) {
 			v.Set(reflect.Zero(v.Type()))
 		}
 	}
+}
+
+// checkPollInterval refuses an interval that would poll without pause.
+func checkPollInterval(key string, d Duration) *Error {
+	if e := checkDuration(key, d); e != nil {
+		return e
+	}
+	if time.Duration(d) < 10*time.Millisecond {
+		return keyErr(key, "%s is too short to poll with (at least 10ms)", d.String())
+	}
+	return nil
 }

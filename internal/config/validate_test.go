@@ -49,6 +49,7 @@ func TestValidateFlags(t *testing.T) {
 		{"proxy target", func(c *Config) { c.Proxy.Target = "127.0.0.1:8080" }, "proxy.target", `proxy.target: bad URL "127.0.0.1:8080" (want "http://host:port", or "off")`},
 		{"proxy editor", func(c *Config) { c.Proxy.Editor = "vscode://file" }, "proxy.editor", `proxy.editor: pattern "vscode://file" has no {path}`},
 		{"proxy glob", func(c *Config) { c.Proxy.ReloadOnly = []string{"static/[x"} }, "proxy.reload_only[0]", `proxy.reload_only[0]: bad glob "static/[x"`},
+		{"poll interval", func(c *Config) { c.Watch.Interval = Duration(time.Millisecond) }, "watch.poll_interval", `watch.poll_interval: 1ms is too short to poll with (at least 10ms)`},
 		{"watch mode", func(c *Config) { c.Watch.Mode = "dirs" }, "watch.mode", `watch.mode: bad value "dirs" (want "graph" or "tree")`},
 		{"color", func(c *Config) { c.Log.Color = "" }, "log.color", `log.color: bad value "" (want "auto", "always" or "never")`},
 		// The first mistake in file order wins.

@@ -29,6 +29,7 @@ type Graph struct {
 	EmbedDirs []string        // embedded directories, with a trailing "/"
 	Dirs      map[string]bool // the packages' directories: a new .go file there may join the build
 	Ignored   map[string]bool // Go files of those packages that a build constraint leaves out
+	FileDirs  map[string]bool // the directories of Files
 	Outside   []string        // absolute directories outside the start directory holding any of these
 	Embedded  int             // how many of Files are embedded
 }
@@ -87,7 +88,7 @@ func Load(ctx context.Context, root, pkg string, tags []string, env []string) (*
 		}
 		return nil, fmt.Errorf("go list: %s", firstLine(msg))
 	}
-	g := &Graph{Files: map[string]bool{}, Dirs: map[string]bool{}, Ignored: map[string]bool{}}
+	g := &Graph{Files: map[string]bool{}, Dirs: map[string]bool{}, Ignored: map[string]bool{}, FileDirs: map[string]bool{}}
 	outside := map[string]bool{}
 	add := func(abs string) {
 		rel, err := filepath.Rel(root, abs)
@@ -96,6 +97,7 @@ func Load(ctx context.Context, root, pkg string, tags []string, env []string) (*
 		}
 		rel = filepath.ToSlash(rel)
 		g.Files[rel] = true
+		g.FileDirs[path.Dir(rel)] = true
 		if strings.HasPrefix(rel, "../") {
 			outside[filepath.Dir(abs)] = true
 		}
@@ -218,6 +220,12 @@ func (g *Graph) Has(rel string) bool {
 		}
 	}
 	return false
+}
+
+// Dir reports whether the build reads files in the directory rel: a
+// package's, a module's, or one in an embedded directory.
+func (g *Graph) Dir(rel string) bool {
+	return g.Dirs[rel] || g.FileDirs[rel] || g.Has(rel+"/")
 }
 
 // MayJoin reports whether rel, not read by the build now, is a file a

@@ -147,6 +147,14 @@ func (s *Set) constraintLetsIn(rel string) bool {
 	return err == nil && ok
 }
 
+// Dir reports whether the build reads files in the directory rel, as
+// the watcher's Graph; before the first load every directory may.
+func (s *Set) Dir(rel string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.g == nil || s.g.Dir(rel)
+}
+
 // Why says why the graph does not count rel, for the -v line of an
 // ignored path.
 func (s *Set) Why(rel string) string {

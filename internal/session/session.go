@@ -137,13 +137,15 @@ func (s *Session) Run(ctx context.Context) error {
 		include = slices.Concat(include, s.cfg.Proxy.ReloadOnly)
 	}
 	wopts := watcher.Options{
-		Root:     s.opts.Dir,
-		Include:  include,
-		Exclude:  s.cfg.Watch.Exclude,
-		Ignore:   []string{filepath.Dir(work.Dir())},
-		Debounce: time.Duration(s.cfg.Watch.Debounce),
-		Extra:    func(rel string) bool { return rel == s.envFile || set.Has(rel) },
-		Warn:     func(err error) { log.Warnf("%v", err) },
+		Root:         s.opts.Dir,
+		Include:      include,
+		Exclude:      s.cfg.Watch.Exclude,
+		Ignore:       []string{filepath.Dir(work.Dir())},
+		Debounce:     time.Duration(s.cfg.Watch.Debounce),
+		Poll:         s.cfg.Watch.Poll,
+		PollInterval: time.Duration(s.cfg.Watch.Interval),
+		Extra:        func(rel string) bool { return rel == s.envFile || set.Has(rel) },
+		Warn:         func(err error) { log.Warnf("%v", err) },
 	}
 	if s.cfg.Watch.Mode == "graph" {
 		wopts.Graph, wopts.Outside = set, outside

@@ -1,0 +1,128 @@
+package watcher
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// DefaultPollInterval is how often a polled directory is listed when
+// Options.PollInterval is zero (docs/usage.md says how it was chosen).
+const DefaultPollInterval = 500 * time.Millisecond
+
+// backend routes each directory watch to fsnotify or to the poller:
+// everything to the poller with Options.Poll, and otherwise a directory
+// on a file system that sends no events, and every directory from the
+// moment fsnotify reaches the inotify watch or instance limit. A mixed
+// tree polls only what must be polled. It is used by New and then by the
+// watcher loop's goroutine only.
+type backend struct {
+	fsw     *fsnotify.Watcher // nil when fsnotify could not start
+	poll    *poller
+	pollAll bool
+	warn    func(error)
+	told    map[string]bool // quiet file system kinds said once
+}
+
+func newBackend(opts Options, wanted func(string) bool) *backend {
+	interval := opts.PollInterval
+	if interval <= 0 {
+		interval = DefaultPollInterval
+	}
+	b := &backend{poll: newPoller(interval, wanted), pollAll: opts.Poll, warn: opts.Warn, told: map[string]bool{}}
+	if b.pollAll {
+		return b
+	}
+	fsw, err := fsnotify.NewWatcher()
+	if err != nil {
+		b.pollAll = true
+		b.warn(fmt.Errorf("%s; polling every %s instead", limitText(err), interval))
+		return b
+	}
+	b.fsw = fsw
+	return b
+}
+
+func (b *backend) add(dir string) error {
+	if b.pollAll {
+		return b.poll.Add(dir)
+	}
+	if kind := quietFS(dir); kind != "" {
+		if !b.told[kind] {
+			b.told[kind] = true
+			b.warn(fmt.Errorf("watch %s: a %s file system sends no events; polling it every %s (watch.poll_interval)", dir, kind, b.poll.interval))
+		}
+		return b.poll.Add(dir)
+	}
+	err := b.fsw.Add(dir)
+	if limit(err) {
+		b.pollAll = true
+		b.warn(fmt.Errorf("%s; polling every %s from here on", limitText(err), b.poll.interval))
+		return b.poll.Add(dir)
+	}
+	return err
+}
+
+func (b *backend) remove(dir string) error {
+	b.poll.Remove(dir)
+	if b.fsw != nil {
+		return b.fsw.Remove(dir)
+	}
+	return nil
+}
+
+// events and errors are fsnotify's channels, nil when it is not used.
+func (b *backend) events() chan fsnotify.Event {
+	if b.fsw == nil {
+		return nil
+	}
+	return b.fsw.Events
+}
+
+func (b *backend) errors() chan error {
+	if b.fsw == nil {
+		return nil
+	}
+	return b.fsw.Errors
+}
+
+func (b *backend) close() error {
+	b.poll.Close()
+	if b.fsw != nil {
+		return b.fsw.Close()
+	}
+	return nil
+}
+
+// limit reports whether err is inotify's watch or instance limit.
+func limit(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EMFILE)
+}
+
+// limitText says which limit err is and the command that raises it.
+func limitText(err error) string {
+	if errors.Is(err, syscall.ENOSPC) {
+		return "watch: the inotify watch limit is reached (fs.inotify.max_user_watches); raise it with: sudo sysctl fs.inotify.max_user_watches=524288"
+	}
+	if errors.Is(err, syscall.EMFILE) {
+		return "watch: the inotify instance limit is reached (fs.inotify.max_user_instances, or the open file limit); raise it with: sudo sysctl fs.inotify.max_user_instances=1024"
+	}
+	return fmt.Sprintf("watch: fsnotify: %v", err)
+}
+
+// wantPolled reports whether the poller lists the directory dir (absolute)
+// each round: always in tree mode, with include patterns, or before the
+// graph's first answer; in graph mode otherwise only the root and the
+// directories whose files the build reads.
+func (w *Watcher) wantPolled(dir string) bool {
+	if w.opts.Graph == nil || len(w.m.include) > 0 {
+		return true
+	}
+	rel := path.Clean(w.tree.rel(dir))
+	return rel == "." || strings.HasPrefix(rel, "../") || w.opts.Graph.Dir(rel)
+}

@@ -1,0 +1,232 @@
+package watcher
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// poller is the backend for directories whose file system sends no
+// events (a 9p, NFS or SMB share, FUSE) and for all of them once the
+// inotify limits are reached. No maintained Go library polls a changing
+// set of directories with fsnotify's events, so golive has its own: each
+// interval it lists every directory it watches that the watcher finds
+// worth it (wanted) and turns what differs from the last listing into the
+// events fsnotify would have sent: Create, Write, Remove. The ticker
+// runs only while a directory is watched, so an idle golive that polls
+// nothing wakes for nothing.
+type poller struct {
+	interval time.Duration
+	wanted   func(dir string) bool // asked each round; nil: every directory
+	events   chan fsnotify.Event
+	done     chan struct{}
+
+	mu      sync.Mutex
+	dirs    map[string]map[string]stamp // directory → entry name → how it looked
+	running bool
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// stamp is what a poll compares: a save changes the size or the
+// modification time (nanoseconds where the file system keeps them), an
+// editor's save by rename the inode.
+type stamp struct {
+	size int64
+	mod  time.Time
+	mode fs.FileMode
+	ino  uint64
+}
+
+func newPoller(interval time.Duration, wanted func(string) bool) *poller {
+	return &poller{interval: interval, wanted: wanted, events: make(chan fsnotify.Event, 256),
+		done: make(chan struct{}), dirs: map[string]map[string]stamp{}}
+}
+
+// Add starts polling dir, from its entries as they are now: a file
+// written after Add returns is seen.
+func (p *poller) Add(dir string) error {
+	entries, err := list(dir)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return fsnotify.ErrClosed
+	}
+	p.dirs[dir] = entries
+	if !p.running {
+		p.running = true
+		p.wg.Add(1)
+		go p.run()
+	}
+	return nil
+}
+
+// Remove stops polling dir.
+func (p *poller) Remove(dir string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.dirs, dir)
+	return nil
+}
+
+// Close stops the polling goroutine, then closes Events.
+func (p *poller) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	close(p.done)
+	p.mu.Unlock()
+	p.wg.Wait()
+	close(p.events)
+}
+
+// count is how many directories are polled.
+func (p *poller) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.dirs)
+}
+
+// pollSettle is how soon a round follows one that found a change: a
+// burst (a git checkout) ends once a round finds nothing more, without
+// waiting a whole interval, and the debounce window of a polled change
+// (pollQuiet) spans the next round.
+const (
+	pollSettle = 50 * time.Millisecond
+	pollQuiet  = 2 * pollSettle
+)
+
+func (p *poller) run() {
+	defer p.wg.Done()
+	t := time.NewTimer(p.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+			found, ok := p.round()
+			if !ok {
+				return
+			}
+			if found {
+				t.Reset(min(pollSettle, p.interval))
+			} else {
+				t.Reset(p.interval)
+			}
+		}
+	}
+}
+
+// round polls every wanted directory once. It reports whether it found a
+// change, and false as ok once the poller is closed.
+func (p *poller) round() (found, ok bool) {
+	p.mu.Lock()
+	dirs := make([]string, 0, len(p.dirs))
+	for d := range p.dirs {
+		dirs = append(dirs, d)
+	}
+	p.mu.Unlock()
+	for _, d := range dirs {
+		if p.wanted != nil && !p.wanted(d) {
+			continue
+		}
+		sent, ok := p.poll(d)
+		if !ok {
+			return found, false
+		}
+		found = found || sent
+	}
+	return found, true
+}
+
+// poll lists dir and sends what changed since the last listing, saying
+// whether it sent anything, and false as ok once the poller is closed.
+func (p *poller) poll(dir string) (sent, ok bool) {
+	n := 0
+	send := func(ev fsnotify.Event) bool {
+		n++
+		return p.send(ev)
+	}
+	ok = p.diff(dir, send)
+	return n > 0, ok
+}
+
+// diff lists dir and sends what differs from the last listing.
+func (p *poller) diff(dir string, send func(fsnotify.Event) bool) bool {
+	now, err := list(dir)
+	p.mu.Lock()
+	before, ok := p.dirs[dir]
+	if ok {
+		if err != nil {
+			delete(p.dirs, dir) // gone: so says the event below
+		} else {
+			p.dirs[dir] = now
+		}
+	}
+	p.mu.Unlock()
+	if !ok {
+		return true // removed meanwhile
+	}
+	if err != nil {
+		return send(fsnotify.Event{Name: dir, Op: fsnotify.Remove})
+	}
+	for name, st := range now {
+		old, had := before[name]
+		switch {
+		case !had || old.ino != st.ino || old.mode.IsDir() != st.mode.IsDir():
+			if !send(fsnotify.Event{Name: filepath.Join(dir, name), Op: fsnotify.Create}) {
+				return false
+			}
+		case old != st && !st.mode.IsDir():
+			if !send(fsnotify.Event{Name: filepath.Join(dir, name), Op: fsnotify.Write}) {
+				return false
+			}
+		}
+	}
+	for name := range before {
+		if _, has := now[name]; !has {
+			if !send(fsnotify.Event{Name: filepath.Join(dir, name), Op: fsnotify.Remove}) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (p *poller) send(ev fsnotify.Event) bool {
+	select {
+	case p.events <- ev:
+		return true
+	case <-p.done:
+		return false
+	}
+}
+
+// list reads dir's entries and their stamps; an entry that vanishes
+// between the two is left out.
+func list(dir string) (map[string]stamp, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]stamp, len(entries))
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		m[e.Name()] = stamp{size: info.Size(), mod: info.ModTime(), mode: info.Mode(), ino: inode(info)}
+	}
+	return m, nil
+}
