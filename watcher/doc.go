@@ -108,6 +108,9 @@ type Options struct {
 	// once the inotify limits are reached, saying why on one line.
 	Poll         bool
 	PollInterval time.Duration // zero: DefaultPollInterval
+	// AllowRoot lets Check accept / or the home directory as Root however
+	// large its tree (watch.allow_root).
+	AllowRoot bool
 	// Ignored, when set, hears of each changed path that does not count,
 	// with why (golive -v). It runs on the watcher's goroutine.
 	Ignored func(rel, why string)

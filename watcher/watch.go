@@ -62,14 +62,19 @@ func New(opts Options) (*Watcher, error) {
 	return w, nil
 }
 
-// Check validates opts as New does, without watching anything.
+// Check validates opts as New does, without watching anything, and
+// refuses a root that is / or the home directory with a large tree
+// (unless Options.AllowRoot).
 func Check(opts Options) error {
 	root, err := checkRoot(opts.Root)
 	if err != nil {
 		return err
 	}
-	_, err = newMatcher(root, opts)
-	return err
+	m, err := newMatcher(root, opts)
+	if err != nil || opts.AllowRoot {
+		return err
+	}
+	return checkSize(root, m)
 }
 
 // Changed reports whether, with Options.Since set, a counted file or a

@@ -33,6 +33,8 @@ type Watch struct {
 	Mode     string   `toml:"mode"`          // graph (what the build reads) or tree (every Go file under the start directory)
 	Poll     bool     `toml:"poll"`          // list the watched directories instead of waiting for events
 	Interval Duration `toml:"poll_interval"` // how often a polled directory is listed
+	// AllowRoot lets golive watch / or the home directory itself, however large.
+	AllowRoot bool `toml:"allow_root"`
 }
 
 // Build is how the program is built.

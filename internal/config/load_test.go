@@ -99,6 +99,7 @@ debounce = "0"
 mode = "tree"
 poll = true
 poll_interval = "2s"
+allow_root = true
 
 [build]
 package = "./cmd/server"
@@ -136,7 +137,7 @@ wait = "3s"
 
 func fullConfig() Config {
 	return Config{
-		Watch: Watch{Include: []string{"**/*.tmpl", "*.sql"}, Exclude: []string{"vendor/**"}, Debounce: 0, Mode: "tree", Poll: true, Interval: Duration(2 * time.Second)},
+		Watch: Watch{Include: []string{"**/*.tmpl", "*.sql"}, Exclude: []string{"vendor/**"}, Debounce: 0, Mode: "tree", Poll: true, Interval: Duration(2 * time.Second), AllowRoot: true},
 		Build: Build{
 			Package: "./cmd/server",
 			Flags:   []string{"-race", "-trimpath"},
