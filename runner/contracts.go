@@ -117,12 +117,14 @@ type Request struct {
 	Why string
 }
 
-// Built tells of a successful build whose program now starts, or of a
-// plugin build the running program loaded (Reload).
+// Built tells of a successful build whose program now starts, of a
+// plugin build the running program loaded (Reload), or of a build that
+// failed to compile (Failed: nothing new runs).
 type Built struct {
 	Changed []string  // the paths that caused it; nil for a full build
 	Started time.Time // when the build began
 	Reload  bool      // an in-process reload: the program did not restart
+	Failed  bool      // the build failed; its files may hold what the next one reads
 }
 
 // ReportBuild emits the end of a build as events do: build_ok, or

@@ -30,7 +30,8 @@ type Options struct {
 	// SIGUSR1, a refresh of the embedded files.
 	Requests <-chan Request
 	// Built, when set, is called on the loop's goroutine after each
-	// successful build, and after each in-process reload (Built.Reload).
+	// successful build, after each in-process reload (Built.Reload), and
+	// after a build that failed to compile (Built.Failed).
 	// It must only record and signal: no I/O, no blocking (the loop reads
 	// no batch meanwhile).
 	Built func(Built)
@@ -155,6 +156,8 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 				l.finishReload(*out.reload, b)
 			} else if l.finishBuild(out.build, b.saved) && r.opts.Built != nil {
 				r.opts.Built(Built{Changed: b.changed, Started: b.started})
+			} else if out.build.Failed && r.opts.Built != nil {
+				r.opts.Built(Built{Changed: b.changed, Started: b.started, Failed: true})
 			}
 			if l.retryAfterBuild && l.build == nil && l.state == exited {
 				l.restartOrRebuild(time.Now()) // the build failed; the crashed program is due back
@@ -244,6 +247,9 @@ func (l *loop) finishReload(res ReloadResult, b *build) {
 		l.opts.Log.Warnf("the plugin could not be built; rebuilding and restarting instead")
 	case res.Build.Failed:
 		ReportBuild(l.opts.Log, res.Build)
+		if l.opts.Built != nil {
+			l.opts.Built(Built{Changed: b.changed, Started: b.started, Reload: true, Failed: true})
+		}
 		if res.Load > 0 {
 			l.stale = true // another tree of the batch did load
 		}

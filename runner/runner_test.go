@@ -601,18 +601,20 @@ func TestRunnerFullBuildAfterReload(t *testing.T) {
 }
 
 // TestRunnerBuiltGetsTheBuildsStart: Built is called after each good
-// build, not after a failed one, with the paths that caused it and the
-// time it started: after the save that caused it, before the builder ran.
+// build, and after a failed one as Failed, with the paths that caused it
+// and the time it started: after the save that caused it, before the
+// builder ran.
 func TestRunnerBuiltGetsTheBuildsStart(t *testing.T) {
 	t.Parallel()
 	type call struct {
 		changed []string
 		started time.Time
+		failed  bool
 	}
 	calls := make(chan call, 10)
 	before := time.Now()
 	h := startRunnerWith(t, func(o *Options) {
-		o.Built = func(b Built) { calls <- call{b.Changed, b.Started} }
+		o.Built = func(b Built) { calls <- call{b.Changed, b.Started, b.Failed} }
 	})
 	h.events.Next(t, events.BuildStart)
 	b := h.build(t)
@@ -629,6 +631,9 @@ func TestRunnerBuiltGetsTheBuildsStart(t *testing.T) {
 	h.events.Next(t, events.BuildStart)
 	h.build(t).finish <- BuildResult{Failed: true}
 	h.events.Next(t, events.BuildFailed)
+	if c := <-calls; !c.failed || fmt.Sprint(c.changed) != "[main.go]" {
+		t.Fatalf("after a failed build: Built(%+v), want Failed with [main.go]", c)
+	}
 
 	saved := time.Now()
 	h.save("lib/lib.go")
@@ -641,12 +646,12 @@ func TestRunnerBuiltGetsTheBuildsStart(t *testing.T) {
 	h.events.Next(t, events.Stop)
 	h.events.Next(t, events.Start)
 	c := <-calls
-	if fmt.Sprint(c.changed) != "[lib/lib.go]" || c.started.Before(saved) || c.started.After(taken) {
+	if fmt.Sprint(c.changed) != "[lib/lib.go]" || c.failed || c.started.Before(saved) || c.started.After(taken) {
 		t.Fatalf("after a failed build and a save: Built(%v, %v), want [lib/lib.go] and a start between %v and %v", c.changed, c.started, saved, taken)
 	}
 	select {
 	case c := <-calls:
-		t.Fatalf("Built called for the failed build too: %+v", c)
+		t.Fatalf("Built called once more: %+v", c)
 	default:
 	}
 }

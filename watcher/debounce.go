@@ -83,8 +83,7 @@ func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time
 			}
 			b.add(ev)
 			offer = nil
-			if win := max(quiet, ev.quiet); win > 0 {
-				window = win
+			if window = max(window, ev.quiet); window > 0 {
 				timer.Reset(window)
 				wait = timer.C
 			} else {
@@ -102,6 +101,7 @@ func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time
 			offer = nil
 		}
 		if ready {
+			window = quiet // the next burst starts with its own
 			if batch = b.settle(l); len(batch.Changes) > 0 {
 				offer = out
 			}

@@ -16,9 +16,9 @@ import (
 // set of directories with fsnotify's events, so golive has its own: each
 // interval it lists every directory it watches that the watcher finds
 // worth it (wanted) and turns what differs from the last listing into the
-// events fsnotify would have sent: Create, Write, Remove. The ticker
-// runs only while a directory is watched, so an idle golive that polls
-// nothing wakes for nothing.
+// events fsnotify would have sent: Create, Write, Remove. The polling
+// goroutine runs only while a directory is watched, so a golive that
+// polls nothing wakes for nothing.
 type poller struct {
 	interval time.Duration
 	wanted   func(dir string) bool // asked each round; nil: every directory
@@ -116,7 +116,7 @@ func (p *poller) run() {
 			return
 		case <-t.C:
 			found, ok := p.round()
-			if !ok {
+			if !ok || !p.keepRunning() {
 				return
 			}
 			if found {
@@ -126,6 +126,18 @@ func (p *poller) run() {
 			}
 		}
 	}
+}
+
+// keepRunning reports whether directories are left to poll; if none
+// is, the goroutine ends, and the next Add starts another.
+func (p *poller) keepRunning() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.dirs) == 0 {
+		p.running = false // the next Add starts another goroutine
+		return false
+	}
+	return true
 }
 
 // round polls every wanted directory once. It reports whether it found a

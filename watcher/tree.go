@@ -39,7 +39,10 @@ func (t *tree) setOutside(dirs []string, file func(rel string) error) error {
 	}
 	for d := range t.outside {
 		if !want[d] {
-			t.drop(d)
+			// This directory alone: one outside may hold the root (a
+			// go.work's), whose tree stays watched.
+			_ = t.remove(d)
+			delete(t.dirs, d)
 			delete(t.outside, d)
 		}
 	}

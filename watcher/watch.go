@@ -28,8 +28,8 @@ type Watcher struct {
 	tree    *tree
 	be      *backend
 	changed bool // with opts.Since: something changed since then (New)
-	// lastIgnored is the path Ignored heard of last, said once.
-	lastIgnored string
+	// saidIgnored is when Ignored last heard of each path (sayIgnored).
+	saidIgnored map[string]time.Time
 	closeOnce   sync.Once
 	closed      atomic.Bool // Close was called: the backend's end is no failure
 }
@@ -49,7 +49,7 @@ func New(opts Options) (*Watcher, error) {
 	if opts.Warn == nil {
 		opts.Warn = func(error) {}
 	}
-	w := &Watcher{opts: opts, m: m, sums: newSums(root)}
+	w := &Watcher{opts: opts, m: m, sums: newSums(root), saidIgnored: map[string]time.Time{}}
 	w.be = newBackend(opts, w.wantPolled)
 	w.tree = &tree{root: root, m: m, add: w.be.add, remove: w.be.remove, warn: opts.Warn, dirs: map[string]bool{}, outside: map[string]bool{}}
 	if err := w.tree.walk(root, w.baseline); err != nil {
@@ -231,14 +231,30 @@ func (w *Watcher) handle(ev fsnotify.Event, emit func(string) error) error {
 		return nil // a touch or chmod never changes content
 	}
 	if ok, why := w.m.verdict(rel); !ok {
-		if w.opts.Ignored != nil && rel != w.lastIgnored && !isDir(ev.Name) {
-			w.lastIgnored = rel // an editor's save is several events
+		if w.opts.Ignored != nil && w.sayIgnored(rel) && !isDir(ev.Name) {
 			w.opts.Ignored(rel, why)
 		}
 		return nil
 	}
-	w.lastIgnored = ""
 	return emit(rel)
+}
+
+// ignoredEvery is how often -v says the same ignored path: an editor's
+// save is several events, and a file golive's own output lands in (its
+// stderr sent to a file of the tree) changes with every line it says.
+const ignoredEvery = time.Minute
+
+// sayIgnored reports whether the ignored path rel is due to be said.
+func (w *Watcher) sayIgnored(rel string) bool {
+	now := time.Now()
+	if last, ok := w.saidIgnored[rel]; ok && now.Sub(last) < ignoredEvery {
+		return false
+	}
+	if len(w.saidIgnored) > 1000 {
+		clear(w.saidIgnored) // bounded: a tree of generated files
+	}
+	w.saidIgnored[rel] = now
+	return true
 }
 
 // backendError handles an error the backend reports while running. Lost

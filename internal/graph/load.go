@@ -30,6 +30,7 @@ type Graph struct {
 	Dirs      map[string]bool // the packages' directories: a new .go file there may join the build
 	Ignored   map[string]bool // Go files of those packages that a build constraint leaves out
 	FileDirs  map[string]bool // the directories of Files
+	Above     map[string]bool // the directories under the start directory above those of Dirs and FileDirs
 	Outside   []string        // absolute directories outside the start directory holding any of these
 	Embedded  int             // how many of Files are embedded
 }
@@ -69,15 +70,18 @@ type listedModule struct {
 const listFields = "Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,FFiles,MFiles,SwigFiles,SwigCXXFiles,EmbedFiles,EmbedPatterns,IgnoredGoFiles"
 
 // Load asks the go command once (go list -deps) what the build of pkg,
-// with tags and the build's environment, reads.
-func Load(ctx context.Context, root, pkg string, tags []string, env []string) (*Graph, error) {
+// with tags, the build's flags and its environment, reads.
+func Load(ctx context.Context, root, pkg string, tags, flags, env []string) (*Graph, error) {
 	args := []string{"list", "-deps", "-e", "-json=" + listFields}
 	if len(tags) > 0 {
 		args = append(args, "-tags", strings.Join(tags, ","))
 	}
+	args = append(args, ListFlags(flags)...)
 	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Dir = root
-	cmd.Env = env
+	// PWD as the go command's own directory: else it resolves a symlinked
+	// start directory, and every file would lie "outside" it.
+	cmd.Env = append(slices.Clip(env), "PWD="+root)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -88,7 +92,7 @@ func Load(ctx context.Context, root, pkg string, tags []string, env []string) (*
 		}
 		return nil, fmt.Errorf("go list: %s", firstLine(msg))
 	}
-	g := &Graph{Files: map[string]bool{}, Dirs: map[string]bool{}, Ignored: map[string]bool{}, FileDirs: map[string]bool{}}
+	g := &Graph{Files: map[string]bool{}, Dirs: map[string]bool{}, Ignored: map[string]bool{}, FileDirs: map[string]bool{}, Above: map[string]bool{}}
 	outside := map[string]bool{}
 	add := func(abs string) {
 		rel, err := filepath.Rel(root, abs)
@@ -134,11 +138,41 @@ func Load(ctx context.Context, root, pkg string, tags []string, env []string) (*
 		add(work)
 		addIfThere(work + ".sum")
 	}
+	for _, dirs := range []map[string]bool{g.Dirs, g.FileDirs} {
+		for d := range dirs {
+			for up := path.Dir(d); up != "." && !strings.HasPrefix(up, ".."); up = path.Dir(up) {
+				g.Above[up] = true
+			}
+		}
+	}
 	for d := range outside {
 		g.Outside = append(g.Outside, d)
 	}
 	slices.Sort(g.Outside)
 	return g, nil
+}
+
+// selecting are the go build flags that change which files a build
+// reads, which go list takes too.
+var selecting = []string{"-tags", "-mod", "-modfile", "-race", "-msan", "-asan", "-cover", "-pgo", "-overlay"}
+
+// ListFlags returns the flags of flags (go build's) that change which
+// files the build reads, with their values, for go list.
+func ListFlags(flags []string) []string {
+	var out []string
+	for i := 0; i < len(flags); i++ {
+		name, _, hasValue := strings.Cut(strings.Replace(flags[i], "--", "-", 1), "=")
+		if !slices.Contains(selecting, name) {
+			continue
+		}
+		out = append(out, flags[i])
+		boolean := name == "-race" || name == "-msan" || name == "-asan" || name == "-cover"
+		if !hasValue && !boolean && i+1 < len(flags) {
+			i++
+			out = append(out, flags[i])
+		}
+	}
+	return out
 }
 
 // addPackage records p's directory, the files it compiles and embeds.
@@ -222,10 +256,11 @@ func (g *Graph) Has(rel string) bool {
 	return false
 }
 
-// Dir reports whether the build reads files in the directory rel: a
-// package's, a module's, or one in an embedded directory.
+// Dir reports whether the build reads files in the directory rel (a
+// package's, a module's, one in an embedded directory), or in one below
+// it: a poll of it sees a new package's directory created there.
 func (g *Graph) Dir(rel string) bool {
-	return g.Dirs[rel] || g.FileDirs[rel] || g.Has(rel+"/")
+	return g.Dirs[rel] || g.FileDirs[rel] || g.Above[rel] || g.Has(rel+"/")
 }
 
 // MayJoin reports whether rel, not read by the build now, is a file a

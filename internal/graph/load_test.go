@@ -28,7 +28,7 @@ func TestLoad(t *testing.T) {
 		"lib/go.mod":          "module example.com/lib\n\ngo 1.22\n",
 		"lib/lib.go":          "package lib\n\nimport \"fmt\"\n\nfunc Hello() { fmt.Println() }\n",
 	})
-	g, err := Load(t.Context(), filepath.Join(top, "app"), ".", nil, append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off"))
+	g, err := Load(t.Context(), filepath.Join(top, "app"), ".", nil, nil, append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestLoadWorkspace(t *testing.T) {
 		"lib/lib.go":  "package lib\n\nfunc Hello() {}\n",
 	})
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GOFLAGS=") || strings.HasPrefix(kv, "GOWORK=") })
-	g, err := Load(t.Context(), filepath.Join(top, "app"), ".", nil, env)
+	g, err := Load(t.Context(), filepath.Join(top, "app"), ".", nil, nil, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,8 +84,18 @@ func TestLoadWorkspace(t *testing.T) {
 func TestLoadFails(t *testing.T) {
 	t.Parallel()
 	dir := testkit.WriteModule(t, map[string]string{"go.mod": "module example.com/app\n\ngo 1.22\nrequire (\n", "main.go": "package main\n\nfunc main() {}\n"})
-	_, err := Load(t.Context(), dir, ".", nil, os.Environ())
+	_, err := Load(t.Context(), dir, ".", nil, nil, os.Environ())
 	if err == nil || !strings.HasPrefix(err.Error(), "go list: ") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("Load with a broken go.mod: %v; want one line from go list", err)
+	}
+}
+
+// TestListFlags: the build flags that select files go to go list, with
+// their values, whichever way they are written; the others do not.
+func TestListFlags(t *testing.T) {
+	got := ListFlags([]string{"-race", "-tags=dev", "-trimpath", "-mod", "vendor", "--tags", "a,b", "-gcflags=all=-N", "-modfile=dev.mod", "-v"})
+	want := []string{"-race", "-tags=dev", "-mod", "vendor", "--tags", "a,b", "-modfile=dev.mod"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ListFlags = %q, want %q", got, want)
 	}
 }

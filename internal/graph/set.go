@@ -34,6 +34,7 @@ type Options struct {
 	Dir     string   // the start directory: paths are relative to it
 	Package string   // the main package, relative to Dir
 	Tags    []string // the build's tags
+	Flags   []string // the build's flags: those that select files go to go list too
 	Env     []string // the build's environment, for go list
 	// Tree is watch.mode = "tree": every Go file under Dir counts, and
 	// the set only adds the embedded files.
@@ -42,12 +43,6 @@ type Options struct {
 	// nil is go/build's default.
 	Context *build.Context
 	Log     *events.Logger
-	// Watch has the watcher watch dirs, the directories outside Dir that
-	// hold files of the build, instead of the ones before, and returns
-	// once it does (or ctx ends). The watcher itself reports a file of a
-	// newly watched directory that changed at or after since, the start
-	// of the build that read it (watcher.Dirs). It may be nil.
-	Watch func(ctx context.Context, dirs []string, since time.Time)
 	// Counts is the watcher's filter (watcher.Watcher.Match): a file it
 	// does not count never asks for a rebuild. It is first called once the
 	// set's first refresh runs.
@@ -59,13 +54,15 @@ type Options struct {
 // the set on its own goroutine; a mutex keeps them apart.
 type Set struct {
 	opts    Options
-	wake    chan struct{}     // a build asks Run for a refresh
-	outside chan []string     // the latest directories outside Dir, for the watcher
-	imports map[string]string // Run's own: each Go file's imports at the last load
+	wake    chan struct{}                                             // a build asks Run for a refresh
+	watch   func(ctx context.Context, dirs []string, since time.Time) // SetWatch's
+	outside chan []string                                             // the latest directories outside Dir, for the watcher
+	imports map[string]string                                         // Run's own: each Go file's imports at the last load
 
-	mu    sync.Mutex
-	g     *Graph    // nil until the first load
-	since time.Time // when the build of the running program started
+	mu     sync.Mutex
+	g      *Graph    // nil until the first load
+	failed bool      // the last build failed: count as before the first load
+	since  time.Time // when the build of the running program started
 	// batches counts the builds a batch of changes caused; asked is its
 	// value when the refresh last asked for a rebuild (-1: never).
 	batches, asked int
@@ -81,10 +78,23 @@ func New(opts Options) *Set {
 }
 
 // Built records the build whose program now starts (runner.Options.Built):
-// when it started, and what caused it. It does no I/O and never blocks,
-// as the loop requires; Run does the rest.
+// when it started, and what caused it; or, after a failed build, that
+// every Go file under Dir counts until the next good one. It does no I/O
+// and never blocks, as the loop requires; Run does the rest.
 func (s *Set) Built(b runner.Built) {
+	if b.Failed {
+		// The graph is of the last good build: the failed one may import
+		// a package it lacks (new, or broken), whose fix must count.
+		// Its paths join the next good build's: that one asks again.
+		s.mu.Lock()
+		s.failed = true
+		s.pending = append(s.pending, b.Changed...)
+		s.full = s.full || b.Changed == nil
+		s.mu.Unlock()
+		return
+	}
 	s.mu.Lock()
+	s.failed = false
 	s.since = b.Started
 	if b.Changed != nil {
 		s.batches++
@@ -97,6 +107,16 @@ func (s *Set) Built(b runner.Built) {
 	case s.wake <- struct{}{}:
 	default: // a refresh is already due; it takes these paths too
 	}
+}
+
+// SetWatch sets what has the watcher watch dirs, the directories outside
+// Dir that hold files of the build, instead of the ones before, and
+// returns once it does (or ctx ends): in graph mode only, and before Run.
+// The watcher itself reports a file of a newly watched directory that
+// changed at or after since, the start of the build that read it
+// (watcher.Dirs). Without it no directory outside Dir is watched.
+func (s *Set) SetWatch(watch func(ctx context.Context, dirs []string, since time.Time)) {
+	s.watch = watch
 }
 
 // Has reports whether the program embeds rel (slash-separated, relative
@@ -113,6 +133,9 @@ func (s *Set) Has(rel string) bool {
 func (s *Set) Builds(rel string) bool {
 	s.mu.Lock()
 	g := s.g
+	if s.failed {
+		g = nil
+	}
 	s.mu.Unlock()
 	return s.counts(g, rel)
 }
@@ -152,7 +175,7 @@ func (s *Set) constraintLetsIn(rel string) bool {
 func (s *Set) Dir(rel string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.g == nil || s.g.Dir(rel)
+	return s.g == nil || s.failed || s.g.Dir(rel)
 }
 
 // Why says why the graph does not count rel, for the -v line of an
@@ -229,7 +252,7 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 	// build asks again, where reading them after could record the new
 	// imports against a graph go list made of the old file.
 	imports := readImports(s.opts.Dir, old, changed)
-	g, err := Load(ctx, s.opts.Dir, s.opts.Package, s.opts.Tags, s.opts.Env)
+	g, err := Load(ctx, s.opts.Dir, s.opts.Package, s.opts.Tags, s.opts.Flags, s.opts.Env)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.opts.Log.Errorf("%v; watching the files of the last good build", err)
@@ -257,7 +280,7 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 	// The watcher itself reports what changed since the build began in a
 	// directory it watches from now on (watcher.Dirs); the other learned
 	// files are checked below.
-	if w := s.opts.Watch; w != nil && (old == nil || !slices.Equal(old.Outside, g.Outside)) {
+	if w := s.watch; w != nil && (old == nil || !slices.Equal(old.Outside, g.Outside)) {
 		w(ctx, g.Outside, since)
 		learned = slices.DeleteFunc(learned, func(f string) bool { return newlyWatched(s.opts.Dir, f, old, g) })
 	}

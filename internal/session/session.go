@@ -124,9 +124,8 @@ func (s *Session) Run(ctx context.Context) error {
 	buildCtx := builder.Context(BuildOptions(s.cfg, s.opts.Dir, nil))
 	outside := make(chan watcher.Dirs)
 	set := graph.New(graph.Options{
-		Dir: s.opts.Dir, Package: s.pkg(), Tags: s.cfg.Build.Tags, Env: s.buildEnv(), Log: log, Context: &buildCtx,
+		Dir: s.opts.Dir, Package: s.pkg(), Tags: s.cfg.Build.Tags, Flags: s.cfg.Build.Flags, Env: s.buildEnv(), Log: log, Context: &buildCtx,
 		Tree:   s.cfg.Watch.Mode == "tree",
-		Watch:  func(ctx context.Context, dirs []string, since time.Time) { watchOutside(ctx, outside, dirs, since) },
 		Counts: func(rel string) bool { return wk.counts(rel) },
 	})
 	// Nothing golive writes is a change of the tree, should its cache lie
@@ -148,7 +147,10 @@ func (s *Session) Run(ctx context.Context) error {
 		Warn:         func(err error) { log.Warnf("%v", err) },
 	}
 	if s.cfg.Watch.Mode == "graph" {
+		// Only in graph mode does a watcher read outside: in tree mode the
+		// set would wait on it for ever.
 		wopts.Graph, wopts.Outside = set, outside
+		set.SetWatch(func(ctx context.Context, dirs []string, since time.Time) { watchOutside(ctx, outside, dirs, since) })
 	}
 	if s.cfg.Log.Verbose {
 		wopts.Ignored = func(rel, why string) {
