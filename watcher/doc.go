@@ -108,6 +108,11 @@ type Options struct {
 	// once the inotify limits are reached, saying why on one line.
 	Poll         bool
 	PollInterval time.Duration // zero: DefaultPollInterval
+	// GitIgnore makes the files git ignores not count, as git decides
+	// (watch.gitignore): in tree mode every file, in graph mode the ones
+	// the include patterns name (a file the build reads counts all the
+	// same). In tree mode an ignored directory is not watched.
+	GitIgnore bool
 	// AllowRoot lets Check accept / or the home directory as Root however
 	// large its tree (watch.allow_root).
 	AllowRoot bool

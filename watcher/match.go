@@ -40,11 +40,15 @@ type matcher struct {
 	include, exclude []pattern
 	ignore           []string // slash-separated, relative to the root
 	extra            func(rel string) bool
-	graph            Graph // nil in tree mode
+	graph            Graph      // nil in tree mode
+	git              *gitIgnore // nil without Options.GitIgnore
 }
 
 func newMatcher(root string, opts Options) (*matcher, error) {
 	m := &matcher{extra: opts.Extra, graph: opts.Graph}
+	if opts.GitIgnore {
+		m.git = newGitIgnore(root)
+	}
 	var err error
 	if m.include, err = compile("include", opts.Include); err != nil {
 		return nil, err
@@ -109,7 +113,6 @@ func (m *matcher) verdict(rel string) (bool, string) {
 	if rel == "." || path.IsAbs(rel) {
 		return false, "not a file under the start directory"
 	}
-	added := func() bool { return matchAny(m.include, rel) || (m.extra != nil && m.extra(rel)) }
 	if rel == ".." || strings.HasPrefix(rel, "../") {
 		if m.graph != nil && (m.graph.Builds(rel) || (m.extra != nil && m.extra(rel))) {
 			return true, ""
@@ -124,13 +127,15 @@ func (m *matcher) verdict(rel string) (bool, string) {
 		return false, "an editor's temporary file"
 	case matchAny(m.exclude, rel):
 		return false, "excluded by watch.exclude"
-	case BuildFile(name):
-		if m.graph == nil || m.graph.Builds(rel) || added() {
-			return true, ""
+	case m.graph != nil && BuildFile(name) && m.graph.Builds(rel), m.extra != nil && m.extra(rel):
+		return true, "" // the build reads it, whatever git ignores
+	case (m.graph == nil && BuildFile(name)) || matchAny(m.include, rel):
+		if m.git != nil && m.git.ignored(rel) {
+			return false, "ignored by git (.gitignore, .git/info/exclude or core.excludesFile)"
 		}
-		return false, m.graph.Why(rel)
-	case added():
 		return true, ""
+	case BuildFile(name):
+		return false, m.graph.Why(rel)
 	case strings.HasSuffix(name, "_test.go"):
 		return false, "a test file"
 	}

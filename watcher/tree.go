@@ -92,7 +92,7 @@ func (t *tree) walk(dir string, file func(rel string) error) error {
 
 // watch adds a watch on the directory name, or tells WalkDir to skip it.
 func (t *tree) watch(name, rel string) error {
-	if rel != "." && t.m.skipDir(rel) {
+	if rel != "." && (t.m.skipDir(rel) || t.gitIgnoredDir(rel)) {
 		return filepath.SkipDir
 	}
 	if t.dirs[name] {
@@ -121,6 +121,13 @@ func (t *tree) walkError(err error) error {
 		return nil
 	}
 	return fmt.Errorf("walk: %w", err)
+}
+
+// gitIgnoredDir reports whether, in tree mode, git ignores the directory
+// at rel: nothing in it counts, so it is not watched. In graph mode the
+// build may read an ignored directory (generated code), so it is.
+func (t *tree) gitIgnoredDir(rel string) bool {
+	return t.m.graph == nil && t.m.git != nil && !strings.HasPrefix(rel, "../") && t.m.git.ignored(rel)
 }
 
 // drop forgets dir and every watched directory under it, reporting whether

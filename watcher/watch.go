@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -139,6 +140,9 @@ func (w *Watcher) Close() error {
 	w.closeOnce.Do(func() {
 		w.closed.Store(true)
 		err = w.be.close()
+		if w.m.git != nil {
+			w.m.git.close()
+		}
 	})
 	return err
 }
@@ -229,6 +233,9 @@ func (w *Watcher) handle(ev fsnotify.Event, emit func(string) error) error {
 	}
 	if ev.Op == fsnotify.Chmod {
 		return nil // a touch or chmod never changes content
+	}
+	if w.m.git != nil && path.Base(rel) == ".gitignore" {
+		w.m.git.reset() // git reads it again for the next question
 	}
 	if ok, why := w.m.verdict(rel); !ok {
 		if w.opts.Ignored != nil && w.sayIgnored(rel) && !isDir(ev.Name) {

@@ -35,6 +35,8 @@ type Watch struct {
 	Interval Duration `toml:"poll_interval"` // how often a polled directory is listed
 	// AllowRoot lets golive watch / or the home directory itself, however large.
 	AllowRoot bool `toml:"allow_root"`
+	// GitIgnore leaves out what git ignores: in tree mode, and the include globs' files.
+	GitIgnore bool `toml:"gitignore"`
 }
 
 // Build is how the program is built.
@@ -112,7 +114,7 @@ type Duration time.Duration
 // Default returns the settings golive uses with no file and no flags.
 func Default() Config {
 	return Config{
-		Watch: Watch{Debounce: Duration(10 * time.Millisecond), Mode: "graph", Interval: Duration(500 * time.Millisecond)},
+		Watch: Watch{Debounce: Duration(10 * time.Millisecond), Mode: "graph", Interval: Duration(500 * time.Millisecond), GitIgnore: true},
 		Build: Build{Replay: true},
 		Run: Run{
 			StopSignal:  "SIGTERM",

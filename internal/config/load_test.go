@@ -100,6 +100,7 @@ mode = "tree"
 poll = true
 poll_interval = "2s"
 allow_root = true
+gitignore = false
 
 [build]
 package = "./cmd/server"

@@ -143,6 +143,8 @@ func (s *Session) Run(ctx context.Context) error {
 		Debounce:     time.Duration(s.cfg.Watch.Debounce),
 		Poll:         s.cfg.Watch.Poll,
 		PollInterval: time.Duration(s.cfg.Watch.Interval),
+		AllowRoot:    s.cfg.Watch.AllowRoot,
+		GitIgnore:    s.cfg.Watch.GitIgnore,
 		Extra:        func(rel string) bool { return rel == s.envFile || set.Has(rel) },
 		Warn:         func(err error) { log.Warnf("%v", err) },
 	}
