@@ -20,7 +20,9 @@ type tree struct {
 	add    func(dir string) error // the backend's Add
 	remove func(dir string) error // the backend's Remove
 	warn   func(error)
-	dirs   map[string]bool // absolute paths holding a watch
+	dirs   map[string]bool   // absolute paths holding a watch
+	real   map[string]bool   // their real paths (links resolved): each directory is walked once
+	realOf map[string]string // a watched path's real path
 	// outside are the directories watched outside the root, one by one
 	// (not their trees): the build graph's (setOutside).
 	outside map[string]bool
@@ -42,8 +44,7 @@ func (t *tree) setOutside(dirs []string, file func(rel string) error) error {
 			// This directory alone: one outside may hold the root (a
 			// go.work's), whose tree stays watched.
 			_ = t.remove(d)
-			delete(t.dirs, d)
-			delete(t.outside, d)
+			t.forget(d)
 		}
 	}
 	for d := range want {
@@ -56,7 +57,11 @@ func (t *tree) setOutside(dirs []string, file func(rel string) error) error {
 			}
 			continue
 		}
-		t.dirs[d], t.outside[d] = true, true
+		real, err := filepath.EvalSymlinks(d)
+		if err != nil {
+			real = d
+		}
+		t.dirs[d], t.outside[d], t.real[real], t.realOf[d] = true, true, true, real
 		entries, _ := os.ReadDir(d)
 		for _, e := range entries {
 			if rel := t.rel(filepath.Join(d, e.Name())); !e.IsDir() && t.m.match(rel) {
@@ -74,34 +79,87 @@ func (t *tree) setOutside(dirs []string, file func(rel string) error) error {
 // reads the entries, so each watch is in place before its directory is
 // listed: a file written meanwhile is seen by the listing, the watch, or
 // both, never by neither. Whatever vanishes during the walk is skipped.
+// A symbolic link to a directory is followed, once, after the walk: a
+// directory already watched under its own name or another (a loop back
+// up the tree among them) is not walked again.
 func (t *tree) walk(dir string, file func(rel string) error) error {
-	return filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		real = dir
+	}
+	return t.walkAt(dir, real, file)
+}
+
+// walkAt is walk with dir's real path known. A trailing separator makes
+// WalkDir descend into dir when dir is itself a link.
+func (t *tree) walkAt(dir, real string, file func(rel string) error) error {
+	dir = filepath.Clean(dir)
+	var links []string // followed after the walk: a directory is watched under its own name first
+	err := filepath.WalkDir(dir+string(filepath.Separator), func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return t.walkError(err)
 		}
+		name = filepath.Clean(name)
 		rel := t.rel(name)
-		if d.IsDir() {
-			return t.watch(name, rel)
-		}
-		if t.m.match(rel) {
+		switch {
+		case d.IsDir():
+			return t.watch(name, rel, filepath.Join(real, strings.TrimPrefix(name, dir)))
+		case d.Type()&fs.ModeSymlink != 0:
+			links = append(links, name)
+		case t.m.match(rel):
 			return file(rel)
 		}
 		return nil
 	})
+	for _, l := range links {
+		if err != nil {
+			break
+		}
+		err = t.follow(l, t.rel(l), file)
+	}
+	return err
 }
 
-// watch adds a watch on the directory name, or tells WalkDir to skip it.
-func (t *tree) watch(name, rel string) error {
+// follow walks the directory a link at name points to, or counts the
+// file it points to.
+func (t *tree) follow(name, rel string, file func(rel string) error) error {
+	info, err := os.Stat(name)
+	if err != nil {
+		return nil // a dangling link
+	}
+	if !info.IsDir() {
+		if t.m.match(rel) {
+			return file(rel)
+		}
+		return nil
+	}
+	if rel != "." && t.m.skipDir(rel) {
+		return nil
+	}
+	real, err := filepath.EvalSymlinks(name)
+	if err != nil || t.real[real] {
+		return nil // followed already, or a loop
+	}
+	return t.walkAt(name, real, file)
+}
+
+// watch adds a watch on the directory name, whose real path is real, or
+// tells WalkDir to skip it.
+func (t *tree) watch(name, rel, real string) error {
 	if rel != "." && (t.m.skipDir(rel) || t.gitIgnoredDir(rel)) {
 		return filepath.SkipDir
 	}
 	if t.dirs[name] {
 		return nil
 	}
+	if t.real[real] {
+		return filepath.SkipDir // watched under another name already
+	}
 	err := t.add(name)
 	switch {
 	case err == nil:
 		t.dirs[name] = true
+		t.real[real], t.realOf[name] = true, real
 		return nil
 	case gone(err):
 		return filepath.SkipDir
@@ -123,6 +181,14 @@ func (t *tree) walkError(err error) error {
 	return fmt.Errorf("walk: %w", err)
 }
 
+// forget drops what the tree knows of the watched directory d.
+func (t *tree) forget(d string) {
+	delete(t.real, t.realOf[d])
+	delete(t.realOf, d)
+	delete(t.dirs, d)
+	delete(t.outside, d)
+}
+
 // gitIgnoredDir reports whether, in tree mode, git ignores the directory
 // at rel: nothing in it counts, so it is not watched. In graph mode the
 // build may read an ignored directory (generated code), so it is.
@@ -141,8 +207,7 @@ func (t *tree) drop(dir string) bool {
 	for d := range t.dirs {
 		if d == dir || strings.HasPrefix(d, prefix) {
 			_ = t.remove(d)
-			delete(t.dirs, d)
-			delete(t.outside, d)
+			t.forget(d)
 		}
 	}
 	return true

@@ -22,6 +22,7 @@ func newTestTree(t *testing.T, root string, opts Options, add func(string) error
 	tr := &tree{
 		root: root, m: m, add: add, remove: func(string) error { return nil },
 		warn: func(err error) { warnings = append(warnings, err) }, dirs: map[string]bool{},
+		outside: map[string]bool{}, real: map[string]bool{}, realOf: map[string]string{},
 	}
 	return tr, &warnings
 }
@@ -132,5 +133,39 @@ func TestDropForgetsSubtree(t *testing.T) {
 	}
 	if want := []string{".", "pkgx"}; !slices.Equal(tr.relDirs(), want) {
 		t.Errorf("watched %v, want %v", tr.relDirs(), want)
+	}
+}
+
+// TestSymlinkedDirectories: a link to a directory outside the tree is
+// followed and watched under the link's name; a link to a directory the
+// tree holds (a loop back up among them) is not walked again, so the
+// directory keeps its own name; a dangling link is no error.
+func TestSymlinkedDirectories(t *testing.T) {
+	t.Parallel()
+	top := t.TempDir()
+	root := filepath.Join(top, "app")
+	write(t, root, "pkg/a.go", "package pkg")
+	write(t, top, "shared/s/b.go", "package s")
+	for link, target := range map[string]string{
+		"alias":    filepath.Join(root, "pkg"),
+		"pkg/loop": root,
+		"shared":   filepath.Join(top, "shared"),
+		"dangling": filepath.Join(top, "nothing"),
+		"shared2":  filepath.Join(top, "shared"),
+	} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	tr, warnings := newTestTree(t, root, Options{}, func(string) error { return nil })
+	files := walkFiles(t, tr)
+	if dirs := tr.relDirs(); !slices.Equal(dirs, []string{".", "pkg", "shared", "shared/s"}) {
+		t.Errorf("watched %v, want ., pkg and the outside tree once, under shared", dirs)
+	}
+	if !slices.Equal(files, []string{"pkg/a.go", "shared/s/b.go"}) {
+		t.Errorf("files %v, want pkg/a.go and shared/s/b.go once each", files)
+	}
+	if len(*warnings) != 0 {
+		t.Errorf("warnings %v", *warnings)
 	}
 }

@@ -52,7 +52,8 @@ func New(opts Options) (*Watcher, error) {
 	}
 	w := &Watcher{opts: opts, m: m, sums: newSums(root), saidIgnored: map[string]time.Time{}}
 	w.be = newBackend(opts, w.wantPolled)
-	w.tree = &tree{root: root, m: m, add: w.be.add, remove: w.be.remove, warn: opts.Warn, dirs: map[string]bool{}, outside: map[string]bool{}}
+	w.tree = &tree{root: root, m: m, add: w.be.add, remove: w.be.remove, warn: opts.Warn,
+		dirs: map[string]bool{}, outside: map[string]bool{}, real: map[string]bool{}, realOf: map[string]string{}}
 	if err := w.tree.walk(root, w.baseline); err != nil {
 		w.be.close()
 		return nil, err

@@ -451,3 +451,19 @@ func TestRescanAfterOverflow(t *testing.T) {
 		t.Errorf("watched %v, want %v", w.tree.relDirs(), want)
 	}
 }
+
+// TestEditThroughALink: a save in a directory the tree reaches through a
+// link comes as a change under the link's name.
+func TestEditThroughALink(t *testing.T) {
+	t.Parallel()
+	top := t.TempDir()
+	root := filepath.Join(top, "app")
+	write(t, root, "main.go", "package main")
+	write(t, top, "shared/b.go", "package shared")
+	if err := os.Symlink(filepath.Join(top, "shared"), filepath.Join(root, "shared")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	s := start(t, root, Options{})
+	write(t, top, "shared/b.go", "package shared // edited")
+	s.expect(Change{"shared/b.go", Write})
+}
