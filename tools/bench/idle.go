@@ -130,7 +130,7 @@ func (b *bench) goliveStartup(g goliveBin, fx *fixture, port int, measureIdle bo
 	if g.tag != "" {
 		t.setting += ", " + g.setting
 	}
-	t.argv = []string{g.path, "-C", fx.dir, "--events", t.events.path}
+	t.argv = append([]string{g.path, "-C", fx.dir, "--events", t.events.path}, b.opts.goliveArgs...)
 	defer t.shutdown()
 	launched, answered, err := t.launch(b.ctx, b, 5*time.Minute)
 	if err != nil {

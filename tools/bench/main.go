@@ -53,8 +53,15 @@ type options struct {
 	editRuns     int
 	reloads      int
 	roundTimeout time.Duration
-	baseline     string // a golive binary measured beside the one built from the tree
+	baseline     string        // a golive binary measured beside the one built from the tree
+	goliveArgs   goliveArgList // flags given to every golive the benchmark runs (e.g. --poll)
 }
+
+// goliveArgList is a repeatable flag's values.
+type goliveArgList []string
+
+func (a *goliveArgList) String() string     { return strings.Join(*a, " ") }
+func (a *goliveArgList) Set(v string) error { *a = append(*a, v); return nil }
 
 type peerList []string
 
@@ -99,6 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.editRuns, "edit-runs", 3, "edit-during-build rounds")
 	fs.IntVar(&o.reloads, "reloads", 20, "in-process reloads in a row for the plugin scenario's memory per reload")
 	fs.DurationVar(&o.roundTimeout, "timeout", 60*time.Second, "longest wait for one answer")
+	fs.Var(&o.goliveArgs, "golive-arg", "a flag given to every golive the benchmark runs, e.g. --poll; repeatable; the report names them")
 	fs.StringVar(&o.baseline, "baseline", "", "also measure the golive binary at `PATH` (built elsewhere, e.g. from an earlier commit) beside the one built from the tree, in the same run: latency, storm, start-up, idle CPU and memory")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -293,7 +301,7 @@ func (b *bench) setUpTools() error {
 			return err
 		}
 		t.events = &eventLog{path: filepath.Join(b.work, "events-golive"+g.tag+".jsonl")}
-		t.argv = append(t.argv, "-C", t.fx.dir, "--events", t.events.path)
+		t.argv = append(append(t.argv, "-C", t.fx.dir, "--events", t.events.path), b.opts.goliveArgs...)
 		b.tools = append(b.tools, t)
 	}
 

@@ -190,6 +190,9 @@ func report(w io.Writer, b *bench) {
 	fmt.Fprintf(w, "- fixture: %d packages × %d files imported by main, %d other files; one copy per tool, %s; %s\n",
 		b.shape.Packages, b.shape.Files, b.shape.Other, git, goflags)
 	fmt.Fprintf(w, "- golive's build flags (its dev profile): `%s`\n", strings.Join(goliveFlags(), " "))
+	if len(b.opts.goliveArgs) > 0 {
+		fmt.Fprintf(w, "- every golive ran with `%s` (-golive-arg)\n", strings.Join(b.opts.goliveArgs, " "))
+	}
 	for _, g := range b.golives[1:] {
 		fmt.Fprintf(w, "- baseline: %s, %s\n", g.name, g.about)
 	}
