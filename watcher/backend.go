@@ -3,6 +3,7 @@ package watcher
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -105,6 +106,10 @@ func (w *Watcher) wantPolled(dir string) bool {
 	if w.opts.Graph == nil || len(w.m.include) > 0 {
 		return true
 	}
-	rel := path.Clean(w.tree.rel(dir))
-	return rel == "." || strings.HasPrefix(rel, "../") || w.opts.Graph.Dir(rel)
+	// Asked for every directory in every round: no filepath.Rel here.
+	rest, under := strings.CutPrefix(dir, w.tree.root+string(filepath.Separator))
+	if !under {
+		return true // the root, or outside it: only the graph's are watched there
+	}
+	return w.opts.Graph.Dir(path.Clean(filepath.ToSlash(rest)))
 }

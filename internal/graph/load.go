@@ -260,7 +260,15 @@ func (g *Graph) Has(rel string) bool {
 // package's, a module's, one in an embedded directory), or in one below
 // it: a poll of it sees a new package's directory created there.
 func (g *Graph) Dir(rel string) bool {
-	return g.Dirs[rel] || g.FileDirs[rel] || g.Above[rel] || g.Has(rel+"/")
+	if g.Dirs[rel] || g.FileDirs[rel] || g.Above[rel] {
+		return true
+	}
+	for _, d := range g.EmbedDirs { // d ends in "/": rel is d, or under it
+		if strings.HasPrefix(rel, d) || rel == d[:len(d)-1] {
+			return true
+		}
+	}
+	return false
 }
 
 // MayJoin reports whether rel, not read by the build now, is a file a

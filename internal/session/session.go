@@ -135,19 +135,11 @@ func (s *Session) Run(ctx context.Context) error {
 	if px != nil {
 		include = slices.Concat(include, s.cfg.Proxy.ReloadOnly)
 	}
-	wopts := watcher.Options{
-		Root:         s.opts.Dir,
-		Include:      include,
-		Exclude:      s.cfg.Watch.Exclude,
-		Ignore:       []string{filepath.Dir(work.Dir())},
-		Debounce:     time.Duration(s.cfg.Watch.Debounce),
-		Poll:         s.cfg.Watch.Poll,
-		PollInterval: time.Duration(s.cfg.Watch.Interval),
-		AllowRoot:    s.cfg.Watch.AllowRoot,
-		GitIgnore:    s.cfg.Watch.GitIgnore,
-		Extra:        func(rel string) bool { return rel == s.envFile || set.Has(rel) },
-		Warn:         func(err error) { log.Warnf("%v", err) },
-	}
+	wopts := WatchOptions(s.cfg.Watch, s.opts.Dir)
+	wopts.Include = include
+	wopts.Ignore = []string{filepath.Dir(work.Dir())}
+	wopts.Extra = func(rel string) bool { return rel == s.envFile || set.Has(rel) }
+	wopts.Warn = func(err error) { log.Warnf("%v", err) }
 	if s.cfg.Watch.Mode == "graph" {
 		// Only in graph mode does a watcher read outside: in tree mode the
 		// set would wait on it for ever.
@@ -326,6 +318,22 @@ func BuildOptions(cfg config.Config, dir string, work *builder.WorkDir) builder.
 	return builder.Options{
 		Dir: dir, Package: b.Package, Flags: flags, Tags: b.Tags, LDFlags: b.LDFlags,
 		Debug: debugBuild, Env: withEnv(os.Environ(), b.Env), Work: work, Replay: b.Replay,
+	}
+}
+
+// WatchOptions turns watch.* into the watcher's options for the start
+// directory dir; the session adds what it wires itself (the build graph
+// of watch.mode, the filter's extras, the log).
+func WatchOptions(w config.Watch, dir string) watcher.Options {
+	return watcher.Options{
+		Root:         dir,
+		Include:      w.Include,
+		Exclude:      w.Exclude,
+		Debounce:     time.Duration(w.Debounce),
+		Poll:         w.Poll,
+		PollInterval: time.Duration(w.Interval),
+		AllowRoot:    w.AllowRoot,
+		GitIgnore:    w.GitIgnore,
 	}
 }
 

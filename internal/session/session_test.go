@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/golive-dev/golive/internal/events"
 	"github.com/golive-dev/golive/internal/supervise"
 	"github.com/golive-dev/golive/internal/testkit"
+	"github.com/golive-dev/golive/watcher"
 )
 
 // The test binary is also the keeper that starts the session's programs
@@ -147,5 +149,25 @@ func TestDebugBuildArgs(t *testing.T) {
 	args = strings.Join(builder.Args(BuildOptions(cfg, t.TempDir(), nil), "out"), " ")
 	if strings.Count(args, "-gcflags") != 1 || !strings.Contains(args, "-gcflags=main=-N") {
 		t.Errorf("--debug build with the user's -gcflags: %s; want only theirs", args)
+	}
+}
+
+// TestWatchOptions: every watch.* key but mode (the session's own
+// wiring) reaches the watcher's options.
+func TestWatchOptions(t *testing.T) {
+	w := config.Watch{
+		Include: []string{"*.html"}, Exclude: []string{"gen/**"}, Debounce: config.Duration(time.Second),
+		Mode: "graph", Poll: true, Interval: config.Duration(2 * time.Second), AllowRoot: true, GitIgnore: true,
+	}
+	got := WatchOptions(w, "/src/app")
+	want := watcher.Options{
+		Root: "/src/app", Include: []string{"*.html"}, Exclude: []string{"gen/**"}, Debounce: time.Second,
+		Poll: true, PollInterval: 2 * time.Second, AllowRoot: true, GitIgnore: true,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("WatchOptions = %+v, want %+v", got, want)
+	}
+	if n := reflect.TypeOf(w).NumField(); n != 8 {
+		t.Errorf("config.Watch has %d keys: map the new one in WatchOptions and here", n)
 	}
 }
