@@ -106,10 +106,17 @@ func (w *Watcher) wantPolled(dir string) bool {
 	if w.opts.Graph == nil || len(w.m.include) > 0 {
 		return true
 	}
-	// Asked for every directory in every round: no filepath.Rel here.
-	rest, under := strings.CutPrefix(dir, w.tree.root+string(filepath.Separator))
-	if !under {
-		return true // the root, or outside it: only the graph's are watched there
+	// Asked for every directory in every round, on the poller's
+	// goroutine: the answers are kept until the graph changes.
+	if v := w.opts.Graph.Version(); v != w.polledVersion || w.polled == nil {
+		w.polled, w.polledVersion = map[string]bool{}, v
 	}
-	return w.opts.Graph.Dir(path.Clean(filepath.ToSlash(rest)))
+	want, known := w.polled[dir]
+	if !known {
+		rest, under := strings.CutPrefix(dir, w.tree.root+string(filepath.Separator))
+		// The root, or outside it (only the graph's are watched there).
+		want = !under || w.opts.Graph.Dir(path.Clean(filepath.ToSlash(rest)))
+		w.polled[dir] = want
+	}
+	return want
 }

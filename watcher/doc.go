@@ -43,6 +43,9 @@ type Graph interface {
 	// Dir reports whether the build reads files in the directory rel (or
 	// nothing is known yet): in graph mode only those are polled.
 	Dir(rel string) bool
+	// Version changes whenever the answers of Dir may have: the poller
+	// keeps them until then.
+	Version() uint64
 }
 
 // Dirs is a list of directories outside the root to watch; the watcher

@@ -11,8 +11,15 @@ import (
 
 // fakeGraph is a build graph that reads the files it lists.
 type fakeGraph struct {
-	mu    sync.Mutex
-	files map[string]bool
+	mu      sync.Mutex
+	files   map[string]bool
+	version uint64
+}
+
+func (g *fakeGraph) Version() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.version
 }
 
 func (g *fakeGraph) Builds(rel string) bool {
@@ -38,6 +45,7 @@ func (g *fakeGraph) set(files ...string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.files = map[string]bool{}
+	g.version++
 	for _, f := range files {
 		g.files[f] = true
 	}

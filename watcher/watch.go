@@ -29,6 +29,10 @@ type Watcher struct {
 	tree    *tree
 	be      *backend
 	changed bool // with opts.Since: something changed since then (New)
+	// polled keeps wantPolled's answers for the graph's polledVersion;
+	// the poller's goroutine alone uses them.
+	polled        map[string]bool
+	polledVersion uint64
 	// saidIgnored is when Ignored last heard of each path (sayIgnored).
 	saidIgnored map[string]time.Time
 	closeOnce   sync.Once

@@ -59,10 +59,11 @@ type Set struct {
 	outside chan []string                                             // the latest directories outside Dir, for the watcher
 	imports map[string]string                                         // Run's own: each Go file's imports at the last load
 
-	mu     sync.Mutex
-	g      *Graph    // nil until the first load
-	failed bool      // the last build failed: count as before the first load
-	since  time.Time // when the build of the running program started
+	mu      sync.Mutex
+	g       *Graph    // nil until the first load
+	failed  bool      // the last build failed: count as before the first load
+	version uint64    // changes with g or failed (Version)
+	since   time.Time // when the build of the running program started
 	// batches counts the builds a batch of changes caused; asked is its
 	// value when the refresh last asked for a rebuild (-1: never).
 	batches, asked int
@@ -87,14 +88,20 @@ func (s *Set) Built(b runner.Built) {
 		// a package it lacks (new, or broken), whose fix must count.
 		// Its paths join the next good build's: that one asks again.
 		s.mu.Lock()
-		s.failed = true
+		if !s.failed {
+			s.failed = true
+			s.version++
+		}
 		s.pending = append(s.pending, b.Changed...)
 		s.full = s.full || b.Changed == nil
 		s.mu.Unlock()
 		return
 	}
 	s.mu.Lock()
-	s.failed = false
+	if s.failed {
+		s.failed = false
+		s.version++
+	}
 	s.since = b.Started
 	if b.Changed != nil {
 		s.batches++
@@ -176,6 +183,13 @@ func (s *Set) Dir(rel string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.g == nil || s.failed || s.g.Dir(rel)
+}
+
+// Version changes whenever what Dir answers may have (watcher.Graph).
+func (s *Set) Version() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version
 }
 
 // Why says why the graph does not count rel, for the -v line of an
@@ -275,6 +289,7 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 		}
 	}
 	s.g = g
+	s.version++
 	since := s.since
 	s.mu.Unlock()
 	// The watcher itself reports what changed since the build began in a
