@@ -3,10 +3,13 @@ package watcher
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
+	"time"
 )
 
 // gitIgnore answers whether git ignores a path, by asking git itself:
@@ -20,16 +23,29 @@ import (
 // watcher's goroutine and on the build graph's.
 type gitIgnore struct {
 	root string
+	warn func(error)
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
 	in      io.WriteCloser
+	pipe    *os.File // git's stdout, read with a deadline
 	out     *bufio.Reader
-	off     bool // git is missing, or root is in no repository
+	stderr  bytes.Buffer
+	off     bool // git is missing, root is in no repository, or git failed
 	started bool
 }
 
-func newGitIgnore(root string) *gitIgnore { return &gitIgnore{root: root} }
+// gitAnswer is how long golive waits for git's answer about one path:
+// a git that does not answer turns the filter off rather than hang the
+// watcher.
+const gitAnswer = 5 * time.Second
+
+func newGitIgnore(root string, warn func(error)) *gitIgnore {
+	if warn == nil {
+		warn = func(error) {}
+	}
+	return &gitIgnore{root: root, warn: warn}
+}
 
 // ignored reports whether git ignores rel (slash-separated, under root).
 func (g *gitIgnore) ignored(rel string) bool {
@@ -44,22 +60,43 @@ func (g *gitIgnore) ignored(rel string) bool {
 	if g.off {
 		return false
 	}
-	if _, err := io.WriteString(g.in, rel+"\x00"); err != nil {
-		g.stop(true)
+	// "./" first: a name that starts with ":" is never pathspec magic.
+	if _, err := io.WriteString(g.in, "./"+rel+"\x00"); err != nil {
+		g.fail(err)
 		return false
 	}
 	// Four fields: source, line, pattern, path; all but the path empty
 	// when nothing matched. A pattern with "!" matched to un-ignore.
+	g.pipe.SetReadDeadline(time.Now().Add(gitAnswer))
 	var fields [4]string
 	for i := range fields {
 		f, err := g.out.ReadString(0)
 		if err != nil {
-			g.stop(true)
+			g.fail(err)
 			return false
 		}
 		fields[i] = strings.TrimSuffix(f, "\x00")
 	}
 	return fields[0] != "" && !strings.HasPrefix(fields[2], "!")
+}
+
+// fail turns the filter off for the session, saying why unless git only
+// found no repository (then there is no .gitignore to apply).
+func (g *gitIgnore) fail(err error) {
+	g.stop(true)
+	msg := strings.TrimSpace(g.stderr.String())
+	if strings.Contains(msg, "not a git repository") {
+		return
+	}
+	if msg == "" {
+		msg = err.Error()
+	}
+	g.warn(fmt.Errorf("watch: git check-ignore stopped (%s); .gitignore is no longer applied", firstLine(msg)))
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // start runs git check-ignore; a git that is missing or that refuses
@@ -68,23 +105,30 @@ func (g *gitIgnore) start() {
 	g.started = true
 	cmd := exec.Command("git", "check-ignore", "--stdin", "-z", "--non-matching", "--verbose")
 	cmd.Dir = g.root
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	// Each answer flushed at once, whatever the user's GIT_FLUSH.
+	cmd.Env = append(cmd.Environ(), "GIT_FLUSH=1")
+	g.stderr.Reset()
+	cmd.Stderr = &g.stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		g.off = true
 		return
 	}
-	out, err := cmd.StdoutPipe()
+	r, w, err := os.Pipe()
 	if err != nil {
+		in.Close()
 		g.off = true
 		return
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout = w
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
 		g.off = true
 		return
 	}
-	g.cmd, g.in, g.out = cmd, in, bufio.NewReader(out)
+	g.cmd, g.in, g.pipe, g.out = cmd, in, r, bufio.NewReader(r)
 }
 
 // stop ends git check-ignore; off says whether to ask no more (it failed).
@@ -93,6 +137,7 @@ func (g *gitIgnore) stop(off bool) {
 		g.in.Close()
 		g.cmd.Process.Kill()
 		g.cmd.Wait()
+		g.pipe.Close()
 		g.cmd = nil
 	}
 	g.off = g.off || off

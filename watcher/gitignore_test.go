@@ -46,7 +46,7 @@ func gitRepo(t *testing.T) string {
 // check-ignore's own, one path at a time.
 func TestGitIgnoreAgreesWithGit(t *testing.T) {
 	root := gitRepo(t)
-	g := newGitIgnore(root)
+	g := newGitIgnore(root, func(err error) { t.Errorf("warn: %v", err) })
 	defer g.close()
 	for _, rel := range []string{
 		"a.log", "keep.log", "build", "build/x.go", "main.go", "gen_x.go", "sub/gen_ok.go",
@@ -71,7 +71,18 @@ func TestGitIgnoreAgreesWithGit(t *testing.T) {
 // respects git too; a .gitignore edit is read again.
 func TestGitIgnoreInTheWatcher(t *testing.T) {
 	root := gitRepo(t)
+	shared := t.TempDir() // reached through a link: git refuses paths below one
+	write(t, shared, "pkg/s.go", "package pkg")
+	if err := os.Symlink(shared, filepath.Join(root, "linked")); err != nil {
+		t.Fatal(err)
+	}
 	s := start(t, root, Options{GitIgnore: true, Include: []string{"*.log"}})
+	if s.w.m.git.off {
+		t.Fatalf("the filter turned itself off during the walk: %s", s.w.m.git.stderr.String())
+	}
+	if dirs := s.w.tree.relDirs(); !slices.Contains(dirs, "linked/pkg") {
+		t.Errorf("watched %v: want the linked tree too", dirs)
+	}
 	if dirs := s.w.tree.relDirs(); slices.Contains(dirs, "build") || slices.Contains(dirs, "tmp") || !slices.Contains(dirs, "sub") {
 		t.Errorf("watched %v: want build/ and tmp/ left out, sub/ in", dirs)
 	}
@@ -82,6 +93,11 @@ func TestGitIgnoreInTheWatcher(t *testing.T) {
 	s.write("main.go", "package main // edited")
 	s.expect(Change{"keep.log", Write}, Change{"main.go", Write})
 	s.none(200 * time.Millisecond)
+	write(t, shared, "pkg/s.go", "package pkg // edited through the link")
+	s.expect(Change{"linked/pkg/s.go", Write})
+	if s.w.m.git.off {
+		t.Fatalf("the filter turned itself off: %s", s.w.m.git.stderr.String())
+	}
 
 	s.write(".gitignore", "*.log\n/build/\n!keep.log\ntmp/\n") // gen_*.go no longer ignored
 	s.write("gen_x.go", "package main // edited")
@@ -94,7 +110,7 @@ func TestGitIgnoreOutsideARepository(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	write(t, root, ".gitignore", "*.go\n")
-	g := newGitIgnore(root)
+	g := newGitIgnore(root, func(err error) { t.Errorf("warn: %v", err) })
 	defer g.close()
 	if g.ignored("main.go") {
 		t.Error("a .gitignore outside any repository ignored main.go")

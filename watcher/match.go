@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -42,12 +43,13 @@ type matcher struct {
 	extra            func(rel string) bool
 	graph            Graph      // nil in tree mode
 	git              *gitIgnore // nil without Options.GitIgnore
+	links            sync.Map   // rel paths of followed links to directories: git answers nothing below them
 }
 
 func newMatcher(root string, opts Options) (*matcher, error) {
 	m := &matcher{extra: opts.Extra, graph: opts.Graph}
 	if opts.GitIgnore {
-		m.git = newGitIgnore(root)
+		m.git = newGitIgnore(root, opts.Warn)
 	}
 	var err error
 	if m.include, err = compile("include", opts.Include); err != nil {
@@ -130,7 +132,7 @@ func (m *matcher) verdict(rel string) (bool, string) {
 	case m.graph != nil && BuildFile(name) && m.graph.Builds(rel), m.extra != nil && m.extra(rel):
 		return true, "" // the build reads it, whatever git ignores
 	case (m.graph == nil && BuildFile(name)) || matchAny(m.include, rel):
-		if m.git != nil && m.git.ignored(rel) {
+		if m.gitIgnored(rel) {
 			return false, "ignored by git (.gitignore, .git/info/exclude or core.excludesFile)"
 		}
 		return true, ""
@@ -140,6 +142,21 @@ func (m *matcher) verdict(rel string) (bool, string) {
 		return false, "a test file"
 	}
 	return false, "not a file the build reads (watch.include adds more)"
+}
+
+// gitIgnored reports whether git ignores rel. A path below a followed
+// link is git's to refuse ("beyond a symbolic link"), so it is asked the
+// link's own name instead.
+func (m *matcher) gitIgnored(rel string) bool {
+	if m.git == nil {
+		return false
+	}
+	for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
+		if _, ok := m.links.Load(dir); ok {
+			return m.git.ignored(dir)
+		}
+	}
+	return m.git.ignored(rel)
 }
 
 // underSkipped reports whether a directory on the way to rel is skipped.

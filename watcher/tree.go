@@ -140,6 +140,7 @@ func (t *tree) follow(name, rel string, file func(rel string) error) error {
 	if err != nil || t.real[real] {
 		return nil // followed already, or a loop
 	}
+	t.m.links.Store(rel, true)
 	return t.walkAt(name, real, file)
 }
 
@@ -193,7 +194,7 @@ func (t *tree) forget(d string) {
 // at rel: nothing in it counts, so it is not watched. In graph mode the
 // build may read an ignored directory (generated code), so it is.
 func (t *tree) gitIgnoredDir(rel string) bool {
-	return t.m.graph == nil && t.m.git != nil && !strings.HasPrefix(rel, "../") && t.m.git.ignored(rel)
+	return t.m.graph == nil && !strings.HasPrefix(rel, "../") && t.m.gitIgnored(rel)
 }
 
 // drop forgets dir and every watched directory under it, reporting whether
