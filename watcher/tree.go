@@ -137,11 +137,11 @@ func (t *tree) follow(name, rel string, file func(rel string) error) error {
 		return nil
 	}
 	real, err := filepath.EvalSymlinks(name)
-	if err != nil || t.real[real] {
-		return nil // followed already, or a loop
+	if err != nil || (t.real[real] && t.realOf[name] != real) || t.holdsRoot(real) {
+		return nil // followed already under another name, a loop, or above the tree
 	}
 	t.m.links.Store(rel, true)
-	return t.walkAt(name, real, file)
+	return t.walkAt(name, real, file) // again after an overflow: new directories below it
 }
 
 // watch adds a watch on the directory name, whose real path is real, or
@@ -180,6 +180,17 @@ func (t *tree) walkError(err error) error {
 		return nil
 	}
 	return fmt.Errorf("walk: %w", err)
+}
+
+// holdsRoot reports whether the directory real is the root or above it
+// (a link to "..", to the home directory, to "/"): following it would
+// watch more than the tree.
+func (t *tree) holdsRoot(real string) bool {
+	root := t.realOf[t.root]
+	if root == "" {
+		root = t.root
+	}
+	return root == real || strings.HasPrefix(root, strings.TrimSuffix(real, string(filepath.Separator))+string(filepath.Separator))
 }
 
 // forget drops what the tree knows of the watched directory d.

@@ -139,7 +139,8 @@ func TestDropForgetsSubtree(t *testing.T) {
 // TestSymlinkedDirectories: a link to a directory outside the tree is
 // followed and watched under the link's name; a link to a directory the
 // tree holds (a loop back up among them) is not walked again, so the
-// directory keeps its own name; a dangling link is no error.
+// directory keeps its own name; a link to a directory above the tree
+// ("..", "/") is not followed; a dangling link is no error.
 func TestSymlinkedDirectories(t *testing.T) {
 	t.Parallel()
 	top := t.TempDir()
@@ -152,6 +153,8 @@ func TestSymlinkedDirectories(t *testing.T) {
 		"shared":   filepath.Join(top, "shared"),
 		"dangling": filepath.Join(top, "nothing"),
 		"shared2":  filepath.Join(top, "shared"),
+		"up":       top,
+		"slash":    "/",
 	} {
 		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
 			t.Skipf("no symbolic links here: %v", err)
