@@ -44,7 +44,8 @@ type Graph interface {
 	// nothing is known yet): in graph mode only those are polled.
 	Dir(rel string) bool
 	// Version changes whenever the answers of Dir may have: the poller
-	// keeps them until then.
+	// keeps them until then. It is 0 until the graph's first answer, and
+	// till then the poller lists no directory below the root.
 	Version() uint64
 }
 

@@ -185,7 +185,8 @@ func (s *Set) Dir(rel string) bool {
 	return s.g == nil || s.failed || s.g.Dir(rel)
 }
 
-// Version changes whenever what Dir answers may have (watcher.Graph).
+// Version changes whenever what Dir answers may have (watcher.Graph); 0
+// until the first go list has answered, well or not.
 func (s *Set) Version() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -271,6 +272,9 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 		if ctx.Err() == nil {
 			s.opts.Log.Errorf("%v; watching the files of the last good build", err)
 		}
+		s.mu.Lock()
+		s.version++ // answered, if only with the last set (or none: everything counts)
+		s.mu.Unlock()
 		return ""
 	}
 	s.imports = imports
