@@ -28,12 +28,12 @@ type backend struct {
 	told    map[string]bool // quiet file system kinds said once
 }
 
-func newBackend(opts Options, wanted func(string) bool) *backend {
+func newBackend(opts Options, wanted func(string) bool, version func() uint64) *backend {
 	interval := opts.PollInterval
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
-	b := &backend{poll: newPoller(interval, wanted), pollAll: opts.Poll, warn: opts.Warn, told: map[string]bool{}}
+	b := &backend{poll: newPoller(interval, wanted, version), pollAll: opts.Poll, warn: opts.Warn, told: map[string]bool{}}
 	if b.pollAll {
 		return b
 	}

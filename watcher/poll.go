@@ -21,15 +21,18 @@ import (
 // polls nothing wakes for nothing.
 type poller struct {
 	interval time.Duration
-	wanted   func(dir string) bool // asked each round; nil: every directory
+	wanted   func(dir string) bool // nil: every directory
+	version  func() uint64         // changes when wanted's answers may; nil: they do not
 	events   chan fsnotify.Event
 	done     chan struct{}
 
-	mu      sync.Mutex
-	dirs    map[string]map[string]stamp // directory → entry name → how it looked
-	running bool
-	closed  bool
-	wg      sync.WaitGroup
+	mu          sync.Mutex
+	dirs        map[string]map[string]stamp // directory → entry name → how it looked
+	list        []string                    // the wanted ones, for listVersion; nil when dirs changed
+	listVersion uint64
+	running     bool
+	closed      bool
+	wg          sync.WaitGroup
 }
 
 // stamp is what a poll compares: a save changes the size or the
@@ -42,8 +45,8 @@ type stamp struct {
 	ino  uint64
 }
 
-func newPoller(interval time.Duration, wanted func(string) bool) *poller {
-	return &poller{interval: interval, wanted: wanted, events: make(chan fsnotify.Event, 256),
+func newPoller(interval time.Duration, wanted func(string) bool, version func() uint64) *poller {
+	return &poller{interval: interval, wanted: wanted, version: version, events: make(chan fsnotify.Event, 256),
 		done: make(chan struct{}), dirs: map[string]map[string]stamp{}}
 }
 
@@ -60,6 +63,7 @@ func (p *poller) Add(dir string) error {
 		return fsnotify.ErrClosed
 	}
 	p.dirs[dir] = entries
+	p.list = nil
 	if !p.running {
 		p.running = true
 		p.wg.Add(1)
@@ -73,6 +77,7 @@ func (p *poller) Remove(dir string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.dirs, dir)
+	p.list = nil
 	return nil
 }
 
@@ -143,16 +148,7 @@ func (p *poller) keepRunning() bool {
 // round polls every wanted directory once. It reports whether it found a
 // change, and false as ok once the poller is closed.
 func (p *poller) round() (found, ok bool) {
-	p.mu.Lock()
-	dirs := make([]string, 0, len(p.dirs))
-	for d := range p.dirs {
-		dirs = append(dirs, d)
-	}
-	p.mu.Unlock()
-	for _, d := range dirs {
-		if p.wanted != nil && !p.wanted(d) {
-			continue
-		}
+	for _, d := range p.wantedDirs() {
 		sent, ok := p.poll(d)
 		if !ok {
 			return found, false
@@ -160,6 +156,29 @@ func (p *poller) round() (found, ok bool) {
 		found = found || sent
 	}
 	return found, true
+}
+
+// wantedDirs returns the directories to list this round: kept from the
+// round before unless a directory came or went or the answers of wanted
+// may have changed, so that a round goes over the listed directories
+// only, not every directory the walk found.
+func (p *poller) wantedDirs() []string {
+	var v uint64
+	if p.version != nil {
+		v = p.version()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.list == nil || v != p.listVersion {
+		list := make([]string, 0, len(p.dirs))
+		for d := range p.dirs {
+			if p.wanted == nil || p.wanted(d) {
+				list = append(list, d)
+			}
+		}
+		p.list, p.listVersion = list, v
+	}
+	return p.list
 }
 
 // poll lists dir and sends what changed since the last listing, saying

@@ -43,7 +43,7 @@ func TestPolled(t *testing.T) {
 // Close ends the one a watch started.
 func TestPollerIdle(t *testing.T) {
 	t.Parallel()
-	p := newPoller(time.Millisecond, nil)
+	p := newPoller(time.Millisecond, nil, nil)
 	if p.running {
 		t.Fatal("a poller with no directory runs")
 	}

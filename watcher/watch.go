@@ -55,7 +55,11 @@ func New(opts Options) (*Watcher, error) {
 		opts.Warn = func(error) {}
 	}
 	w := &Watcher{opts: opts, m: m, sums: newSums(root), saidIgnored: map[string]time.Time{}}
-	w.be = newBackend(opts, w.wantPolled)
+	var version func() uint64
+	if opts.Graph != nil {
+		version = opts.Graph.Version
+	}
+	w.be = newBackend(opts, w.wantPolled, version)
 	w.tree = &tree{root: root, m: m, add: w.be.add, remove: w.be.remove, warn: opts.Warn,
 		dirs: map[string]bool{}, outside: map[string]bool{}, real: map[string]bool{}, realOf: map[string]string{}}
 	if err := w.tree.walk(root, w.baseline); err != nil {
