@@ -155,6 +155,13 @@ func (g *gitIgnore) reset() {
 	g.started = false
 }
 
+// isOff reports whether the filter turned off.
+func (g *gitIgnore) isOff() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.off
+}
+
 // close ends git check-ignore for good.
 func (g *gitIgnore) close() {
 	g.mu.Lock()
