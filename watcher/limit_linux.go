@@ -3,17 +3,17 @@ package watcher
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 )
 
 // watchError explains the errors of adding an inotify watch that a user can
-// fix, rather than passing on "no space left on device".
+// fix, rather than passing on "no space left on device". The backend
+// polls past the limits (backend.add), so only a watch it did not route
+// gets here with one.
 func watchError(dir string, err error) error {
-	switch {
-	case errors.Is(err, syscall.ENOSPC):
-		return fmt.Errorf("watch %s: inotify watch limit reached; raise it with: sudo sysctl fs.inotify.max_user_watches=524288", dir)
-	case errors.Is(err, syscall.EMFILE):
-		return fmt.Errorf("watch %s: inotify instance limit (or open file limit) reached; raise it with: sudo sysctl fs.inotify.max_user_instances=1024", dir)
+	if limit(err) {
+		return fmt.Errorf("watch %s: %s", dir, strings.TrimPrefix(limitText(err), "watch: "))
 	}
 	return fmt.Errorf("watch %s: %w", dir, err)
 }
