@@ -49,15 +49,23 @@ type Graph interface {
 	Version() uint64
 }
 
-// Dirs is a list of directories outside the root to watch; the watcher
-// closes Done once they are watched (and the others no longer are). A
-// counted file of a newly watched directory that changed at or after
-// Since (the build that used it began) is reported as a change, since no
-// event said so; the others are recorded as they are.
+// Dirs is the build graph's new answer: List holds the directories
+// outside the root to watch (the others there no longer are), and under
+// the root the watcher from now on watches only what Graph.Dir or an
+// include pattern wants. A counted file of a newly watched directory that
+// changed at or after Since (the build that used it began) is reported
+// as a change, since no event said so; the others are recorded as they
+// are. Done, buffered, then hears what the watcher watches.
 type Dirs struct {
 	List  []string
 	Since time.Time
-	Done  chan struct{}
+	Done  chan Watched
+}
+
+// Watched is what a watcher watches once it follows a graph's Dirs.
+type Watched struct {
+	Added []string // the directories newly watched (absolute)
+	Dirs  int      // how many directories it watches now, inside the root and out
 }
 
 // Change is one path that changed in a burst.

@@ -4,6 +4,8 @@ import (
 	"github.com/golive-dev/golive/internal/fileclock"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ type fakeGraph struct {
 	mu      sync.Mutex
 	files   map[string]bool
 	version uint64
+	wide    bool // as after a failed build: every Go file under the root counts
 }
 
 func (g *fakeGraph) Version() uint64 {
@@ -25,7 +28,7 @@ func (g *fakeGraph) Version() uint64 {
 func (g *fakeGraph) Builds(rel string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.files[rel]
+	return g.files[rel] || (g.wide && !strings.HasPrefix(rel, "../"))
 }
 
 func (g *fakeGraph) Why(rel string) string { return "not in the build of " + path.Base(rel) }
@@ -34,11 +37,18 @@ func (g *fakeGraph) Dir(rel string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for f := range g.files {
-		if path.Dir(f) == rel {
+		if d := path.Dir(f); d == rel || strings.HasPrefix(d, rel+"/") {
 			return true
 		}
 	}
-	return false
+	return g.wide
+}
+
+func (g *fakeGraph) setWide(wide bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.wide = wide
+	g.version++
 }
 
 func (g *fakeGraph) set(files ...string) {
@@ -101,7 +111,7 @@ func TestGraphMode(t *testing.T) {
 	s.write("page.html", "<p>edited") // watch.include adds to the graph
 	s.expect(Change{"page.html", Write})
 
-	watched := make(chan struct{})
+	watched := make(chan Watched, 1)
 	outside <- Dirs{List: []string{filepath.Join(top, "lib")}, Done: watched}
 	<-watched
 	write(t, top, "lib/lib.go", "package lib // edited")
@@ -112,7 +122,7 @@ func TestGraphMode(t *testing.T) {
 		t.Errorf("Ignored heard %v, want ../lib/other.go", ignored.lines)
 	}
 
-	dropped := make(chan struct{})
+	dropped := make(chan Watched, 1)
 	outside <- Dirs{Done: dropped}
 	<-dropped
 	g.set("main.go")
@@ -177,9 +187,63 @@ func TestOutsideChangedSince(t *testing.T) {
 	}
 	since = since.Add(fileclock.Slack) // old.go is older than the build, slack and all
 	write(t, top, "lib/lib.go", "package lib // saved during the build")
-	watched := make(chan struct{})
+	watched := make(chan Watched, 1)
 	outside <- Dirs{List: []string{filepath.Join(top, "lib"), filepath.Join(top, "old")}, Since: since, Done: watched}
 	<-watched
 	s.expect(Change{"../lib/lib.go", Write})
+	s.none(300 * time.Millisecond)
+}
+
+// TestGraphNarrows: once the graph answers, only the directories it
+// reads (and those above them) stay watched: a file saved elsewhere is
+// not even seen. A directory the graph names later is watched, and a
+// file of it saved since the build began is reported; after a failed
+// build every directory is watched again, so a new package created
+// anywhere counts.
+func TestGraphNarrows(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	write(t, root, "main.go", "package main")
+	write(t, root, "pkg/a/a.go", "package a")
+	write(t, root, "other/x/x.go", "package x")
+	g := &fakeGraph{}
+	g.set("main.go", "pkg/a/a.go")
+	graphs := make(chan Dirs)
+	ignored := &ignoredLog{}
+	s := start(t, root, Options{Graph: g, Outside: graphs, Ignored: ignored.add})
+	follow := func(since time.Time) Watched {
+		done := make(chan Watched, 1)
+		graphs <- Dirs{Since: since, Done: done}
+		return <-done
+	}
+	// The root, pkg and pkg/a: not other nor other/x.
+	if ws := follow(time.Time{}); len(ws.Added) != 0 || ws.Dirs != 3 {
+		t.Errorf("the first answer: %+v, want 3 directories watched and none added (the walk watched everything)", ws)
+	}
+	s.write("other/x/x.go", "package x // edited")
+	s.write("pkg/a/a.go", "package a // edited")
+	s.expect(Change{"pkg/a/a.go", Write})
+	if ignored.has("other/x/x.go: not in the build of x.go") {
+		t.Errorf("other/x is still watched: Ignored heard %v", ignored.lines)
+	}
+
+	since := time.Now().Add(-time.Second)
+	s.write("other/x/x.go", "package x // saved during the build that imports it")
+	g.set("main.go", "pkg/a/a.go", "other/x/x.go")
+	ws := follow(since)
+	for _, d := range []string{"other", "other/x"} {
+		if !slices.Contains(ws.Added, filepath.Join(root, d)) {
+			t.Errorf("added %v, want %s among them", ws.Added, d)
+		}
+	}
+	s.expect(Change{"other/x/x.go", Write})
+
+	g.setWide(true)
+	follow(time.Now())
+	s.write("new/pkg/p.go", "package pkg")
+	s.expect(Change{"new/pkg/p.go", Write})
+	g.setWide(false)
+	follow(time.Now())
+	s.write("new/pkg/p.go", "package pkg // edited")
 	s.none(300 * time.Millisecond)
 }

@@ -80,6 +80,18 @@ func (s *sums) under(dir string) []string {
 	return paths
 }
 
+// forgetDir drops the recorded files directly in the directory dir, no
+// longer watched: when it is again, its files are judged by their times.
+func (s *sums) forgetDir(dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for rel := range s.hash {
+		if path.Dir(rel) == dir {
+			delete(s.hash, rel)
+		}
+	}
+}
+
 // sum hashes the content of rel; a path that is not a regular file (a
 // directory now, or a fifo that would block the read) counts as gone.
 func (s *sums) sum(rel string) (uint64, error) {

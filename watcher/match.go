@@ -144,6 +144,21 @@ func (m *matcher) verdict(rel string) (bool, string) {
 	return false, "not a file the build reads (watch.include adds more)"
 }
 
+// includeDir reports whether an include pattern may match a file in the
+// directory at rel or below it: the pattern's fixed leading directories
+// lie on rel's path, or it has none (a pattern without "/" matches at
+// any depth).
+func (m *matcher) includeDir(rel string) bool {
+	for _, p := range m.include {
+		base, _ := doublestar.SplitPattern(p.glob)
+		if p.base || base == "." || base == rel ||
+			strings.HasPrefix(rel, base+"/") || strings.HasPrefix(base, rel+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // gitIgnored reports whether git ignores rel. A path below a followed
 // link is git's to refuse ("beyond a symbolic link"), so it is asked the
 // link's own name instead.

@@ -27,6 +27,7 @@ var behaviours = map[string]func(*testing.T){
 	"RunStopsOnCancel":             TestRunStopsOnCancel,
 	"GraphMode":                    TestGraphMode,
 	"OutsideChangedSince":          TestOutsideChangedSince,
+	"GraphNarrows":                 TestGraphNarrows,
 }
 
 func TestPolled(t *testing.T) {

@@ -26,6 +26,10 @@ type tree struct {
 	// outside are the directories watched outside the root, one by one
 	// (not their trees): the build graph's (setOutside).
 	outside map[string]bool
+	// wanted, once set, says which directories under the root are watched
+	// (graph mode, from the build graph's first answer): those it rejects
+	// are not walked, and narrow drops their watches. Nil watches all.
+	wanted func(rel string) bool
 }
 
 // setOutside watches exactly dirs outside the root, adding the new ones
@@ -83,18 +87,31 @@ func (t *tree) setOutside(dirs []string, file func(rel string) error) error {
 // directory already watched under its own name or another (a loop back
 // up the tree among them) is not walked again.
 func (t *tree) walk(dir string, file func(rel string) error) error {
+	return t.walkFrom(dir, file, true)
+}
+
+// grow watches, under the root, what wanted now takes and is not watched
+// yet, calling file only for the counted files of the directories it
+// adds: the others' changes came as events.
+func (t *tree) grow(file func(rel string) error) error {
+	return t.walkFrom(t.root, file, false)
+}
+
+func (t *tree) walkFrom(dir string, file func(rel string) error, every bool) error {
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		real = dir
 	}
-	return t.walkAt(dir, real, file)
+	return t.walkAt(dir, real, file, every)
 }
 
-// walkAt is walk with dir's real path known. A trailing separator makes
-// WalkDir descend into dir when dir is itself a link.
-func (t *tree) walkAt(dir, real string, file func(rel string) error) error {
+// walkAt is walk with dir's real path known, calling file for the files
+// of every directory, or (every false) of those it adds. A trailing
+// separator makes WalkDir descend into dir when dir is itself a link.
+func (t *tree) walkAt(dir, real string, file func(rel string) error, every bool) error {
 	dir = filepath.Clean(dir)
-	var links []string // followed after the walk: a directory is watched under its own name first
+	var links []string         // followed after the walk: a directory is watched under its own name first
+	added := map[string]bool{} // the directories this walk watches
 	err := filepath.WalkDir(dir+string(filepath.Separator), func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return t.walkError(err)
@@ -103,10 +120,12 @@ func (t *tree) walkAt(dir, real string, file func(rel string) error) error {
 		rel := t.rel(name)
 		switch {
 		case d.IsDir():
-			return t.watch(name, rel, filepath.Join(real, strings.TrimPrefix(name, dir)))
+			isNew, err := t.watch(name, rel, filepath.Join(real, strings.TrimPrefix(name, dir)))
+			added[name] = isNew
+			return err
 		case d.Type()&fs.ModeSymlink != 0:
 			links = append(links, name)
-		case t.m.match(rel):
+		case (every || added[filepath.Dir(name)]) && t.m.match(rel):
 			return file(rel)
 		}
 		return nil
@@ -115,25 +134,25 @@ func (t *tree) walkAt(dir, real string, file func(rel string) error) error {
 		if err != nil {
 			break
 		}
-		err = t.follow(l, t.rel(l), file)
+		err = t.follow(l, t.rel(l), file, every || added[filepath.Dir(l)])
 	}
 	return err
 }
 
 // follow walks the directory a link at name points to, or counts the
 // file it points to.
-func (t *tree) follow(name, rel string, file func(rel string) error) error {
+func (t *tree) follow(name, rel string, file func(rel string) error, every bool) error {
 	info, err := os.Stat(name)
 	if err != nil {
 		return nil // a dangling link
 	}
 	if !info.IsDir() {
-		if t.m.match(rel) {
+		if every && t.m.match(rel) {
 			return file(rel)
 		}
 		return nil
 	}
-	if rel != "." && t.m.skipDir(rel) {
+	if rel != "." && (t.m.skipDir(rel) || !t.wants(rel)) {
 		return nil
 	}
 	real, err := filepath.EvalSymlinks(name)
@@ -141,34 +160,54 @@ func (t *tree) follow(name, rel string, file func(rel string) error) error {
 		return nil // followed already under another name, a loop, or above the tree
 	}
 	t.m.links.Store(rel, true)
-	return t.walkAt(name, real, file) // again after an overflow: new directories below it
+	return t.walkAt(name, real, file, every) // again after an overflow: new directories below it
 }
 
-// watch adds a watch on the directory name, whose real path is real, or
-// tells WalkDir to skip it.
-func (t *tree) watch(name, rel, real string) error {
-	if rel != "." && (t.m.skipDir(rel) || t.gitIgnoredDir(rel)) {
-		return filepath.SkipDir
+// watch adds a watch on the directory name, whose real path is real,
+// reporting whether it is new, or tells WalkDir to skip it.
+func (t *tree) watch(name, rel, real string) (bool, error) {
+	if rel != "." && (t.m.skipDir(rel) || t.gitIgnoredDir(rel) || !t.wants(rel)) {
+		return false, filepath.SkipDir
 	}
 	if t.dirs[name] {
-		return nil
+		return false, nil
 	}
 	if t.real[real] {
-		return filepath.SkipDir // watched under another name already
+		return false, filepath.SkipDir // watched under another name already
 	}
 	err := t.add(name)
 	switch {
 	case err == nil:
 		t.dirs[name] = true
 		t.real[real], t.realOf[name] = true, real
-		return nil
+		return true, nil
 	case gone(err):
-		return filepath.SkipDir
+		return false, filepath.SkipDir
 	case errors.Is(err, fs.ErrPermission):
 		t.warn(fmt.Errorf("watch %s: %w", name, err))
-		return filepath.SkipDir
+		return false, filepath.SkipDir
 	}
-	return watchError(name, err)
+	return false, watchError(name, err)
+}
+
+// wants reports whether the directory at rel, under the root, is to be
+// watched: wanted decides once set. A directory a wanted one lies in is
+// wanted too (the graph's Dir says so), so a walk that skips a rejected
+// directory misses nothing below it.
+func (t *tree) wants(rel string) bool {
+	return t.wanted == nil || strings.HasPrefix(rel, "../") || t.wanted(rel)
+}
+
+// narrow drops the watch on every directory under the root that wanted
+// no longer takes, and calls forget with each one's relative path.
+func (t *tree) narrow(forget func(rel string)) {
+	for d := range t.dirs {
+		if rel := t.rel(d); rel != "." && !t.outside[d] && !t.wants(rel) {
+			_ = t.remove(d)
+			t.forget(d)
+			forget(rel)
+		}
+	}
 }
 
 func (t *tree) walkError(err error) error {

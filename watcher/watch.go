@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -190,15 +191,45 @@ func (w *Watcher) loop(ctx context.Context, events chan<- event) error {
 			}
 			err = w.backendError(e, emit)
 		case dirs := <-w.opts.Outside:
-			err = w.tree.setOutside(dirs.List, w.sinceOr(dirs.Since, emit))
-			if dirs.Done != nil {
-				close(dirs.Done)
-			}
+			err = w.regraph(dirs, emit)
 		}
 		if err != nil && ctx.Err() == nil {
 			return err
 		}
 	}
+}
+
+// regraph follows the build graph's new answer: it watches the listed
+// directories outside the root, and under it from now on only those the
+// graph or an include pattern wants (wantedDir), dropping the others'
+// watches and adding the missing ones. Done then hears what it watches.
+func (w *Watcher) regraph(d Dirs, emit func(string) error) error {
+	w.tree.wanted = w.wantedDir
+	w.tree.narrow(w.sums.forgetDir)
+	before := maps.Clone(w.tree.dirs)
+	file := w.sinceOr(d.Since, emit)
+	err := w.tree.setOutside(d.List, file)
+	if err == nil {
+		err = w.tree.grow(file)
+	}
+	if d.Done != nil {
+		ws := Watched{Dirs: len(w.tree.dirs)}
+		for dir := range w.tree.dirs {
+			if !before[dir] {
+				ws.Added = append(ws.Added, dir)
+			}
+		}
+		d.Done <- ws
+	}
+	return err
+}
+
+// wantedDir reports whether, in graph mode, the directory at rel under
+// the root is watched: the build reads files in it or below it (or the
+// graph does not know: before its answer, after a failed build), or an
+// include pattern may match a file in it, and git does not ignore it.
+func (w *Watcher) wantedDir(rel string) bool {
+	return w.opts.Graph.Dir(rel) || (w.m.includeDir(rel) && !w.m.gitIgnored(rel))
 }
 
 // sinceOr returns what to do with a counted file found in a directory

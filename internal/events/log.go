@@ -32,7 +32,7 @@ const (
 	DebugReady    = "debug_ready"    // delve's server listens (Address)
 	DebugRestart  = "debug_restart"  // delve restarted the program in place (Discarded)
 	BrowserReload = "browser_reload" // open pages were told to reload (Tabs; CSS for a stylesheet swap)
-	Watching      = "watching"       // the build graph's files are watched (Count, Embedded, Outside)
+	Watching      = "watching"       // the build graph's files are watched (Count, Embedded, Outside, Dirs)
 	Ignored       = "ignored"        // -v: a changed path triggered nothing (Paths, Message: why)
 )
 
@@ -83,6 +83,7 @@ type Event struct {
 	Discarded   []Breakpoint  `json:"discarded,omitempty"` // debug_restart: breakpoints the new code has no line for
 	Embedded    int           `json:"embedded,omitempty"`  // watching: how many of the files are embedded
 	Outside     int           `json:"outside,omitempty"`   // watching: how many lie outside the start directory
+	Dirs        int           `json:"dirs,omitempty"`      // watching: how many directories are watched (graph mode)
 }
 
 // Breakpoint is a debugger's breakpoint that a restart discarded.

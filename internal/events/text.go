@@ -72,8 +72,7 @@ func (l *Logger) text(e Event) string {
 	case DebugRestart:
 		return debugRestart(p, e)
 	case Watching:
-		return line(p.golive, "golive", fmt.Sprintf("watching the %d %s the build reads (%d embedded, %d outside the start directory)",
-			e.Count, plural(e.Count, "file"), e.Embedded, e.Outside))
+		return line(p.golive, "golive", watching(e))
 	case Ignored:
 		return line(p.dim, "golive", fmt.Sprintf("ignored %s: %s", strings.Join(e.Paths, " "), e.Message))
 	case Warn:
@@ -179,4 +178,18 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// watching is the watching event's line; the directories are named only
+// when known (graph mode).
+func watching(e Event) string {
+	s := fmt.Sprintf("watching the %d %s the build reads (%d embedded, %d outside the start directory)",
+		e.Count, plural(e.Count, "file"), e.Embedded, e.Outside)
+	switch {
+	case e.Dirs == 1:
+		s += " in 1 directory"
+	case e.Dirs > 1:
+		s += fmt.Sprintf(" in %d directories", e.Dirs)
+	}
+	return s
 }

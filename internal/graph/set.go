@@ -54,16 +54,18 @@ type Options struct {
 // the set on its own goroutine; a mutex keeps them apart.
 type Set struct {
 	opts    Options
-	wake    chan struct{}                                             // a build asks Run for a refresh
-	watch   func(ctx context.Context, dirs []string, since time.Time) // SetWatch's
-	outside chan []string                                             // the latest directories outside Dir, for the watcher
-	imports map[string]string                                         // Run's own: each Go file's imports at the last load
+	wake    chan struct{}                                                             // a build asks Run for a refresh
+	watch   func(ctx context.Context, dirs []string, since time.Time) watcher.Watched // SetWatch's
+	imports map[string]string                                                         // Run's own: each Go file's imports at the last load
+	synced  uint64                                                                    // Run's own: the version the watcher last followed
+	dirs    int                                                                       // Run's own: how many directories the watcher watches
 
-	mu      sync.Mutex
-	g       *Graph    // nil until the first load
-	failed  bool      // the last build failed: count as before the first load
-	version uint64    // changes with g or failed (Version)
-	since   time.Time // when the build of the running program started
+	mu       sync.Mutex
+	g        *Graph    // nil until the first load
+	failed   bool      // the last build failed: count as before the first load
+	failedAt time.Time // when the first of the failed builds began
+	version  uint64    // changes with g or failed (Version)
+	since    time.Time // when the build of the running program started
 	// batches counts the builds a batch of changes caused; asked is its
 	// value when the refresh last asked for a rebuild (-1: never).
 	batches, asked int
@@ -89,12 +91,13 @@ func (s *Set) Built(b runner.Built) {
 		// Its paths join the next good build's: that one asks again.
 		s.mu.Lock()
 		if !s.failed {
-			s.failed = true
+			s.failed, s.failedAt = true, b.Started
 			s.version++
 		}
 		s.pending = append(s.pending, b.Changed...)
 		s.full = s.full || b.Changed == nil
 		s.mu.Unlock()
+		s.wakeRun() // the watcher watches every directory under Dir again
 		return
 	}
 	s.mu.Lock()
@@ -110,19 +113,24 @@ func (s *Set) Built(b runner.Built) {
 		s.full = true
 	}
 	s.mu.Unlock()
+	s.wakeRun()
+}
+
+func (s *Set) wakeRun() {
 	select {
 	case s.wake <- struct{}{}:
 	default: // a refresh is already due; it takes these paths too
 	}
 }
 
-// SetWatch sets what has the watcher watch dirs, the directories outside
-// Dir that hold files of the build, instead of the ones before, and
-// returns once it does (or ctx ends): in graph mode only, and before Run.
-// The watcher itself reports a file of a newly watched directory that
-// changed at or after since, the start of the build that read it
-// (watcher.Dirs). Without it no directory outside Dir is watched.
-func (s *Set) SetWatch(watch func(ctx context.Context, dirs []string, since time.Time)) {
+// SetWatch sets what has the watcher follow the set (watcher.Dirs):
+// watch dirs, the directories outside Dir that hold files of the build,
+// instead of the ones before, and under Dir only those Dir wants; it
+// returns what it watches once it does (nothing if ctx ends). The watcher itself reports a file of a newly watched directory
+// that changed at or after since, the start of the build that read it.
+// In graph mode only, and before Run; without it no directory outside
+// Dir is watched, and every one under it.
+func (s *Set) SetWatch(watch func(ctx context.Context, dirs []string, since time.Time) watcher.Watched) {
 	s.watch = watch
 }
 
@@ -223,10 +231,13 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 		case <-s.wake:
 		}
 		s.mu.Lock()
-		changed, full := s.pending, s.full
-		s.pending, s.full = nil, false
+		failed, changed, full := s.failed, s.pending, s.full
+		if !failed { // a failed build's paths wait for the next good one
+			s.pending, s.full = nil, false
+		}
 		s.mu.Unlock()
-		if !full && !s.mayChange(changed) {
+		if failed || (!full && !s.mayChange(changed)) {
+			s.follow(ctx) // wider after a failure, narrow again after the next good build
 			continue
 		}
 		why := s.load(ctx, changed)
@@ -299,13 +310,15 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 	// The watcher itself reports what changed since the build began in a
 	// directory it watches from now on (watcher.Dirs); the other learned
 	// files are checked below.
-	if w := s.watch; w != nil && (old == nil || !slices.Equal(old.Outside, g.Outside)) {
-		w(ctx, g.Outside, since)
-		learned = slices.DeleteFunc(learned, func(f string) bool { return newlyWatched(s.opts.Dir, f, old, g) })
+	dirs := s.dirs
+	if ws, ok := s.follow(ctx); ok {
+		learned = slices.DeleteFunc(learned, func(f string) bool {
+			return slices.Contains(ws.Added, filepath.Dir(filepath.Join(s.opts.Dir, filepath.FromSlash(f))))
+		})
 	}
 	// Said once the files are watched, so that a save after it is seen.
-	if old == nil || len(old.Files) != len(g.Files) || old.Embedded != g.Embedded || !slices.Equal(old.Outside, g.Outside) {
-		s.opts.Log.Emit(events.Event{Type: events.Watching, Count: len(g.Files), Embedded: g.Embedded, Outside: g.outsideFiles()})
+	if old == nil || len(old.Files) != len(g.Files) || old.Embedded != g.Embedded || !slices.Equal(old.Outside, g.Outside) || dirs != s.dirs {
+		s.opts.Log.Emit(events.Event{Type: events.Watching, Count: len(g.Files), Embedded: g.Embedded, Outside: g.outsideFiles(), Dirs: s.dirs})
 	}
 	if counts := s.opts.Counts; counts != nil {
 		learned = slices.DeleteFunc(learned, func(f string) bool { return !counts(f) })
@@ -334,14 +347,28 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 	return f + " changed while the program was built; building again"
 }
 
-// newlyWatched reports whether rel lies in a directory outside dir that
-// g watches and old did not: the watcher reported its change itself.
-func newlyWatched(dir, rel string, old, g *Graph) bool {
-	if !strings.HasPrefix(rel, "../") {
-		return false
+// follow has the watcher follow the set if it changed since it last
+// did, and returns what the watcher watches, and whether it asked. After
+// a failed build the watcher takes every directory under Dir again (Dir
+// says so), and reports what changed since that build began.
+func (s *Set) follow(ctx context.Context) (watcher.Watched, bool) {
+	s.mu.Lock()
+	v, g, since := s.version, s.g, s.since
+	if s.failed {
+		since = s.failedAt
 	}
-	d := filepath.Dir(filepath.Join(dir, filepath.FromSlash(rel)))
-	return slices.Contains(g.Outside, d) && (old == nil || !slices.Contains(old.Outside, d))
+	s.mu.Unlock()
+	if s.watch == nil || v == s.synced {
+		return watcher.Watched{}, false
+	}
+	s.synced = v
+	var outside []string
+	if g != nil {
+		outside = g.Outside
+	}
+	ws := s.watch(ctx, outside, since)
+	s.dirs = ws.Dirs
+	return ws, true
 }
 
 // changedDuring returns one of files (slash paths under root), or of

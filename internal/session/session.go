@@ -144,7 +144,9 @@ func (s *Session) Run(ctx context.Context) error {
 		// Only in graph mode does a watcher read outside: in tree mode the
 		// set would wait on it for ever.
 		wopts.Graph, wopts.Outside = set, outside
-		set.SetWatch(func(ctx context.Context, dirs []string, since time.Time) { watchOutside(ctx, outside, dirs, since) })
+		set.SetWatch(func(ctx context.Context, dirs []string, since time.Time) watcher.Watched {
+			return watchOutside(ctx, outside, dirs, since)
+		})
 	}
 	if s.cfg.Log.Verbose {
 		wopts.Ignored = func(rel, why string) {
@@ -269,18 +271,20 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	}
 }
 
-// watchOutside hands dirs to the watcher's goroutine and waits until it
-// watches them, or ctx ends.
-func watchOutside(ctx context.Context, to chan<- watcher.Dirs, dirs []string, since time.Time) {
-	d := watcher.Dirs{List: dirs, Since: since, Done: make(chan struct{})}
+// watchOutside hands dirs to the watcher's goroutine and returns what
+// it watches once it does, or nothing when ctx ends.
+func watchOutside(ctx context.Context, to chan<- watcher.Dirs, dirs []string, since time.Time) watcher.Watched {
+	d := watcher.Dirs{List: dirs, Since: since, Done: make(chan watcher.Watched, 1)}
 	select {
 	case to <- d:
 	case <-ctx.Done():
-		return
+		return watcher.Watched{}
 	}
 	select {
-	case <-d.Done:
+	case ws := <-d.Done:
+		return ws
 	case <-ctx.Done():
+		return watcher.Watched{}
 	}
 }
 
