@@ -168,7 +168,7 @@ func reportBaseline(w io.Writer, b *bench) {
 		}
 		durRow("storm: storm end → final tree, ms (one storm each)", a, c)
 	}
-	if id := r.idle; id != nil && len(id.golive) > 1 {
+	if id := firstIdle(r); id != nil && len(id.golive) > 1 {
 		cs, bs := id.golive[0], id.golive[1]
 		durRow("start-up: launch → first answer, ms, median (min–max)", statsOf(cs.startup, len(cs.startup)), statsOf(bs.startup, len(bs.startup)))
 		pairedRow("start-up: paired, median of each round's ratio (min–max over the rounds)", pairedStats(cs.startup, bs.startup))
@@ -221,7 +221,7 @@ func baselineSummary(b *bench) string {
 	if cs, bs := stormOf(r, curT.label()), stormOf(r, baseT.label()); cs != nil && bs != nil {
 		parts = append(parts, fmt.Sprintf("storm restarts %d against %d", cs.starts, bs.starts))
 	}
-	if id := r.idle; id != nil && len(id.golive) > 1 {
+	if id := firstIdle(r); id != nil && len(id.golive) > 1 {
 		cs, bs := id.golive[0], id.golive[1]
 		parts = append(parts, fmt.Sprintf("start-up %s, RSS %.1f against %.1f MB",
 			ratio(statsOf(cs.startup, 0).med, statsOf(bs.startup, 0).med), mb(cs.rss), mb(bs.rss)))

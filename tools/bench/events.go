@@ -20,6 +20,7 @@ type event struct {
 	OpenMS   *float64  `json:"open_ms"`
 	SwapMS   *float64  `json:"swap_ms"`
 	Count    int       `json:"count"`
+	Dirs     int       `json:"dirs"`
 	Paths    []string  `json:"paths"`
 	Killed   bool      `json:"killed"`
 	Message  string    `json:"message"`

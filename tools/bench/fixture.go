@@ -16,11 +16,18 @@ import (
 
 // shape is the size of a generated fixture.
 type shape struct {
-	Packages int // internal packages, all imported by main
+	Packages int // internal packages, all imported by main unless Imported is set
 	Files    int // .go files per package
 	Other    int // non-Go files under data/ (the storm rewrites them)
 	BigDirs  int // extra directories under tree/ (idle and start-up)
 	BigFiles int // extra non-Go files spread over them
+	// Imported, when set, is how many of each module's packages main
+	// imports: the others are packages of the tree the build never reads.
+	Imported int
+	// Work, when set, makes the fixture a go.work workspace: the module
+	// (main's) in app/ beside Work other modules of Packages packages
+	// each, lib1/ to libN/; main imports Imported of each.
+	Work int
 	// Hot, when set, is the directory of golive's hot module: the fixture
 	// is then the plugin scenario's variant, whose main registers
 	// internal/greet's Version with hot.Func and serves it on /version
@@ -43,6 +50,10 @@ const modulePath = "example.com/benchapp"
 // newFixture writes a module into dir: main (an HTTP server), version.go
 // (the constant the latency rounds rewrite) and the internal packages.
 func newFixture(dir string, s shape, useGit bool) (*fixture, error) {
+	top := dir
+	if s.Work > 0 {
+		dir = filepath.Join(top, "app")
+	}
 	f := &fixture{dir: dir, shape: s}
 	goVersion := strings.TrimPrefix(runtime.Version(), "go")
 	if parts := strings.Split(goVersion, "."); len(parts) >= 2 {
@@ -87,6 +98,11 @@ func newFixture(dir string, s shape, useGit bool) (*fixture, error) {
 			return nil, err
 		}
 	}
+	if s.Work > 0 {
+		if err := f.writeWork(top, goVersion); err != nil {
+			return nil, err
+		}
+	}
 	if useGit {
 		// Real projects live in a repository, and a plain go build asks
 		// git for its status to stamp the binary (-buildvcs=auto).
@@ -96,13 +112,69 @@ func newFixture(dir string, s shape, useGit bool) (*fixture, error) {
 			{"-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "fixture"},
 		} {
 			cmd := exec.Command("git", args...)
-			cmd.Dir = dir
+			cmd.Dir = top
 			if out, err := cmd.CombinedOutput(); err != nil {
 				return nil, fmt.Errorf("git %s: %v: %s", args[0], err, out)
 			}
 		}
 	}
 	return f, nil
+}
+
+// imported is how many of a module's packages main imports.
+func (s shape) imported() int {
+	if s.Imported > 0 && s.Imported < s.Packages {
+		return s.Imported
+	}
+	return s.Packages
+}
+
+// writeWork writes the go.work in top and its other modules, lib1/ to
+// libN/: each package one file, a few importing the one before.
+func (f *fixture) writeWork(top, goVersion string) error {
+	work := fmt.Sprintf("go %s\n\nuse (\n\t./app\n", goVersion)
+	for m := 1; m <= f.shape.Work; m++ {
+		work += fmt.Sprintf("\t./lib%d\n", m)
+		lib := filepath.Join(top, fmt.Sprintf("lib%d", m))
+		mod := fmt.Sprintf("module %s\n\ngo %s\n", libModule(m), goVersion)
+		if err := os.MkdirAll(lib, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(lib, "go.mod"), []byte(mod), 0o644); err != nil {
+			return err
+		}
+		for p := 0; p < f.shape.Packages; p++ {
+			src := fmt.Sprintf("package %s\n\n", pkgName(p))
+			prev := ""
+			if p%5 != 0 {
+				src += fmt.Sprintf("import %q\n\n", libModule(m)+"/"+pkgName(p-1))
+				prev = " + " + pkgName(p-1) + ".Sum(n%2)"
+			}
+			src += fmt.Sprintf("// Sum is module %d's package %d at work.\nfunc Sum(n int) int { return n*%d + %d%s }\n", m, p, m, p, prev)
+			rel := filepath.Join(lib, pkgName(p), "sum.go")
+			if err := os.MkdirAll(filepath.Dir(rel), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(rel, []byte(src), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return os.WriteFile(filepath.Join(top, "go.work"), []byte(work+")\n"), 0o644)
+}
+
+func libModule(m int) string { return fmt.Sprintf("example.com/lib%d", m) }
+
+// libImports is the packages of the go.work's other modules main imports,
+// each with the name main gives it.
+func (f *fixture) libImports() (names, paths []string) {
+	for m := 1; m <= f.shape.Work; m++ {
+		for p := 0; p < f.shape.imported(); p++ {
+			names = append(names, fmt.Sprintf("l%d%s", m, pkgName(p)))
+			paths = append(paths, libModule(m)+"/"+pkgName(p))
+		}
+	}
+	return names, paths
 }
 
 // writeBigTree adds BigDirs directories, two levels deep, holding BigFiles
@@ -201,8 +273,12 @@ import (
 	if f.shape.Hot != "" {
 		fmt.Fprintf(&b, "\t%q\n\t%q\n", greetPackage, hotModule)
 	}
-	for p := 0; p < f.shape.Packages; p++ {
+	for p := 0; p < f.shape.imported(); p++ {
 		fmt.Fprintf(&b, "\t%q\n", modulePath+"/internal/"+pkgName(p))
+	}
+	libNames, libPaths := f.libImports()
+	for i := range libNames {
+		fmt.Fprintf(&b, "\t%s %q\n", libNames[i], libPaths[i])
 	}
 	b.WriteString(")\n")
 	if f.shape.Hot != "" {
@@ -234,7 +310,7 @@ func logStart(kind string) {
 func tokens() string {
 	var all []string
 `)
-	for p := 0; p < f.shape.Packages; p++ {
+	for p := 0; p < f.shape.imported(); p++ {
 		fmt.Fprintf(&b, "\tall = append(all, %s.Tokens()...)\n", pkgName(p))
 	}
 	b.WriteString(`	return strings.Join(all, ",")
@@ -243,8 +319,11 @@ func tokens() string {
 func work(n int) int {
 	s := 0
 `)
-	for p := 0; p < f.shape.Packages; p++ {
+	for p := 0; p < f.shape.imported(); p++ {
 		fmt.Fprintf(&b, "\ts += %s.Sum(n)\n", pkgName(p))
+	}
+	for _, name := range libNames {
+		fmt.Fprintf(&b, "\ts += %s.Sum(n)\n", name)
 	}
 	b.WriteString(`	return s
 }

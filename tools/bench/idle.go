@@ -3,16 +3,23 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
 
-// idleResult is the large-tree scenario.
+// idleResult is the scenario on one tree: the large one, or the
+// monorepo (idleTree).
 type idleResult struct {
+	tree         idleTree
 	dirs, files  int
+	buildDirs    buildDirs        // what the build reads, from go list
+	floorEdit    []time.Duration  // an edit of version.go, go build (golive's flags) + start + answer
 	golive       []*startupResult // one per golive binary, as b.golives
 	floorStartup []time.Duration  // go build (golive's flags) + start + first answer
 	plainStartup []time.Duration  // plain go build + start + first answer
@@ -34,7 +41,23 @@ type startupResult struct {
 	window         time.Duration
 	idleCPU        time.Duration // golive's own CPU over the window
 	rss, hwm       int64
-	buildsInWindow int // build_start events while idle (should be 0)
+	buildsInWindow int             // build_start events while idle (should be 0)
+	watches        int             // inotify watches held at the end of the window (/proc fdinfo)
+	watchedDirs    int             // the directories golive says it watches (its last watching event)
+	edits          []time.Duration // after the window: save of version.go → new answer
+}
+
+// idleTree is one tree the idle and start-up scenario runs on.
+type idleTree struct {
+	name, tag string
+	shape     shape
+}
+
+// idleTrees are the large tree (a small program in 5,000 directories of
+// other files) and the monorepo (a go.work of 3 modules, main importing
+// a third of their packages).
+func (b *bench) idleTrees() []idleTree {
+	return []idleTree{{"large tree", "big", b.bigShape}, {"monorepo", "work", b.workShape}}
 }
 
 // idleStartup launches golive on a large tree: start-up against the
@@ -43,17 +66,26 @@ type startupResult struct {
 // its own, warmed as the first one is, and its sessions take turns with
 // the other golive's and the floors' in every round.
 func (b *bench) idleStartup() error {
-	b.logf("idle/start-up: generating %d directories and %d files", b.bigShape.BigDirs, b.bigShape.BigFiles)
-	res := &idleResult{dirs: b.bigShape.BigDirs, files: b.bigShape.BigFiles}
-	b.res.idle = res
+	for _, tree := range b.idleTrees() {
+		if err := b.idleOn(tree); err != nil {
+			return fmt.Errorf("%s: %w", tree.name, err)
+		}
+	}
+	return nil
+}
+
+func (b *bench) idleOn(tree idleTree) error {
+	b.logf("idle/start-up: generating the %s", tree.name)
+	res := &idleResult{tree: tree, dirs: tree.shape.BigDirs, files: tree.shape.BigFiles}
+	b.res.idle = append(b.res.idle, res)
 	port, err := freePort()
 	if err != nil {
 		return err
 	}
-	bin := filepath.Join(b.work, "bin-big")
+	bin := filepath.Join(b.work, "bin-"+tree.tag)
 	fxs := make([]*fixture, len(b.golives))
 	for i, g := range b.golives {
-		if fxs[i], err = b.newFixture("fx-big"+g.tag, b.bigShape); err != nil {
+		if fxs[i], err = b.newFixture("fx-"+tree.tag+g.tag, tree.shape); err != nil {
 			return err
 		}
 		// Warm the cache: the floors run in the first copy only.
@@ -69,6 +101,20 @@ func (b *bench) idleStartup() error {
 		res.golive = append(res.golive, &startupResult{name: g.name, window: b.opts.idle})
 	}
 	fx := fxs[0]
+	if res.buildDirs, err = listBuildDirs(b.ctx, fx.dir); err != nil {
+		return err
+	}
+	// The edit floor's own copy, the same program without the large
+	// tree's other files: its edits leave the start-up copies as they are.
+	editShape := tree.shape
+	editShape.BigDirs, editShape.BigFiles = 0, 0
+	editFx, err := b.newFixture("fx-"+tree.tag+"-edit", editShape)
+	if err != nil {
+		return err
+	}
+	if _, err := b.goBuild(editFx.dir, goliveFlags(), bin); err != nil {
+		return err
+	}
 	c := newClient(port)
 	floorStart := func(flags []string) (time.Duration, error) {
 		os.Remove(bin)
@@ -90,7 +136,7 @@ func (b *bench) idleStartup() error {
 	for i, g := range b.golives {
 		b.logf("idle/start-up: %s's first session in the fixture", g.name)
 		res.golive[i].first = &startupResult{name: g.name}
-		if err := b.goliveStartup(g, fxs[i], port, false, res.golive[i].first); err != nil {
+		if err := b.goliveStartup(g, tree, fxs[i], port, false, res.golive[i].first); err != nil {
 			return fmt.Errorf("idle/start-up: %s's first session: %w", g.name, err)
 		}
 	}
@@ -98,9 +144,14 @@ func (b *bench) idleStartup() error {
 		b.logf("idle/start-up: round %d/%d", r+1, b.opts.startupRuns)
 		var steps []func() error
 		for i, g := range b.golives {
-			steps = append(steps, func() error { return b.goliveStartup(g, fxs[i], port, r == 0, res.golive[i]) })
+			steps = append(steps, func() error { return b.goliveStartup(g, tree, fxs[i], port, r == 0, res.golive[i]) })
 		}
 		steps = append(steps,
+			func() error {
+				d, err := b.floorEdit(editFx, port, r)
+				res.floorEdit = append(res.floorEdit, d)
+				return err
+			},
 			func() error {
 				d, err := floorStart(goliveFlags())
 				res.floorStartup = append(res.floorStartup, d)
@@ -121,11 +172,11 @@ func (b *bench) idleStartup() error {
 	return nil
 }
 
-func (b *bench) goliveStartup(g goliveBin, fx *fixture, port int, measureIdle bool, res *startupResult) error {
+func (b *bench) goliveStartup(g goliveBin, tree idleTree, fx *fixture, port int, measureIdle bool, res *startupResult) error {
 	t := &watcherTool{
-		name: "golive", setting: "large tree", fx: fx, port: port, c: newClient(port),
-		starts: filepath.Join(b.work, "starts-big"+g.tag+".log"),
-		events: &eventLog{path: filepath.Join(b.work, fmt.Sprintf("events-big%s-%d.jsonl", g.tag, len(res.startup)))},
+		name: "golive", setting: tree.name, fx: fx, port: port, c: newClient(port),
+		starts: filepath.Join(b.work, "starts-"+tree.tag+g.tag+".log"),
+		events: &eventLog{path: filepath.Join(b.work, fmt.Sprintf("events-%s%s-%d.jsonl", tree.tag, g.tag, len(res.startup)))},
 	}
 	if g.tag != "" {
 		t.setting += ", " + g.setting
@@ -178,7 +229,127 @@ func (b *bench) goliveStartup(g goliveBin, fx *fixture, port int, measureIdle bo
 	if res.rss, res.hwm, err = memStatus(pid); err != nil {
 		return err
 	}
+	if res.watches, err = inotifyWatches(pid); err != nil {
+		return err
+	}
 	t.events.refresh()
 	res.buildsInWindow = len(t.events.after(open, "build_start"))
-	return nil
+	if ws := t.events.after(launched, "watching"); len(ws) > 0 {
+		res.watchedDirs = ws[len(ws)-1].Dirs
+	}
+	// Save to serving, in the session that stood idle: the edit the
+	// floorEdit rounds time by hand.
+	for k := 0; k < 3; k++ {
+		v := fmt.Sprintf("idle-edit-%d", k)
+		saved := time.Now()
+		if err := fx.setVersion(v); err != nil {
+			return err
+		}
+		at, err := t.c.waitFor(b.ctx, "/version", v, b.opts.roundTimeout, nil)
+		if err != nil {
+			return err
+		}
+		res.edits = append(res.edits, at.Sub(saved))
+	}
+	// Back to the fixture's own version.go, built: the next session's
+	// start-up and the floors find what they found before.
+	if err := fx.setVersion("v0"); err != nil {
+		return err
+	}
+	_, err = t.c.waitFor(b.ctx, "/version", "v0", b.opts.roundTimeout, nil)
+	return err
+}
+
+// floorEdit times the edit floor on fx: version.go saved, go build
+// (golive's flags), start, first answer of the new version.
+func (b *bench) floorEdit(fx *fixture, port, round int) (time.Duration, error) {
+	bin := filepath.Join(b.work, "bin-edit")
+	v := fmt.Sprintf("floor-edit-%d", round)
+	start := time.Now()
+	if err := fx.setVersion(v); err != nil {
+		return 0, err
+	}
+	if _, err := b.goBuild(fx.dir, goliveFlags(), bin); err != nil {
+		return 0, err
+	}
+	p, err := b.startBinary(bin, fx.dir, port)
+	if err != nil {
+		return 0, err
+	}
+	defer p.stop(syscall.SIGKILL, 0)
+	at, err := newClient(port).waitFor(b.ctx, "/version", v, b.opts.roundTimeout, nil)
+	if err != nil {
+		return 0, err
+	}
+	return at.Sub(start), nil
+}
+
+// inotifyWatches counts the inotify watches the process pid holds, from
+// its file descriptors' fdinfo.
+func inotifyWatches(pid int) (int, error) {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, fd := range fds {
+		if link, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); link != "anon_inode:inotify" {
+			continue
+		}
+		info, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%s", pid, fd.Name()))
+		if err != nil {
+			return 0, err
+		}
+		n += strings.Count(string(info), "inotify wd:")
+	}
+	return n, nil
+}
+
+// buildDirs is what go list says the build of a fixture reads: the
+// directories holding its files (packages outside the standard library,
+// modules' go.mod, the go.work), and of those under the start directory
+// the ones above them there.
+type buildDirs struct {
+	total, inside, above int
+}
+
+func listBuildDirs(ctx context.Context, dir string) (buildDirs, error) {
+	dirs := map[string]bool{}
+	for _, args := range [][]string{
+		{"list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}", "."},
+		{"list", "-m", "-f", "{{.Dir}}"},
+		{"env", "GOWORK"},
+	} {
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			return buildDirs{}, fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
+		}
+		for _, line := range strings.Fields(string(out)) {
+			if line == "off" || line == "" {
+				continue
+			}
+			if args[0] == "env" {
+				line = filepath.Dir(line)
+			}
+			dirs[line] = true
+		}
+	}
+	bd := buildDirs{total: len(dirs)}
+	above := map[string]bool{}
+	for d := range dirs {
+		rel, err := filepath.Rel(dir, d)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		bd.inside++
+		for a := filepath.Dir(rel); a != "."; a = filepath.Dir(a) {
+			if !dirs[filepath.Join(dir, a)] {
+				above[a] = true
+			}
+		}
+	}
+	bd.above = len(above)
+	return bd, nil
 }

@@ -85,6 +85,7 @@ type bench struct {
 	progress    io.Writer
 	shape       shape
 	bigShape    shape
+	workShape   shape
 	floors      []*floor
 	tools       []*watcherTool // the golives first (as golives), then peers
 	res         results
@@ -120,6 +121,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	b := &bench{opts: o, ctx: ctx, keepGOFLAGS: o.keepGOFLAGS, progress: stderr}
 	b.shape = shape{Packages: 20, Files: 25, Other: 1500}
 	b.bigShape = shape{Packages: 20, Files: 25, BigDirs: 5000, BigFiles: 20000}
+	// 3 modules of 100 packages each, main importing 34 of each's.
+	b.workShape = shape{Packages: 100, Files: 1, Imported: 34, Work: 2}
 	if o.quick {
 		if !set["n"] {
 			b.opts.rounds = 2
@@ -146,6 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// run, it measures nothing worth quoting.
 		b.shape = shape{Packages: 10, Files: 10, Other: 300}
 		b.bigShape = shape{Packages: 10, Files: 10, BigDirs: 500, BigFiles: 2000}
+		b.workShape = shape{Packages: 10, Files: 1, Imported: 4, Work: 2}
 	}
 	if err := becomeSubreaper(); err != nil {
 		fmt.Fprintf(stderr, "bench: cannot become a child subreaper (%v); a tool's orphans may escape cleanup\n", err)

@@ -19,7 +19,7 @@ type results struct {
 	latency    []*series
 	storms     []stormResult
 	edits      []editResult
-	idle       *idleResult
+	idle       []*idleResult // the large tree's first, then the monorepo's
 	plugin     *pluginResult
 	browser    *browserResult
 	debug      *debugResult
@@ -339,8 +339,8 @@ func report(w io.Writer, b *bench) {
 	}
 	fmt.Fprintln(w)
 
-	if id := r.idle; id != nil {
-		fmt.Fprintf(w, "### Idle and start-up: the fixture plus %d directories and %d non-Go files\n\n", id.dirs, id.files)
+	for _, id := range r.idle {
+		fmt.Fprintf(w, "### Idle and start-up: %s\n\n", id.describe())
 		fmt.Fprintln(w, "| measure | value |")
 		fmt.Fprintln(w, "|---|---:|")
 		fs, ps := statsOf(id.floorStartup, len(id.floorStartup)), statsOf(id.plainStartup, len(id.plainStartup))
@@ -387,6 +387,20 @@ func report(w io.Writer, b *bench) {
 			if i < len(r.fixtureRSS) {
 				fmt.Fprintf(w, "| for comparison: %s's VmRSS on the latency fixture, after its rounds | %.1f MB |\n", g.name, mb(r.fixtureRSS[i]))
 			}
+		})
+		bd := id.buildDirs
+		fmt.Fprintf(w, "| directories the build reads files in (go list: packages, modules, go.work): all; under the start directory; above those there | %d; %d; %d |\n", bd.total, bd.inside, bd.above)
+		each(func(g *startupResult, _ int) {
+			fmt.Fprintf(w, "| %s's watches at the end of the window: inotify (/proc fdinfo); directories it says it watches (`watching.dirs`) | %d; %d |\n", g.name, g.watches, g.watchedDirs)
+		})
+		fe := statsOf(id.floorEdit, len(id.floorEdit))
+		fmt.Fprintf(w, "| edit floor: save of version.go, `go build %s` + start + answer, median (min–max) | %s ms (%s–%s) |\n", strings.Join(goliveFlags(), " "), ms(fe.med), ms(fe.min), ms(fe.max))
+		each(func(g *startupResult, _ int) {
+			if len(g.edits) == 0 {
+				return
+			}
+			es := statsOf(g.edits, len(g.edits))
+			fmt.Fprintf(w, "| %s save → new answer after the idle window, median of %d (min–max); / edit floor | %s ms (%s–%s); %s |\n", g.name, es.n, ms(es.med), ms(es.min), ms(es.max), ratio(es.med, fe.med))
 		})
 		each(func(g *startupResult, _ int) {
 			measure := "builds during the idle window"
@@ -511,11 +525,14 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 		}
 	}
 	parts = append(parts, fmt.Sprintf("edit during build: %d/%d rounds served only the second edit with 1 start", good, len(r.edits)))
-	if id := r.idle; id != nil && len(id.golive) > 0 {
+	for _, id := range r.idle {
+		if len(id.golive) == 0 {
+			continue
+		}
 		floor := statsOf(id.floorStartup, 0).med
 		g := id.golive[0]
-		startup := fmt.Sprintf("idle CPU %.2f %%, RSS %.1f MB, start-up %s the floor (%d of %d replayed from the kept recipe)",
-			100*g.idleCPU.Seconds()/g.window.Seconds(), mb(g.rss),
+		startup := fmt.Sprintf("%s: idle CPU %.2f %%, RSS %.1f MB, %d inotify watches, start-up %s the floor (%d of %d replayed from the kept recipe)",
+			id.tree.name, 100*g.idleCPU.Seconds()/g.window.Seconds(), mb(g.rss), g.watches,
 			ratio(statsOf(g.startup, 0).med, floor), g.replayed, len(g.build))
 		if f := g.first; f != nil && len(f.startup) > 0 {
 			startup += fmt.Sprintf(", first session in the fixture %s", ratio(f.startup[0], floor))
@@ -552,4 +569,21 @@ func replayedOf(s *series) string {
 		}
 	}
 	return fmt.Sprintf("%d of %d", n, of)
+}
+
+// describe names the tree of an idle result for its heading.
+func (id *idleResult) describe() string {
+	s := id.tree.shape
+	if s.Work > 0 {
+		return fmt.Sprintf("the monorepo, a go.work of %d modules of %d packages each, main importing %d of each's", s.Work+1, s.Packages, s.imported())
+	}
+	return fmt.Sprintf("the large tree, the fixture plus %d directories and %d non-Go files", id.dirs, id.files)
+}
+
+// firstIdle is the large tree's idle result, or nil.
+func firstIdle(r *results) *idleResult {
+	if len(r.idle) == 0 {
+		return nil
+	}
+	return r.idle[0]
 }
