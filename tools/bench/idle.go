@@ -41,6 +41,7 @@ type startupResult struct {
 	window         time.Duration
 	idleCPU        time.Duration // golive's own CPU over the window
 	rss, hwm       int64
+	anon, file     int64           // VmRSS's parts: private memory, and mapped file pages (golive's binary, libc)
 	buildsInWindow int             // build_start events while idle (should be 0)
 	watches        int             // inotify watches held at the end of the window (/proc fdinfo)
 	watchedDirs    int             // the directories golive says it watches (its last watching event)
@@ -227,6 +228,9 @@ func (b *bench) goliveStartup(g goliveBin, tree idleTree, fx *fixture, port int,
 	res.idleCPU = cpu1 - cpu0
 	res.window = time.Since(open)
 	if res.rss, res.hwm, err = memStatus(pid); err != nil {
+		return err
+	}
+	if res.anon, res.file, err = memSplit(pid); err != nil {
 		return err
 	}
 	if res.watches, err = inotifyWatches(pid); err != nil {

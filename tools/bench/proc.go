@@ -273,6 +273,30 @@ func memStatus(pid int) (rss, hwm int64, err error) {
 	return rss, hwm, sc.Err()
 }
 
+// memSplit reads the parts of VmRSS: RssAnon (private memory) and
+// RssFile (mapped file pages, shared with the page cache).
+func memSplit(pid int) (anon, file int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		fs := strings.Fields(v)
+		if len(fs) == 0 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(fs[0], 10, 64)
+		switch k {
+		case "RssAnon":
+			anon = kb * 1024
+		case "RssFile":
+			file = kb * 1024
+		}
+	}
+	return anon, file, nil
+}
+
 // env returns the environment for the tools and programs: ours, without
 // GOFLAGS unless asked (a flag set there would change every build
 // measured, and a user's machine has its own), with extra set.

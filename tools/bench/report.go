@@ -383,6 +383,9 @@ func report(w io.Writer, b *bench) {
 		each(func(g *startupResult, _ int) {
 			fmt.Fprintf(w, "| %s resident memory at the end of the window (VmRSS; peak VmHWM) | %.1f MB (%.1f MB) |\n", g.name, mb(g.rss), mb(g.hwm))
 		})
+		each(func(g *startupResult, _ int) {
+			fmt.Fprintf(w, "| %s's VmRSS in parts: private (RssAnon); mapped file pages, its binary and libc (RssFile) | %.1f MB; %.1f MB |\n", g.name, mb(g.anon), mb(g.file))
+		})
 		each(func(g *startupResult, i int) {
 			if i < len(r.fixtureRSS) {
 				fmt.Fprintf(w, "| for comparison: %s's VmRSS on the latency fixture, after its rounds | %.1f MB |\n", g.name, mb(r.fixtureRSS[i]))
