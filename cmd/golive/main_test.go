@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,6 +66,12 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:   "testdata/script",
 		Setup: setupScript,
+		Condition: func(cond string) (bool, error) {
+			if cond != "userns" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			return userNamespaceLimit(), nil
+		},
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"checkevents": cmdCheckEvents,
 			"eventpid":    cmdEventPid,
@@ -82,6 +90,16 @@ func TestScripts(t *testing.T) {
 		},
 	})
 }
+
+// userNamespaceLimit reports whether a user namespace of our own can be
+// made here with its own inotify watch limit (unshare -U -r; Linux 5.11
+// or later): the userns condition of the scripts.
+var userNamespaceLimit = sync.OnceValue(func() bool {
+	if _, err := exec.LookPath("unshare"); err != nil {
+		return false
+	}
+	return exec.Command("unshare", "-U", "-r", "sh", "-c", "echo 2 > /proc/sys/user/max_inotify_watches").Run() == nil
+})
 
 // fixture NAME copies the files of testdata/NAME (under dir) into the
 // script's directory, leaving alone those the script brings itself: the
