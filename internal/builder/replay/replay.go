@@ -56,9 +56,9 @@ type recipe struct {
 	// nextLinkCfg is the import config of a replay's link, until commit.
 	nextLinkCfg string
 	archives    map[string]string // import path -> archive the link reads now
-	mod         module
-	dirs        []string  // the module's package directories the program links
-	snap        *snapshot // their inputs as the archives were built from them
+	mod         modules           // the local modules the build reads
+	dirs        []string          // the module's package directories the program links
+	snap        *snapshot         // their inputs as the archives were built from them
 }
 
 // pkg is one package the build compiled.
@@ -173,7 +173,7 @@ func (r *Replayer) Learn(trace string, started time.Time) {
 // than the slack (watch.debounce below 10ms), the edit itself looks
 // recent, and go build runs every time.
 func (r *Replayer) trust(rec *recipe, mainDir string, started time.Time) error {
-	mod, err := findModule(mainDir, r.opts.Env)
+	mod, err := findModules(mainDir, r.opts.Env)
 	if err != nil {
 		return err
 	}

@@ -189,10 +189,10 @@ func TestReplaySeesWhatGoliveDoesNotWatch(t *testing.T) {
 	}
 }
 
-// TestReplayTrustsOnlyASelfContainedModule: a module whose sources can
-// change elsewhere, or a build whose inputs changed while it ran, leaves
-// no recipe.
-func TestReplayTrustsOnlyASelfContainedModule(t *testing.T) {
+// TestReplayTrusts: a vendor directory, whose sources go build may take
+// from elsewhere, or a build whose inputs changed while it ran, leaves no
+// recipe; a go.work or a replace by a directory does leave one.
+func TestReplayTrusts(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
@@ -201,8 +201,8 @@ func TestReplayTrustsOnlyASelfContainedModule(t *testing.T) {
 		learn bool
 	}{
 		{"nothing to distrust", nil, false, true},
-		{"go.work", map[string]string{"go.work": "go 1.22\n\nuse .\n"}, false, false},
-		{"replace by a directory", map[string]string{"go.mod": "module example.com/rp\n\ngo 1.22\n\nreplace example.com/x => ../x\n"}, false, false},
+		{"go.work", map[string]string{"go.work": "go 1.22\n\nuse .\n"}, false, true},
+		{"replace by a directory", map[string]string{"go.mod": "module example.com/rp\n\ngo 1.22\n\nreplace example.com/x => ../x\n"}, false, true},
 		{"vendor directory", map[string]string{"vendor/modules.txt": ""}, false, false},
 		{"input rewritten during the build", nil, true, false},
 	}
@@ -223,6 +223,56 @@ func TestReplayTrustsOnlyASelfContainedModule(t *testing.T) {
 			t.Cleanup(r.Forget)
 			if learned := r.rec != nil; learned != tt.learn {
 				t.Fatalf("%s: learned a recipe = %v, want %v", tt.name, learned, tt.learn)
+			}
+		})
+	}
+}
+
+// TestReplayBeyondTheModule: in a go.work workspace, and through a
+// replace by a local directory, an edit of the other module's package
+// replays and the program runs the new code; after a change of the
+// module file that go build alone may judge (go.work, go.mod), it does
+// not.
+func TestReplayBeyondTheModule(t *testing.T) {
+	t.Parallel()
+	lib := map[string]string{
+		"lib/go.mod": "module example.com/lib\n\ngo 1.22\n",
+		"lib/lib.go": "package lib\n\n//go:noinline\nfunc Word() string { return \"A\" }\n",
+	}
+	app := "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n)\n\nfunc main() { fmt.Println(lib.Word()) }\n"
+	for _, shape := range []struct {
+		name, moduleFile string
+		files            map[string]string
+	}{
+		{"go.work", "go.work", map[string]string{
+			"go.work":     "go 1.22\n\nuse (\n\t./app\n\t./lib\n)\n",
+			"app/go.mod":  "module example.com/app\n\ngo 1.22\n",
+			"app/main.go": app,
+		}},
+		{"replace", "app/go.mod", map[string]string{
+			"app/go.mod":  "module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+			"app/main.go": app,
+		}},
+	} {
+		t.Run(shape.name, func(t *testing.T) {
+			t.Parallel()
+			files := maps.Clone(shape.files)
+			maps.Copy(files, lib)
+			top := testkit.WriteModule(t, files)
+			r := learnedReplayer(t, filepath.Join(top, "app"))
+			ctx, bin := context.Background(), filepath.Join(t.TempDir(), "prog")
+			libFile := filepath.Join(top, "lib", "lib.go")
+			testkit.WriteFile(t, libFile, strings.Replace(lib["lib/lib.go"], `"A"`, `"B"`, 1))
+			if err := r.build(ctx, []string{libFile}, bin); err != nil {
+				t.Fatalf("replay of the other module's package: %v", err)
+			}
+			if got := testkit.Output(t, bin); got != "B" {
+				t.Fatalf("after the edit the program printed %q, want B", got)
+			}
+			testkit.WriteFile(t, filepath.Join(top, filepath.FromSlash(shape.moduleFile)), files[shape.moduleFile]+"\n")
+			testkit.WriteFile(t, libFile, strings.Replace(lib["lib/lib.go"], `"A"`, `"C"`, 1))
+			if err := r.build(ctx, []string{libFile}, bin); !errors.Is(err, ErrNoReplay) {
+				t.Fatalf("replay after %s changed: %v, want ErrNoReplay", shape.moduleFile, err)
 			}
 		})
 	}

@@ -1,17 +1,13 @@
 package replay
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/golive-dev/golive/internal/goenv"
 )
 
 // A replay links every package it does not compile from the archive the
@@ -25,10 +21,10 @@ import (
 // replay first takes it again: any difference other than the files of
 // the batch, and go build runs.
 //
-// Only the module's own packages are taken: the standard library and the
-// module cache do not change under a running golive. A module that could
-// change elsewhere (a go.work, a replace by a local directory, a vendor
-// directory) gets no replay at all.
+// Only the local modules' packages are taken (the main module, a
+// go.work's modules, the targets of a replace by a local directory): the
+// standard library and the module cache do not change under a running
+// golive. A vendor directory gets no replay at all.
 
 // snapshot maps each input file, by absolute path, to its stamp; each
 // package directory maps to the list of its input names.
@@ -69,81 +65,17 @@ var goInputExt = map[string]bool{
 // only the snapshot sees them come, go or change.
 var goInputNames = map[string]bool{"default.pgo": true, "go.mod": true}
 
-// module is the main module as the snapshot needs it.
-type module struct {
-	root, path string
-}
-
-// findModule returns the module of dir, or errUnsafe when its sources
-// can change outside it (go.work, local replace, vendor).
-func findModule(dir string, env []string) (module, error) {
-	gowork := goenv.Get(env, "GOWORK")
-	if gowork != "" && gowork != "off" {
-		return module{}, errUnsafe
-	}
-	root := ""
-	for d := dir; ; d = filepath.Dir(d) {
-		if root == "" && fileExists(filepath.Join(d, "go.mod")) {
-			root = d
-		}
-		if gowork != "off" && fileExists(filepath.Join(d, "go.work")) {
-			return module{}, errUnsafe
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	if root == "" || fileExists(filepath.Join(root, "vendor")) {
-		return module{}, errUnsafe
-	}
-	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return module{}, err
-	}
-	m := module{root: root}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		l := strings.TrimSpace(sc.Text())
-		if p, ok := strings.CutPrefix(l, "module "); ok && m.path == "" {
-			m.path = strings.Trim(strings.TrimSpace(strings.Split(p, "//")[0]), `"`)
-		}
-		if _, target, ok := strings.Cut(l, "=>"); ok {
-			t := strings.TrimSpace(target)
-			if strings.HasPrefix(t, ".") || filepath.IsAbs(t) {
-				return module{}, errUnsafe
-			}
-		}
-	}
-	if m.path == "" {
-		return module{}, fmt.Errorf("replay: no module line in %s", filepath.Join(root, "go.mod"))
-	}
-	return m, nil
-}
-
-// packageDirs returns the directories of the module's own packages among
-// the import paths the program links.
-func (m module) packageDirs(importPaths []string) []string {
-	var dirs []string
-	for _, p := range importPaths {
-		if p == m.path {
-			dirs = append(dirs, m.root)
-		} else if rel, ok := strings.CutPrefix(p, m.path+"/"); ok {
-			dirs = append(dirs, filepath.Join(m.root, filepath.FromSlash(rel)))
-		}
-	}
-	return dirs
-}
-
 // takeSnapshot stamps the inputs of the given package directories, plus
-// the module's go.mod and go.sum. A package that embeds files has its
+// the module files go build reads (every local module's go.mod and
+// go.sum, the go.work and go.work.sum). A package that embeds files has its
 // whole directory tree stamped, since embed patterns reach below it.
 // Which ones embed is read from the Go files, unless like is the snapshot
 // to compare with: then like's answer stands (a file that changed since
 // fails the comparison anyway), and no file is read.
-func takeSnapshot(m module, dirs []string, like *snapshot) (*snapshot, error) {
+func takeSnapshot(m modules, dirs []string, like *snapshot) (*snapshot, error) {
 	s := &snapshot{files: map[string]stamp{}, names: map[string]string{}, trees: map[string]bool{}}
-	for _, f := range []string{"go.mod", "go.sum"} {
-		if err := s.add(filepath.Join(m.root, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	for _, f := range m.files() {
+		if err := s.add(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 	}

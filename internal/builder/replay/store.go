@@ -195,7 +195,7 @@ func (s *Store) take(mainDir string, env []string) (*recipe, int, error) {
 	if err != nil || !maps.Equal(tools, kept.Tools) {
 		return nil, 0, ErrNoReplay
 	}
-	if mod, err := findModule(mainDir, env); err != nil || mod != rec.mod {
+	if mod, err := findModules(mainDir, env); err != nil || !mod.equal(rec.mod) {
 		return nil, 0, ErrNoReplay
 	}
 	if err := rec.filesExist(); err != nil {
@@ -390,8 +390,8 @@ type keptRecipe struct {
 	Link     keptCommand
 	LinkCfg  string
 	Archives map[string]string
-	ModRoot  string
-	ModPath  string
+	Modules  [][2]string // each local module's root and path, the main one first
+	GoWork   string      // the go.work in use, or ""
 	Dirs     []string
 	Files    map[string][4]int64 // size, mtime, ctime, inode
 	Names    map[string]string
@@ -417,7 +417,7 @@ func keepRecipe(rec *recipe, seq int, key string) (*keptRecipe, error) {
 	}
 	k := &keptRecipe{
 		Key: key, Seq: seq, Tools: tools, Work: rec.work, Link: keepCommand(rec.link),
-		LinkCfg: rec.linkCfg, Archives: rec.archives, ModRoot: rec.mod.root, ModPath: rec.mod.path,
+		LinkCfg: rec.linkCfg, Archives: rec.archives, Modules: keepModules(rec.mod), GoWork: rec.mod.work,
 		Dirs: rec.dirs, Files: map[string][4]int64{}, Names: rec.snap.names,
 		Trees: slices.Sorted(maps.Keys(rec.snap.trees)),
 	}
@@ -441,7 +441,7 @@ func (k *keptRecipe) recipe() (*recipe, error) {
 	}
 	rec := &recipe{
 		work: k.Work, pkgs: map[string]*pkg{}, link: k.Link.command(), linkCfg: k.LinkCfg,
-		archives: k.Archives, mod: module{root: k.ModRoot, path: k.ModPath}, dirs: k.Dirs,
+		archives: k.Archives, mod: k.modules(), dirs: k.Dirs,
 		snap: &snapshot{files: map[string]stamp{}, names: k.Names, trees: map[string]bool{}},
 	}
 	if rec.archives == nil {
@@ -474,4 +474,20 @@ func keepCommand(c command) keptCommand {
 
 func (k keptCommand) command() command {
 	return command{dir: k.Dir, action: k.Action, env: k.Env, args: k.Args}
+}
+
+func keepModules(m modules) [][2]string {
+	var kept [][2]string
+	for _, mod := range m.list {
+		kept = append(kept, [2]string{mod.root, mod.path})
+	}
+	return kept
+}
+
+func (k *keptRecipe) modules() modules {
+	m := modules{work: k.GoWork}
+	for _, mod := range k.Modules {
+		m.list = append(m.list, module{root: mod[0], path: mod[1]})
+	}
+	return m
 }
