@@ -41,6 +41,9 @@ type Options struct {
 	// KeepRecipe, with Replay, keeps the last recipe for the next session
 	// in Dir (replay.Store); Close writes it down.
 	KeepRecipe bool
+	// Importers, with Replay, says which packages import a package
+	// (replay.Options.Importers): the build graph's answer.
+	Importers func(path string) ([]string, bool)
 }
 
 // Builder runs go build (runner.Builder). One build at a time: the
@@ -60,6 +63,7 @@ func New(opts Options) *Builder {
 	ropts := replay.Options{
 		Dir: opts.Dir, Main: filepath.Join(opts.Dir, opts.Package), Env: opts.Env,
 		Args: Args(opts, "OUT"), Context: Context(opts), Out: filepath.Join(opts.Work.Dir(), "replay"),
+		Importers: opts.Importers,
 	}
 	b.replay = replay.New(ropts)
 	if opts.KeepRecipe {

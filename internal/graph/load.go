@@ -33,6 +33,10 @@ type Graph struct {
 	Above     map[string]bool // the directories under the start directory above those of Dirs and FileDirs
 	Outside   []string        // absolute directories outside the start directory holding any of these
 	Embedded  int             // how many of Files are embedded
+	// Importers maps the import path of each package the program links
+	// to those of the packages outside the standard library that import
+	// it: a replay that changes a package's export data recompiles these.
+	Importers map[string][]string
 }
 
 // outsideFiles counts the files outside the start directory.
@@ -48,6 +52,8 @@ func (g *Graph) outsideFiles() int {
 
 // listed is the part of go list's JSON that Load reads.
 type listed struct {
+	ImportPath, Name                    string
+	Imports                             []string
 	Dir                                 string
 	Standard                            bool
 	Module                              *listedModule
@@ -67,7 +73,7 @@ type listedModule struct {
 }
 
 // listFields names the fields go list computes, so that it skips the rest.
-const listFields = "Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,FFiles,MFiles,SwigFiles,SwigCXXFiles,EmbedFiles,EmbedPatterns,IgnoredGoFiles"
+const listFields = "ImportPath,Name,Imports,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,FFiles,MFiles,SwigFiles,SwigCXXFiles,EmbedFiles,EmbedPatterns,IgnoredGoFiles"
 
 // Load asks the go command once (go list -deps) what the build of pkg,
 // with tags, the build's flags and its environment, reads.
@@ -92,7 +98,8 @@ func Load(ctx context.Context, root, pkg string, tags, flags, env []string) (*Gr
 		}
 		return nil, fmt.Errorf("go list: %s", firstLine(msg))
 	}
-	g := &Graph{Files: map[string]bool{}, Dirs: map[string]bool{}, Ignored: map[string]bool{}, FileDirs: map[string]bool{}, Above: map[string]bool{}}
+	g := &Graph{Files: map[string]bool{}, Dirs: map[string]bool{}, Ignored: map[string]bool{}, FileDirs: map[string]bool{}, Above: map[string]bool{},
+		Importers: map[string][]string{}}
 	outside := map[string]bool{}
 	add := func(abs string) {
 		rel, err := filepath.Rel(root, abs)
@@ -119,6 +126,15 @@ func Load(ctx context.Context, root, pkg string, tags, flags, env []string) (*Gr
 			break
 		} else if err != nil {
 			return nil, fmt.Errorf("go list: %w", err)
+		}
+		if !p.Standard {
+			importer := p.ImportPath
+			if p.Name == "main" {
+				importer = "main" // as go build's compile names it (-p main)
+			}
+			for _, imp := range p.Imports {
+				g.Importers[imp] = append(g.Importers[imp], importer)
+			}
 		}
 		if !local(root, p) {
 			continue

@@ -185,6 +185,18 @@ func (s *Set) constraintLetsIn(rel string) bool {
 	return err == nil && ok
 }
 
+// Importers returns the import paths of the packages outside the
+// standard library that import path in the last good build's graph, and
+// whether the graph is known (replay.Options.Importers).
+func (s *Set) Importers(path string) ([]string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.g == nil || s.failed {
+		return nil, false
+	}
+	return s.g.Importers[path], true
+}
+
 // Dir reports whether the build reads files in the directory rel, as
 // the watcher's Graph; before the first load every directory may.
 func (s *Set) Dir(rel string) bool {

@@ -227,7 +227,8 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 		defer lw.Flush()
 	}
 	buildOpts := BuildOptions(s.cfg, s.opts.Dir, work)
-	buildOpts.KeepRecipe = true // the next session's first build can then be a replay
+	buildOpts.KeepRecipe = true         // the next session's first build can then be a replay
+	buildOpts.Importers = set.Importers // an edit of a package's export data replays its importers
 	b := builder.New(buildOpts)
 	defer b.Close()
 	var start runner.Starter = starter

@@ -27,7 +27,6 @@ package replay
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -91,6 +90,12 @@ type Options struct {
 	// files it compiles.
 	Context gobuild.Context
 	Out     string // where replayed archives go
+	// Importers returns the import paths of the packages (outside the
+	// standard library) that import path in the build, and whether they
+	// are known: an edit that changes a package's export data replays
+	// only when every one of them is a package the recipe can compile.
+	// Nil: such an edit needs go build.
+	Importers func(path string) ([]string, bool)
 }
 
 // Replayer holds the recipe of the last full build and replays it. One
@@ -137,9 +142,15 @@ func (r *Replayer) Build(ctx context.Context, changed []string, bin string) erro
 	return err
 }
 
-// maxReplayPackages bounds the packages one replay compiles: a save
-// touches one or two, a checkout many, and for many go build is faster.
-const maxReplayPackages = 3
+// maxReplayPackages bounds the packages an edit may touch for a replay:
+// a save touches one or two, a checkout many, and for many go build is
+// faster. maxReplayCompiles bounds the compiles of one replay, the
+// importers of a package whose export data changed included: the replay
+// compiles one at a time, go build several.
+const (
+	maxReplayPackages = 3
+	maxReplayCompiles = 6
+)
 
 // ErrNoReplay means the edit needs go build; it is no failure.
 var ErrNoReplay = errors.New("replay: needs go build")
@@ -189,6 +200,44 @@ func (r *Replayer) trust(rec *recipe, mainDir string, started time.Time) error {
 		return ErrNoReplay
 	}
 	rec.mod, rec.dirs, rec.snap = mod, dirs, snap
+	return nil
+}
+
+// order returns the recipe's packages, each after the packages of the
+// recipe it imports (main last: nothing imports it).
+func (rec *recipe) order() []*pkg {
+	byPath := map[string]*pkg{}
+	for _, p := range rec.pkgs {
+		byPath[p.path] = p
+	}
+	var order []*pkg
+	done := map[*pkg]bool{}
+	var visit func(p *pkg)
+	visit = func(p *pkg) {
+		if done[p] {
+			return
+		}
+		done[p] = true
+		for _, imp := range slices.Sorted(maps.Keys(p.imports)) {
+			if q := byPath[imp]; q != nil {
+				visit(q)
+			}
+		}
+		order = append(order, p)
+	}
+	for _, path := range slices.Sorted(maps.Keys(byPath)) {
+		visit(byPath[path])
+	}
+	return order
+}
+
+// byPath returns the recipe's package of import path, or nil.
+func (rec *recipe) byPath(path string) *pkg {
+	for _, p := range rec.pkgs {
+		if p.path == path {
+			return p
+		}
+	}
 	return nil
 }
 
@@ -243,26 +292,9 @@ func (r *Replayer) build(ctx context.Context, changed []string, bin string) erro
 	if err := os.MkdirAll(r.out, 0o755); err != nil {
 		return err
 	}
-	// Packages other than main first: the first whose export data changed
-	// ends the replay, before more compiles are wasted.
-	order := slices.SortedFunc(maps.Keys(byPkg), func(a, b *pkg) int {
-		return cmp.Or(cmp.Compare(b2i(a.path == "main"), b2i(b.path == "main")), strings.Compare(a.path, b.path))
-	})
-	archives := map[string]string{} // import path -> new archive
-	for _, p := range order {
-		r.seq++
-		a := filepath.Join(r.out, fmt.Sprintf("pkg-%d.a", r.seq))
-		c := p.compile.with("-o", a)
-		if err := r.run(ctx, c); err != nil {
-			return err
-		}
-		if p.path != "main" {
-			same, err := sameExport(rec.archives[p.path], a)
-			if err != nil || !same {
-				return ErrNoReplay // its importers need compiling too
-			}
-		}
-		archives[p.path] = a
+	archives, err := r.compileAll(ctx, rec, byPkg)
+	if err != nil {
+		return err
 	}
 	if err := r.relink(ctx, rec, archives, bin); err != nil {
 		return err
@@ -278,6 +310,90 @@ func (r *Replayer) build(ctx context.Context, changed []string, bin string) erro
 	}
 	r.commit(rec, archives, now, changed)
 	return nil
+}
+
+// compileAll compiles the edited packages, and then the importers of
+// each one whose export data changed, in dependency order, stopping
+// where the export data stops changing: what go build would compile. It
+// returns the new archives by import path.
+func (r *Replayer) compileAll(ctx context.Context, rec *recipe, edited map[*pkg][]string) (map[string]string, error) {
+	archives := map[string]string{} // import path -> new archive
+	changedExport := map[string]bool{}
+	compiles := 0
+	for _, p := range rec.order() {
+		if len(edited[p]) == 0 && !importsAny(p, changedExport) {
+			continue
+		}
+		if compiles++; compiles > maxReplayCompiles {
+			return nil, ErrNoReplay
+		}
+		a, err := r.compile(ctx, rec, p, archives)
+		if err != nil {
+			return nil, err
+		}
+		archives[p.path] = a
+		if p.path == "main" {
+			continue
+		}
+		same, err := sameExport(rec.archives[p.path], a)
+		if err != nil {
+			return nil, ErrNoReplay
+		}
+		if !same {
+			if !r.canRecompileImporters(rec, p.path) {
+				return nil, ErrNoReplay
+			}
+			changedExport[p.path] = true
+		}
+	}
+	return archives, nil
+}
+
+// canRecompileImporters reports whether every package that imports path
+// is one the recipe compiles: go build would recompile each against
+// path's new export data.
+func (r *Replayer) canRecompileImporters(rec *recipe, path string) bool {
+	if r.opts.Importers == nil {
+		return false
+	}
+	importers, known := r.opts.Importers(path)
+	if !known {
+		return false
+	}
+	for _, imp := range importers {
+		if rec.byPath(imp) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+func importsAny(p *pkg, paths map[string]bool) bool {
+	for path := range paths {
+		if p.imports[path] {
+			return true
+		}
+	}
+	return false
+}
+
+// compile compiles p into a new archive, against the archives the
+// recipe links now and the ones this replay made (archives).
+func (r *Replayer) compile(ctx context.Context, rec *recipe, p *pkg, archives map[string]string) (string, error) {
+	cfg, err := os.ReadFile(flagValue(p.compile.args, "-importcfg"))
+	if err != nil {
+		return "", ErrNoReplay
+	}
+	current := maps.Clone(rec.archives)
+	maps.Copy(current, archives)
+	r.seq++
+	cfgPath := filepath.Join(r.out, fmt.Sprintf("importcfg-%d", r.seq))
+	if err := os.WriteFile(cfgPath, []byte(rewriteCfg(string(cfg), current)), 0o644); err != nil {
+		return "", err
+	}
+	defer os.Remove(cfgPath)
+	a := filepath.Join(r.out, fmt.Sprintf("pkg-%d.a", r.seq))
+	return a, r.run(ctx, p.compile.with("-o", a).with("-importcfg", cfgPath))
 }
 
 // check reports whether the edited file f still fits p's recorded compile.
@@ -309,7 +425,7 @@ func (r *Replayer) check(f string, p *pkg) error {
 // relink links the program from the recorded archives with the new ones
 // in place; commit makes them the recipe's once the replay holds.
 func (r *Replayer) relink(ctx context.Context, rec *recipe, archives map[string]string, bin string) error {
-	cfg := rewriteLinkCfg(rec.linkCfg, archives)
+	cfg := rewriteCfg(rec.linkCfg, archives)
 	r.seq++
 	cfgPath := filepath.Join(r.out, fmt.Sprintf("importcfg-%d.link", r.seq))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
@@ -383,8 +499,9 @@ func (c command) with(flag, value string) command {
 	return c
 }
 
-// rewriteLinkCfg points the link's import config at the new archives.
-func rewriteLinkCfg(cfg string, archives map[string]string) string {
+// rewriteCfg points an import config (a compile's or the link's) at the
+// archives given for its packages.
+func rewriteCfg(cfg string, archives map[string]string) string {
 	lines := strings.Split(cfg, "\n")
 	for i, l := range lines {
 		path, _, ok := strings.Cut(strings.TrimPrefix(l, "packagefile "), "=")

@@ -75,6 +75,79 @@ func TestReplayBuildsEditsOfCompiledPackages(t *testing.T) {
 	}
 }
 
+// TestReplayExportChanges: an edit that changes a package's export data
+// (an exported constant, the body of an inlinable function, a struct
+// field) replays: the package, then its importers in dependency order,
+// then the link; and the program prints what go build's prints.
+func TestReplayExportChanges(t *testing.T) {
+	t.Parallel()
+	dir := testkit.WriteModule(t, map[string]string{
+		"go.mod":     "module example.com/ex\n\ngo 1.22\n",
+		"main.go":    "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/ex/lib\"\n\t\"example.com/ex/mid\"\n)\n\nfunc main() { fmt.Println(lib.V, lib.Small(), mid.Describe()) }\n",
+		"lib/lib.go": "package lib\n\nconst V = \"one\"\n\nfunc Small() int { return 1 }\n\ntype T struct{ A int }\n",
+		"mid/mid.go": "package mid\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/ex/lib\"\n)\n\nfunc Describe() string { return fmt.Sprint(lib.T{A: 2}) }\n",
+	})
+	r := learnedReplayer(t, dir)
+	r.opts.Importers = listImporters(t, dir)
+	ctx, bin := context.Background(), filepath.Join(t.TempDir(), "prog")
+	libFile := filepath.Join(dir, "lib", "lib.go")
+	for _, edit := range []struct{ name, src, want string }{
+		{"an exported constant", "package lib\n\nconst V = \"two\"\n\nfunc Small() int { return 1 }\n\ntype T struct{ A int }\n", "two 1 {2}"},
+		{"an inlinable body", "package lib\n\nconst V = \"two\"\n\nfunc Small() int { return 3 }\n\ntype T struct{ A int }\n", "two 3 {2}"},
+		{"a struct field", "package lib\n\nconst V = \"two\"\n\nfunc Small() int { return 3 }\n\ntype T struct{ A, B int }\n", "two 3 {2 0}"},
+	} {
+		testkit.WriteFile(t, libFile, edit.src)
+		if err := r.build(ctx, []string{libFile}, bin); err != nil {
+			t.Fatalf("%s: replay: %v", edit.name, err)
+		}
+		if got := testkit.Output(t, bin); got != edit.want {
+			t.Fatalf("%s: the replayed program printed %q, want %q", edit.name, got, edit.want)
+		}
+		if got := testkit.Output(t, goBuild(t, dir)); got != edit.want {
+			t.Fatalf("%s: go build's program printed %q, want %q", edit.name, got, edit.want)
+		}
+	}
+}
+
+// listImporters is the build graph's Importers for the module in dir,
+// from go list as golive's graph asks it.
+func listImporters(t *testing.T, dir string) func(string) ([]string, bool) {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.Name}} {{.ImportPath}} {{join .Imports \" \"}}{{end}}", ".")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	importers := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		from := f[1]
+		if f[0] == "main" {
+			from = "main"
+		}
+		for _, imp := range f[2:] {
+			importers[imp] = append(importers[imp], from)
+		}
+	}
+	return func(path string) ([]string, bool) { return importers[path], true }
+}
+
+// goBuild builds the module in dir with go build, as a user would.
+func goBuild(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "gobuild")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // TestReplayLeavesToGoBuild lists the edits only go build may build.
 func TestReplayLeavesToGoBuild(t *testing.T) {
 	t.Parallel()
