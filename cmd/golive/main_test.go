@@ -86,6 +86,7 @@ func TestScripts(t *testing.T) {
 			"mkfifo":      cmdMkfifo,
 			"signal":      cmdSignal,
 			"waitevent":   cmdWaitEvent,
+			"waitmessage": cmdWaitMessage,
 			"waitfile":    cmdWaitFile,
 		},
 	})
@@ -218,6 +219,27 @@ func cmdWaitEvent(ts *testscript.TestScript, neg bool, args []string) {
 	}) {
 		data, _ := os.ReadFile(ts.MkAbs(args[0]))
 		ts.Fatalf("%d %s events after %s, want %d; events:\n%s", got, args[1], scriptTimeout, n, data)
+	}
+}
+
+// waitmessage FILE TEXT waits until an event of the events file FILE
+// has a message that holds TEXT.
+func cmdWaitMessage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitmessage FILE TEXT")
+	}
+	has := func() bool {
+		data, _ := os.ReadFile(ts.MkAbs(args[0]))
+		for _, line := range strings.Split(string(data), "\n") {
+			var ev struct{ Message string }
+			if json.Unmarshal([]byte(line), &ev) == nil && strings.Contains(ev.Message, args[1]) {
+				return true
+			}
+		}
+		return false
+	}
+	if !testkit.Within(scriptTimeout, has) {
+		ts.Fatalf("no event with a message holding %q after %s", args[1], scriptTimeout)
 	}
 }
 

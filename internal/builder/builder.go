@@ -44,6 +44,10 @@ type Options struct {
 	// Importers, with Replay, says which packages import a package
 	// (replay.Options.Importers): the build graph's answer.
 	Importers func(path string) ([]string, bool)
+	// Verbose, with Replay, hears the lines golive -v says of replays:
+	// why a build goes to go build rather than a replay, and when a dry
+	// run taught the recipe what it lacked.
+	Verbose func(line string)
 }
 
 // Builder runs go build (runner.Builder). One build at a time: the
@@ -52,11 +56,12 @@ type Builder struct {
 	opts   Options
 	replay *replay.Replayer // nil: every build is go build
 	store  *replay.Store    // nil: the recipe ends with the session
+	dry    dryRuns
 }
 
 // New returns a builder for opts.
 func New(opts Options) *Builder {
-	b := &Builder{opts: opts}
+	b := &Builder{opts: opts, dry: dryRuns{gen: -1}}
 	if !opts.Replay || !replay.Supported || opts.Work == nil || userTracesBuild(append(goenv.Flags(opts.Env), opts.Flags...)) {
 		return b
 	}
@@ -86,6 +91,7 @@ func Context(opts Options) gobuild.Context {
 // Close keeps the recipe for the next session in the same directory. Call
 // it once, when no build runs.
 func (b *Builder) Close() {
+	b.stopDry()
 	if b.store != nil {
 		b.store.Close(b.replay)
 		b.store = nil
@@ -202,6 +208,7 @@ func (b *Builder) Build(ctx context.Context, changed []string) runner.BuildResul
 		output, work = replay.SplitTrace(output)
 		if err == nil && ctx.Err() == nil {
 			b.replay.Learn(out.String(), start)
+			b.learnMissing()
 		} else {
 			b.replay.Forget()
 			if work != "" {
@@ -254,6 +261,7 @@ func (b *Builder) tryReplay(ctx context.Context, changed []string, start time.Ti
 	}
 	if err != nil {
 		os.Remove(tmp)
+		b.say("go build, not a replay: " + noReplayReason(err))
 		return runner.BuildResult{}, false
 	}
 	bin, err := w.place(tmp)
@@ -261,7 +269,21 @@ func (b *Builder) tryReplay(ctx context.Context, changed []string, start time.Ti
 		os.Remove(tmp)
 		return runner.BuildResult{}, false
 	}
+	b.learnMissing() // a kept recipe's first replay: it may hold no compile at all
 	return runner.BuildResult{Binary: bin, Duration: time.Since(start), Replayed: true}, true
+}
+
+// say passes line to Verbose, if set.
+func (b *Builder) say(line string) {
+	if b.opts.Verbose != nil {
+		b.opts.Verbose(line)
+	}
+}
+
+// noReplayReason is a replay's error as the one line -v says: the reason
+// it gives, or the first line of a compile or link that failed.
+func noReplayReason(err error) string {
+	return firstLine(strings.TrimPrefix(err.Error(), replay.ErrNoReplay.Error()+": "))
 }
 
 // relPath makes an absolute path relative to dir when it lies below it.

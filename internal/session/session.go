@@ -229,6 +229,9 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	buildOpts := BuildOptions(s.cfg, s.opts.Dir, work)
 	buildOpts.KeepRecipe = true         // the next session's first build can then be a replay
 	buildOpts.Importers = set.Importers // an edit of a package's export data replays its importers
+	if s.cfg.Log.Verbose {
+		buildOpts.Verbose = func(line string) { log.Infof("%s", line) }
+	}
 	b := builder.New(buildOpts)
 	defer b.Close()
 	var start runner.Starter = starter

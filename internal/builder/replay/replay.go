@@ -108,11 +108,18 @@ type Replayer struct {
 	// kept: rec is an earlier session's, and this session has not built
 	// yet (store.go).
 	kept bool
+	// whyNot says why there is no recipe: the last go build failed, or
+	// what Learn could not trust.
+	whyNot string
+	gen    int    // changes with rec: which recipe a dry run is for
+	dry    dryRun // the latest dry run's output, from another goroutine (Dry)
 }
 
 // New returns a Replayer with no recipe yet: the next full build's trace
 // gives it one (Learn).
-func New(opts Options) *Replayer { return &Replayer{opts: opts, out: opts.Out} }
+func New(opts Options) *Replayer {
+	return &Replayer{opts: opts, out: opts.Out, whyNot: "the session's first go build has not run yet"}
+}
 
 // Build builds the program into bin by replaying the recipe for the
 // changed files (absolute paths). With changed nil it is a full build,
@@ -123,17 +130,17 @@ func New(opts Options) *Replayer { return &Replayer{opts: opts, out: opts.Out} }
 func (r *Replayer) Build(ctx context.Context, changed []string, bin string) error {
 	if changed != nil {
 		if len(changed) == 0 {
-			return ErrNoReplay
+			return noReplay("a rebuild asked for with no edit")
 		}
 		return r.build(ctx, changed, bin)
 	}
 	if !r.kept {
-		return ErrNoReplay
+		return noReplay("a full build")
 	}
 	edited, ok := r.sinceKept()
 	if !ok {
 		r.kept = false
-		return ErrNoReplay
+		return noReplay("the kept recipe's files changed in ways a replay cannot follow")
 	}
 	err := r.build(ctx, edited, bin)
 	if ctx.Err() == nil {
@@ -152,8 +159,14 @@ const (
 	maxReplayCompiles = 6
 )
 
-// ErrNoReplay means the edit needs go build; it is no failure.
+// ErrNoReplay means the edit needs go build; it is no failure. The
+// errors Build returns wrap it with the reason (noReplay).
 var ErrNoReplay = errors.New("replay: needs go build")
+
+// noReplay is ErrNoReplay with why go build must run, for golive -v.
+func noReplay(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrNoReplay, fmt.Sprintf(format, args...))
+}
 
 // Learn replaces the recipe with the one go build -x -work printed in
 // trace, for a successful build that started at started. Whatever it
@@ -168,9 +181,11 @@ func (r *Replayer) Learn(trace string, started time.Time) {
 		if rec != nil {
 			os.RemoveAll(rec.work)
 		}
+		r.whyNot = strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrNoReplay.Error()+": "), "replay: ")
 		return
 	}
 	r.rec = rec
+	r.gen++
 }
 
 // trust takes the snapshot of the recipe's inputs and checks that it
@@ -197,7 +212,7 @@ func (r *Replayer) trust(rec *recipe, mainDir string, started time.Time) error {
 		return err
 	}
 	if snap.changedSince(started.Add(-fileclock.Slack)) {
-		return ErrNoReplay
+		return noReplay("an input changed while go build ran")
 	}
 	rec.mod, rec.dirs, rec.snap = mod, dirs, snap
 	return nil
@@ -252,7 +267,8 @@ func setOf(paths []string) map[string]bool {
 // Forget drops the recipe and the files it kept: after a go build that
 // failed or was cancelled, the tree is not what the recipe says.
 func (r *Replayer) Forget() {
-	r.kept = false
+	r.kept, r.whyNot = false, "the last go build failed or was cancelled"
+	r.gen++
 	if r.rec != nil {
 		os.RemoveAll(r.rec.work)
 		r.rec = nil
@@ -266,20 +282,24 @@ func (r *Replayer) Forget() {
 // bin; with none, it links the recipe's archives again. ErrNoReplay, or
 // any other error, means go build must run.
 func (r *Replayer) build(ctx context.Context, changed []string, bin string) error {
+	r.takeDry()
 	rec := r.rec
 	if rec == nil {
-		return ErrNoReplay
+		return noReplay("no recipe: %s", r.whyNot)
 	}
 	skip := setOf(changed)
 	now, err := takeSnapshot(rec.mod, rec.dirs, rec.snap)
-	if err != nil || !rec.snap.same(now, skip) {
-		return ErrNoReplay // something else changed: go build finds what
+	if err != nil {
+		return noReplay("stamping the inputs: %v", err)
+	}
+	if f := rec.snap.differs(now, skip); f != "" {
+		return noReplay("%s changed besides the edit", f) // go build finds what it means
 	}
 	byPkg := map[*pkg][]string{}
 	for _, f := range changed {
 		p := rec.pkgs[f]
 		if _, ok := rec.snap.files[f]; p == nil || !ok {
-			return ErrNoReplay
+			return noReplay("%s is no file of a package the last go build compiled (DEBUG pkgs=%d p=%v snap=%v %v)", filepath.Base(f), len(rec.pkgs), p != nil, ok, slices.Collect(maps.Keys(rec.pkgs)))
 		}
 		if err := r.check(f, p); err != nil {
 			return err
@@ -287,7 +307,7 @@ func (r *Replayer) build(ctx context.Context, changed []string, bin string) erro
 		byPkg[p] = append(byPkg[p], f)
 	}
 	if len(byPkg) > maxReplayPackages {
-		return ErrNoReplay // go build compiles many packages in parallel
+		return noReplay("%d packages edited, more than %d", len(byPkg), maxReplayPackages) // go build compiles them in parallel
 	}
 	if err := os.MkdirAll(r.out, 0o755); err != nil {
 		return err
@@ -305,7 +325,7 @@ func (r *Replayer) build(ctx context.Context, changed []string, bin string) erro
 		if st, err := stampOf(f); err != nil || st != now.files[f] {
 			os.Remove(bin)
 			r.Forget()
-			return ErrNoReplay
+			return noReplay("%s was saved again while it compiled", filepath.Base(f))
 		}
 	}
 	r.commit(rec, archives, now, changed)
@@ -325,7 +345,7 @@ func (r *Replayer) compileAll(ctx context.Context, rec *recipe, edited map[*pkg]
 			continue
 		}
 		if compiles++; compiles > maxReplayCompiles {
-			return nil, ErrNoReplay
+			return nil, noReplay("more than %d packages to compile", maxReplayCompiles)
 		}
 		a, err := r.compile(ctx, rec, p, archives)
 		if err != nil {
@@ -337,11 +357,11 @@ func (r *Replayer) compileAll(ctx context.Context, rec *recipe, edited map[*pkg]
 		}
 		same, err := sameExport(rec.archives[p.path], a)
 		if err != nil {
-			return nil, ErrNoReplay
+			return nil, noReplay("reading export data: %v", err)
 		}
 		if !same {
-			if !r.canRecompileImporters(rec, p.path) {
-				return nil, ErrNoReplay
+			if why := r.cannotRecompileImporters(rec, p.path); why != "" {
+				return nil, noReplay("%s's export data changed, and %s", p.path, why)
 			}
 			changedExport[p.path] = true
 		}
@@ -349,23 +369,23 @@ func (r *Replayer) compileAll(ctx context.Context, rec *recipe, edited map[*pkg]
 	return archives, nil
 }
 
-// canRecompileImporters reports whether every package that imports path
-// is one the recipe compiles: go build would recompile each against
-// path's new export data.
-func (r *Replayer) canRecompileImporters(rec *recipe, path string) bool {
+// cannotRecompileImporters says why not every package that imports path
+// is one the recipe compiles (go build would recompile each against
+// path's new export data), or returns "".
+func (r *Replayer) cannotRecompileImporters(rec *recipe, path string) string {
 	if r.opts.Importers == nil {
-		return false
+		return "no build graph says who imports it"
 	}
 	importers, known := r.opts.Importers(path)
 	if !known {
-		return false
+		return "the build graph is not known yet"
 	}
 	for _, imp := range importers {
 		if rec.byPath(imp) == nil {
-			return false
+			return "its importer " + imp + " was not compiled by the last go build"
 		}
 	}
-	return true
+	return ""
 }
 
 func importsAny(p *pkg, paths map[string]bool) bool {
@@ -382,7 +402,7 @@ func importsAny(p *pkg, paths map[string]bool) bool {
 func (r *Replayer) compile(ctx context.Context, rec *recipe, p *pkg, archives map[string]string) (string, error) {
 	cfg, err := os.ReadFile(flagValue(p.compile.args, "-importcfg"))
 	if err != nil {
-		return "", ErrNoReplay
+		return "", noReplay("the import config of %s is gone", p.path)
 	}
 	current := maps.Clone(rec.archives)
 	maps.Copy(current, archives)
@@ -398,25 +418,34 @@ func (r *Replayer) compile(ctx context.Context, rec *recipe, p *pkg, archives ma
 
 // check reports whether the edited file f still fits p's recorded compile.
 func (r *Replayer) check(f string, p *pkg) error {
-	ok, err := r.opts.Context.MatchFile(filepath.Dir(f), filepath.Base(f))
+	name := filepath.Base(f)
+	ok, err := r.opts.Context.MatchFile(filepath.Dir(f), name)
 	if err != nil || !ok {
-		return ErrNoReplay
+		return noReplay("%s is left out by its build constraints now", name)
 	}
 	src, err := os.ReadFile(f)
-	if err != nil || bytes.Contains(src, []byte("//go:embed")) {
-		return ErrNoReplay
+	if err != nil {
+		return noReplay("%v", err)
+	}
+	if bytes.Contains(src, []byte("//go:embed")) {
+		return noReplay("%s embeds files", name)
 	}
 	if constraints(src) != p.constraints[f] {
-		return ErrNoReplay // go build decides anew which files to compile
+		return noReplay("%s's build constraints changed", name) // go build decides anew which files to compile
 	}
 	file, err := parser.ParseFile(token.NewFileSet(), f, src, parser.ImportsOnly)
 	if err != nil {
-		return ErrNoReplay // go build reports the syntax error
+		return noReplay("%s does not parse", name) // go build reports the syntax error
 	}
 	for _, imp := range file.Imports {
 		path, err := strconv.Unquote(imp.Path.Value)
-		if err != nil || path == "C" || !p.imports[path] {
-			return ErrNoReplay
+		switch {
+		case err != nil:
+			return noReplay("%s does not parse", name)
+		case path == "C":
+			return noReplay("%s uses cgo", name)
+		case !p.imports[path]:
+			return noReplay("%s imports %s, new to its package", name, path)
 		}
 	}
 	return nil

@@ -148,6 +148,46 @@ func goBuild(t *testing.T, dir string) string {
 	return bin
 }
 
+// TestReplayLearnsFromTheDryRun: a go build that found every package in
+// the build cache teaches the recipe no compile; the go command's dry
+// run does, and the first edit of each package then replays.
+func TestReplayLearnsFromTheDryRun(t *testing.T) {
+	t.Parallel()
+	dir := testkit.WriteModule(t, testkit.LibModule)
+	learnedReplayer(t, dir) // compiles every package: the cache is warm now
+	r := learnedReplayer(t, dir)
+	if len(r.rec.pkgs) != 0 {
+		t.Fatalf("a build from the cache taught %d compiles, want none", len(r.rec.pkgs))
+	}
+	gen, missing := r.Missing()
+	if !missing {
+		t.Fatal("the recipe lacks every compile, and Missing says nothing")
+	}
+	cmd := exec.Command("go", DryArgs([]string{"build", "-o", filepath.Join(t.TempDir(), "prog"), "."})...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	r.Dry(gen, string(out))
+	ctx, bin := context.Background(), filepath.Join(t.TempDir(), "prog")
+	testkit.WriteFile(t, filepath.Join(dir, "lib", "lib.go"), strings.Replace(testkit.LibModule["lib/lib.go"], `"a"`, `"b"`, 1))
+	if err := r.build(ctx, []string{filepath.Join(dir, "lib", "lib.go")}, bin); err != nil {
+		t.Fatalf("first edit of lib: %v", err)
+	}
+	if got := testkit.Output(t, bin); got != "B v1" {
+		t.Fatalf("after the lib edit the program printed %q, want %q", got, "B v1")
+	}
+	testkit.WriteFile(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	if err := r.build(ctx, []string{filepath.Join(dir, "version.go")}, bin); err != nil {
+		t.Fatalf("first edit of main: %v", err)
+	}
+	if got := testkit.Output(t, bin); got != "B v2" {
+		t.Fatalf("after the main edit the program printed %q, want %q", got, "B v2")
+	}
+}
+
 // TestReplayLeavesToGoBuild lists the edits only go build may build.
 func TestReplayLeavesToGoBuild(t *testing.T) {
 	t.Parallel()

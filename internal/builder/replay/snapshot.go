@@ -47,7 +47,7 @@ type stamp struct {
 const maxSnapshotFiles = 5000
 
 // errUnsafe says the module's sources may change where golive cannot see.
-var errUnsafe = errors.New("replay: module has sources outside what golive can check")
+var errUnsafe = errors.New("replay: the build reads sources golive cannot stamp (a vendor directory, over 5,000 files, or no Linux)")
 
 // goInputExt lists the file kinds go build reads from a package
 // directory (cmd/go's list of source file extensions).
@@ -182,20 +182,33 @@ func (s *snapshot) changedSince(t time.Time) bool {
 
 // same reports whether now matches s, apart from the files in skip.
 func (s *snapshot) same(now *snapshot, skip map[string]bool) bool {
-	if len(now.files) != len(s.files) || len(now.names) != len(s.names) {
-		return false
-	}
+	return s.differs(now, skip) == ""
+}
+
+// differs names a file or directory of now that does not match s, apart
+// from the files in skip, or returns "".
+func (s *snapshot) differs(now *snapshot, skip map[string]bool) string {
 	for d, names := range s.names {
-		if now.names[d] != names {
-			return false
+		if got, ok := now.names[d]; !ok || got != names {
+			return "the file list of " + d
+		}
+	}
+	for d := range now.names {
+		if _, ok := s.names[d]; !ok {
+			return "the file list of " + d
 		}
 	}
 	for p, st := range s.files {
 		if got, ok := now.files[p]; !ok || (got != st && !skip[p]) {
-			return false
+			return p
 		}
 	}
-	return true
+	for p := range now.files {
+		if _, ok := s.files[p]; !ok {
+			return p
+		}
+	}
+	return ""
 }
 
 func fileExists(p string) bool {

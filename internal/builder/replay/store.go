@@ -167,6 +167,7 @@ func (s *Store) Take(r *Replayer) {
 	rec, seq, err := s.take(r.opts.Main, r.opts.Env)
 	if err == nil {
 		r.rec, r.seq, r.kept = rec, seq, true
+		r.gen++
 	}
 	s.sweep(r.rec)
 }
