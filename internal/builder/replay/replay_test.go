@@ -454,3 +454,50 @@ func TestReplaySeesEmbeddedFiles(t *testing.T) {
 		t.Fatalf("replay after an embedded file changed: %v, want ErrNoReplay", err)
 	}
 }
+
+// TestKeptRecipeHoldsWhatReplayNeeds: the $WORK a session keeps holds
+// the archives its recipe links and the import configs of its compiles,
+// nothing else, and replays from it; a recipe whose $WORK is over the
+// bound is not kept at all.
+func TestKeptRecipeHoldsWhatReplayNeeds(t *testing.T) {
+	t.Parallel()
+	dir := testkit.WriteModule(t, testkit.LibModule)
+	r := learnedReplayer(t, dir)
+	unused := filepath.Join(r.rec.work, "b099", "vet.cfg")
+	testkit.WriteFile(t, unused, "a file no replay reads")
+	size, err := r.rec.trim()
+	if err != nil || size <= 0 {
+		t.Fatalf("trim: %d bytes kept, %v", size, err)
+	}
+	if _, err := os.Stat(unused); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file no replay reads was kept: %v", err)
+	}
+	if err := r.rec.filesExist(); err != nil {
+		t.Fatalf("trim removed a file the recipe uses: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "prog")
+	testkit.WriteFile(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	if err := r.build(context.Background(), []string{filepath.Join(dir, "version.go")}, bin); err != nil {
+		t.Fatalf("replay from the trimmed recipe: %v", err)
+	}
+	if got := testkit.Output(t, bin); got != "A v2" {
+		t.Fatalf("the program printed %q, want %q", got, "A v2")
+	}
+
+	r.opts.Args = []string{"build", "-buildvcs=false", "-o", "OUT", "."}
+	for _, c := range []struct {
+		max  int64
+		kept bool
+	}{{1, false}, {maxKeptBytes, true}} {
+		storeDir := filepath.Join(t.TempDir(), "x"+StoreSuffix)
+		s := OpenStore(storeDir, r.opts)
+		if s == nil {
+			t.Fatal("no store")
+		}
+		s.maxKept = c.max
+		s.Close(r)
+		if _, err := os.Stat(s.file()); (err == nil) != c.kept {
+			t.Errorf("bound %d bytes: recipe kept = %v, want %v", c.max, err == nil, c.kept)
+		}
+	}
+}

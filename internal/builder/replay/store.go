@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/golive-dev/golive/internal/goenv"
 )
@@ -42,10 +43,14 @@ import (
 //	recipe.json  written when the session ends and removed when the next
 //	             one takes it, so that no recipe in use is ever on disk
 //	             and a session that crashes leaves none that could lie
+//	swept/       what no recipe uses, moved aside to be removed beside
+//	             the session's first build rather than before it
 type Store struct {
-	dir  string
-	key  string // the conditions the recipe must have been made under
-	lock *os.File
+	dir      string
+	key      string // the conditions the recipe must have been made under
+	lock     *os.File
+	sweeping sync.WaitGroup // the removal of what no recipe uses, beside the builds
+	maxKept  int64          // the most a kept recipe's $WORK may hold (maxKeptBytes)
 }
 
 // recipeFormat changes whenever what is stored changes meaning.
@@ -90,7 +95,7 @@ func OpenStore(dir string, opts Options) *Store {
 	if root, err := filepath.Abs(opts.Dir); err == nil {
 		os.WriteFile(filepath.Join(dir, "root"), []byte(root), 0o644)
 	}
-	return &Store{dir: dir, key: key, lock: f}
+	return &Store{dir: dir, key: key, lock: f, maxKept: maxKeptBytes}
 }
 
 // StoreSuffix ends the name of a project's store in golive's cache.
@@ -210,7 +215,10 @@ func (s *Store) take(mainDir string, env []string) (*recipe, int, error) {
 }
 
 // sweep removes from the store what rec does not use: the $WORK of builds
-// since forgotten, archives of replays since superseded.
+// since forgotten, archives of replays since superseded. Each is moved
+// aside at once, and removed on a goroutine of its own: a large $WORK
+// left by a session that compiled many packages takes a while to remove,
+// and the session's first build need not wait for it.
 func (s *Store) sweep(rec *recipe) {
 	keep := map[string]bool{}
 	if rec != nil {
@@ -220,22 +228,75 @@ func (s *Store) sweep(rec *recipe) {
 			keep[a] = true
 		}
 	}
+	swept := filepath.Join(s.dir, "swept")
+	if err := os.MkdirAll(swept, 0o755); err != nil {
+		return
+	}
 	for _, dir := range []string{s.Tmp(), s.out()} {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
 			if p := filepath.Join(dir, e.Name()); !keep[p] {
-				os.RemoveAll(p)
+				if os.Rename(p, filepath.Join(swept, dir[len(s.dir)+1:]+"-"+e.Name())) != nil {
+					os.RemoveAll(p)
+				}
 			}
 		}
 	}
+	s.sweeping.Add(1)
+	go func() {
+		defer s.sweeping.Done()
+		entries, _ := os.ReadDir(swept)
+		for _, e := range entries {
+			os.RemoveAll(filepath.Join(swept, e.Name()))
+		}
+	}()
+}
+
+// maxKeptBytes bounds what a kept recipe holds in its $WORK: the archives
+// of the packages its build compiled and their import configs. After a
+// session that compiled many packages (a cold cache: every dependency),
+// the next session runs go build rather than carry them.
+const maxKeptBytes = 64 << 20
+
+// trim removes from rec's $WORK every file the recipe does not use
+// (vet configs, the linked binary, the link's own import config, build
+// IDs), and returns the size of the rest.
+func (rec *recipe) trim() (int64, error) {
+	used := map[string]bool{rec.mainArchive(): true}
+	for _, a := range rec.archives {
+		used[a] = true
+	}
+	for _, p := range rec.pkgs {
+		used[flagValue(p.compile.args, "-importcfg")] = true
+	}
+	var size int64
+	err := filepath.WalkDir(rec.work, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if !used[p] {
+			return os.Remove(p)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		size += info.Size()
+		return nil
+	})
+	return size, err
 }
 
 // Close writes r's recipe down for the next session, if there is one, and
 // lets the store go. No build may run.
 func (s *Store) Close(r *Replayer) {
 	defer s.lock.Close() // which releases the lock
+	s.sweeping.Wait()
 	if r.rec == nil {
 		return
+	}
+	if size, err := r.rec.trim(); err != nil || size > s.maxKept {
+		return // the next session's sweep removes the $WORK
 	}
 	kept, err := keepRecipe(r.rec, r.seq, s.key)
 	if err != nil {
