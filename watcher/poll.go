@@ -2,6 +2,7 @@ package watcher
 
 import (
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -27,13 +28,26 @@ type poller struct {
 	done     chan struct{}
 
 	mu          sync.Mutex
-	dirs        map[string]map[string]stamp // directory → entry name → how it looked
+	dirs        map[string]*listing // directory → how it looked
 	list        []string                    // the wanted ones, for listVersion; nil when dirs changed
 	listVersion uint64
 	running     bool
 	closed      bool
 	wg          sync.WaitGroup
 }
+
+// listing is how a polled directory looked.
+type listing struct {
+	self    stamp            // the directory's own, as it was just before it was listed
+	at      time.Time        // when it was listed
+	entries map[string]stamp // entry name → how it looked
+}
+
+// coarseTime is how far apart a directory's modification time and its
+// listing must be for the time to be trusted to move with the next
+// entry added, removed or renamed: some file systems keep times to the
+// second (2 s on FAT), and two changes in one tick leave one time.
+const coarseTime = 2 * time.Second
 
 // stamp is what a poll compares: a save changes the size or the
 // modification time (nanoseconds where the file system keeps them), an
@@ -47,13 +61,13 @@ type stamp struct {
 
 func newPoller(interval time.Duration, wanted func(string) bool, version func() uint64) *poller {
 	return &poller{interval: interval, wanted: wanted, version: version, events: make(chan fsnotify.Event, 256),
-		done: make(chan struct{}), dirs: map[string]map[string]stamp{}}
+		done: make(chan struct{}), dirs: map[string]*listing{}}
 }
 
 // Add starts polling dir, from its entries as they are now: a file
 // written after Add returns is seen.
 func (p *poller) Add(dir string) error {
-	entries, err := list(dir)
+	entries, err := look(dir, nil)
 	if err != nil {
 		return err
 	}
@@ -195,9 +209,18 @@ func (p *poller) poll(dir string) (sent, ok bool) {
 
 // diff lists dir and sends what differs from the last listing.
 func (p *poller) diff(dir string, send func(fsnotify.Event) bool) bool {
-	now, err := list(dir)
 	p.mu.Lock()
-	before, ok := p.dirs[dir]
+	before := p.dirs[dir]
+	p.mu.Unlock()
+	if before == nil {
+		return true // removed meanwhile
+	}
+	now, err := look(dir, before)
+	if now == before {
+		return true // nothing changed
+	}
+	p.mu.Lock()
+	_, ok := p.dirs[dir]
 	if ok {
 		if err != nil {
 			delete(p.dirs, dir) // gone: so says the event below
@@ -212,8 +235,8 @@ func (p *poller) diff(dir string, send func(fsnotify.Event) bool) bool {
 	if err != nil {
 		return send(fsnotify.Event{Name: dir, Op: fsnotify.Remove})
 	}
-	for name, st := range now {
-		old, had := before[name]
+	for name, st := range now.entries {
+		old, had := before.entries[name]
 		switch {
 		case !had || old.ino != st.ino || old.mode.IsDir() != st.mode.IsDir():
 			if !send(fsnotify.Event{Name: filepath.Join(dir, name), Op: fsnotify.Create}) {
@@ -225,8 +248,8 @@ func (p *poller) diff(dir string, send func(fsnotify.Event) bool) bool {
 			}
 		}
 	}
-	for name := range before {
-		if _, has := now[name]; !has {
+	for name := range before.entries {
+		if _, has := now.entries[name]; !has {
 			if !send(fsnotify.Event{Name: filepath.Join(dir, name), Op: fsnotify.Remove}) {
 				return false
 			}
@@ -244,9 +267,44 @@ func (p *poller) send(ev fsnotify.Event) bool {
 	}
 }
 
+// look returns how dir looks now: before itself when nothing changed.
+// When the directory's own stamp is the one before was listed under, and
+// old enough to be trusted (coarseTime), no entry came, went or was
+// renamed, and only the entries are looked at again; otherwise dir is
+// listed anew.
+func look(dir string, before *listing) (*listing, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	self := stampOf(info)
+	if before == nil || self != before.self || before.at.Sub(self.mod) < coarseTime {
+		return list(dir, self)
+	}
+	var changed map[string]stamp // made at the first entry that changed
+	for name, old := range before.entries {
+		info, err := os.Lstat(filepath.Join(dir, name))
+		if err != nil {
+			return list(dir, self) // gone, with the directory's time unmoved: list to be sure
+		}
+		if st := stampOf(info); st != old {
+			if changed == nil {
+				changed = maps.Clone(before.entries)
+			}
+			changed[name] = st
+		}
+	}
+	if changed == nil {
+		return before, nil
+	}
+	return &listing{self: self, at: before.at, entries: changed}, nil
+}
+
 // list reads dir's entries and their stamps; an entry that vanishes
-// between the two is left out.
-func list(dir string) (map[string]stamp, error) {
+// between the two is left out. self is the directory's own stamp, taken
+// before.
+func list(dir string, self stamp) (*listing, error) {
+	at := time.Now()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -257,7 +315,11 @@ func list(dir string) (map[string]stamp, error) {
 		if err != nil {
 			continue
 		}
-		m[e.Name()] = stamp{size: info.Size(), mod: info.ModTime(), mode: info.Mode(), ino: inode(info)}
+		m[e.Name()] = stampOf(info)
 	}
-	return m, nil
+	return &listing{self: self, at: at, entries: m}, nil
+}
+
+func stampOf(info fs.FileInfo) stamp {
+	return stamp{size: info.Size(), mod: info.ModTime(), mode: info.Mode(), ino: inode(info)}
 }

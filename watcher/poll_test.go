@@ -68,3 +68,49 @@ func TestPollerIdle(t *testing.T) {
 		t.Error("Events still open after Close")
 	}
 }
+
+// TestPollerTrustsAnOldDirectoryTime: a directory whose time is old and
+// unmoved is not listed again, only its entries looked at: a write of a
+// file in it is seen; a file added moves the directory's time, and it is
+// seen too; a look that finds nothing changed gives back the listing it
+// had, with no event.
+func TestPollerTrustsAnOldDirectoryTime(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.go")
+	if err := os.WriteFile(a, []byte("one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(dir, old, old); err != nil {
+		t.Fatal(err)
+	}
+	before, err := look(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same, err := look(dir, before); err != nil || same != before {
+		t.Fatalf("an unchanged directory looked anew: %v", err)
+	}
+	if err := os.WriteFile(a, []byte("two, longer"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(dir)
+	if err != nil || !info.ModTime().Equal(old) {
+		t.Fatalf("writing a file moved its directory's time (%v): the test proves nothing", err)
+	}
+	now, err := look(dir, before)
+	if err != nil || now == before || now.entries["a.go"] == before.entries["a.go"] {
+		t.Fatalf("the write of a.go is not in the new look (%v)", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.go"), []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	added, err := look(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := added.entries["b.go"]; !ok {
+		t.Fatalf("the new file b.go is not in the look after it: %v", added.entries)
+	}
+}
