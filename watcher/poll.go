@@ -29,7 +29,7 @@ type poller struct {
 
 	mu          sync.Mutex
 	dirs        map[string]*listing // directory → how it looked
-	list        []string                    // the wanted ones, for listVersion; nil when dirs changed
+	list        []string            // the wanted ones, for listVersion; nil when dirs changed
 	listVersion uint64
 	running     bool
 	closed      bool
