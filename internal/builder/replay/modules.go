@@ -21,8 +21,9 @@ type module struct {
 // modules are the local modules a build reads, the main one first, and
 // the workspace file when there is one.
 type modules struct {
-	list []module
-	work string // the go.work in use, or ""
+	list   []module
+	work   string // the go.work in use, or ""
+	vendor string // the main module's vendor directory, or ""
 }
 
 // files are the module files go build reads: each local module's go.mod
@@ -35,18 +36,27 @@ func (m modules) files() []string {
 	if m.work != "" {
 		fs = append(fs, m.work, m.work+".sum")
 	}
+	if m.vendor != "" {
+		fs = append(fs, filepath.Join(m.vendor, "modules.txt"))
+	}
 	return fs
 }
 
+// vendored reports whether the file f lies in the vendor directory.
+func (m modules) vendored(f string) bool {
+	return m.vendor != "" && strings.HasPrefix(f, m.vendor+string(filepath.Separator))
+}
+
 func (m modules) equal(o modules) bool {
-	return m.work == o.work && slices.Equal(m.list, o.list)
+	return m.work == o.work && m.vendor == o.vendor && slices.Equal(m.list, o.list)
 }
 
 // findModules returns the local modules of a build in dir, as the go
 // command finds them: a go.work (GOWORK, or the nearest one above dir
 // unless GOWORK=off) and its modules, else the module holding dir; and
-// the targets of their replace directives that are local directories.
-// A vendor directory in use gives errUnsafe.
+// the targets of their replace directives that are local directories;
+// and the main module's vendor directory, whose packages are stamped
+// too. A vendored workspace gives errUnsafe.
 func findModules(dir string, env []string) (modules, error) {
 	var m modules
 	gowork := goenv.Get(env, "GOWORK")
@@ -80,15 +90,13 @@ func findModules(dir string, env []string) (modules, error) {
 	if root == "" {
 		return m, errUnsafe
 	}
-	if fileExists(filepath.Join(root, "vendor")) && !mods(env, "mod") {
-		return m, errUnsafe
+	if fileExists(filepath.Join(root, "vendor", "modules.txt")) {
+		// Stamped whether the build reads it (-mod=vendor, the default
+		// with a vendor directory) or not: either way a change there
+		// leaves the next build to go build.
+		m.vendor = filepath.Join(root, "vendor")
 	}
 	return m, m.addModule(root)
-}
-
-// mods reports whether -mod=value is among GOFLAGS.
-func mods(env []string, value string) bool {
-	return slices.Contains(strings.Fields(goenv.Get(env, "GOFLAGS")), "-mod="+value)
 }
 
 // addWork adds the workspace's modules, the one holding dir first, and
@@ -187,6 +195,9 @@ func (m modules) packageDirs(importPaths []string) []string {
 			}
 		}
 		if best < 0 {
+			if d := filepath.Join(m.vendor, filepath.FromSlash(p)); m.vendor != "" && fileExists(d) {
+				dirs = append(dirs, d) // a vendored package
+			}
 			continue
 		}
 		mod := m.list[best]

@@ -297,6 +297,9 @@ func (r *Replayer) build(ctx context.Context, changed []string, bin string) erro
 	}
 	byPkg := map[*pkg][]string{}
 	for _, f := range changed {
+		if rec.mod.vendored(f) {
+			return noReplay("%s is a vendored module's file", filepath.Base(f))
+		}
 		p := rec.pkgs[f]
 		if _, ok := rec.snap.files[f]; p == nil || !ok {
 			return noReplay("%s is no file of a package the last go build compiled (DEBUG pkgs=%d p=%v snap=%v %v)", filepath.Base(f), len(rec.pkgs), p != nil, ok, slices.Collect(maps.Keys(rec.pkgs)))

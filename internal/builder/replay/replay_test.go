@@ -302,9 +302,9 @@ func TestReplaySeesWhatGoliveDoesNotWatch(t *testing.T) {
 	}
 }
 
-// TestReplayTrusts: a vendor directory, whose sources go build may take
-// from elsewhere, or a build whose inputs changed while it ran, leaves no
-// recipe; a go.work or a replace by a directory does leave one.
+// TestReplayTrusts: a build whose inputs changed while it ran leaves no
+// recipe; a go.work, a replace by a directory or a vendor directory does
+// leave one.
 func TestReplayTrusts(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -316,7 +316,7 @@ func TestReplayTrusts(t *testing.T) {
 		{"nothing to distrust", nil, false, true},
 		{"go.work", map[string]string{"go.work": "go 1.22\n\nuse .\n"}, false, true},
 		{"replace by a directory", map[string]string{"go.mod": "module example.com/rp\n\ngo 1.22\n\nreplace example.com/x => ../x\n"}, false, true},
-		{"vendor directory", map[string]string{"vendor/modules.txt": ""}, false, false},
+		{"vendor directory", map[string]string{"vendor/modules.txt": ""}, false, true},
 		{"input rewritten during the build", nil, true, false},
 	}
 	for _, tt := range tests {
@@ -388,6 +388,56 @@ func TestReplayBeyondTheModule(t *testing.T) {
 				t.Fatalf("replay after %s changed: %v, want ErrNoReplay", shape.moduleFile, err)
 			}
 		})
+	}
+}
+
+// TestReplayVendor: in a module that vendors its dependencies, an edit of
+// the module's own package replays and runs the new code; an edit of a
+// vendored file, or of vendor/modules.txt, goes to go build.
+func TestReplayVendor(t *testing.T) {
+	t.Parallel()
+	top := testkit.WriteModule(t, map[string]string{
+		"dep/go.mod":     "module example.com/dep\n\ngo 1.22\n",
+		"dep/dep.go":     "package dep\n\n//go:noinline\nfunc Word() string { return \"A\" }\n",
+		"app/go.mod":     "module example.com/app\n\ngo 1.22\n\nrequire example.com/dep v0.0.0\n\nreplace example.com/dep => ../dep\n",
+		"app/main.go":    "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/dep\"\n)\n\nfunc main() { fmt.Println(dep.Word(), version) }\n",
+		"app/version.go": "package main\n\nconst version = \"v1\"\n",
+	})
+	dir := filepath.Join(top, "app")
+	vendor := exec.Command("go", "mod", "vendor")
+	vendor.Dir = dir
+	vendor.Env = append(os.Environ(), "GOFLAGS=", "GOPROXY=off")
+	if out, err := vendor.CombinedOutput(); err != nil {
+		t.Fatalf("go mod vendor: %v\n%s", err, out)
+	}
+	r := learnedReplayer(t, dir)
+	if r.rec.mod.vendor == "" {
+		t.Fatal("the recipe does not know the vendor directory")
+	}
+	ctx, bin := context.Background(), filepath.Join(t.TempDir(), "prog")
+	version := filepath.Join(dir, "version.go")
+	testkit.WriteFile(t, version, "package main\n\nconst version = \"v2\"\n")
+	if err := r.build(ctx, []string{version}, bin); err != nil {
+		t.Fatalf("replay of main in a vendoring module: %v", err)
+	}
+	if got := testkit.Output(t, bin); got != "A v2" {
+		t.Fatalf("the program printed %q, want %q", got, "A v2")
+	}
+	vendored := filepath.Join(dir, "vendor", "example.com", "dep", "dep.go")
+	testkit.WriteFile(t, vendored, "package dep\n\n//go:noinline\nfunc Word() string { return \"B\" }\n")
+	if err := r.build(ctx, []string{vendored}, bin); !errors.Is(err, ErrNoReplay) {
+		t.Fatalf("replay of a vendored file's edit: %v, want ErrNoReplay", err)
+	}
+	r = learnedReplayer(t, dir)
+	modules := filepath.Join(dir, "vendor", "modules.txt")
+	data, err := os.ReadFile(modules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.WriteFile(t, modules, string(data)+"# edited\n")
+	testkit.WriteFile(t, version, "package main\n\nconst version = \"v3\"\n")
+	if err := r.build(ctx, []string{version}, bin); !errors.Is(err, ErrNoReplay) {
+		t.Fatalf("replay after vendor/modules.txt changed: %v, want ErrNoReplay", err)
 	}
 }
 

@@ -454,6 +454,7 @@ type keptRecipe struct {
 	Archives map[string]string
 	Modules  [][2]string // each local module's root and path, the main one first
 	GoWork   string      // the go.work in use, or ""
+	Vendor   string      // the main module's vendor directory, or ""
 	Dirs     []string
 	Files    map[string][4]int64 // size, mtime, ctime, inode
 	Names    map[string]string
@@ -479,7 +480,7 @@ func keepRecipe(rec *recipe, seq int, key string) (*keptRecipe, error) {
 	}
 	k := &keptRecipe{
 		Key: key, Seq: seq, Tools: tools, Work: rec.work, Link: keepCommand(rec.link),
-		LinkCfg: rec.linkCfg, Archives: rec.archives, Modules: keepModules(rec.mod), GoWork: rec.mod.work,
+		LinkCfg: rec.linkCfg, Archives: rec.archives, Modules: keepModules(rec.mod), GoWork: rec.mod.work, Vendor: rec.mod.vendor,
 		Dirs: rec.dirs, Files: map[string][4]int64{}, Names: rec.snap.names,
 		Trees: slices.Sorted(maps.Keys(rec.snap.trees)),
 	}
@@ -547,7 +548,7 @@ func keepModules(m modules) [][2]string {
 }
 
 func (k *keptRecipe) modules() modules {
-	m := modules{work: k.GoWork}
+	m := modules{work: k.GoWork, vendor: k.Vendor}
 	for _, mod := range k.Modules {
 		m.list = append(m.list, module{root: mod[0], path: mod[1]})
 	}
