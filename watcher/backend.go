@@ -103,9 +103,9 @@ func (b *backend) close() error {
 
 // wantPolled reports whether the poller lists the directory dir (absolute)
 // each round: always in tree mode or with include patterns; in graph mode
-// the root and the directories whose files the build reads (all of them
-// after a failed build or go list), and below the root none until the
-// graph's first answer.
+// the root and the directories the watcher wants (wantedDir: those whose
+// files the build reads, all of them after a failed build or go list),
+// and below the root none until the graph's first answer.
 func (w *Watcher) wantPolled(dir string) bool {
 	if w.opts.Graph == nil || len(w.m.include) > 0 {
 		return true
@@ -121,7 +121,7 @@ func (w *Watcher) wantPolled(dir string) bool {
 		// The root, or outside it (only the graph's are watched there).
 		// Below it, nothing until the graph's first answer (version 0):
 		// a change meanwhile is found then, against the walk's listing.
-		want = !under || (w.polledVersion > 0 && w.opts.Graph.Dir(path.Clean(filepath.ToSlash(rest))))
+		want = !under || (w.polledVersion > 0 && w.wantedDir(path.Clean(filepath.ToSlash(rest))))
 		w.polled[dir] = want
 	}
 	return want

@@ -100,6 +100,10 @@ type Options struct {
 	// files a program embeds). It may be nil and must be safe to call from
 	// the watcher's goroutine while another goroutine updates its data.
 	Extra func(rel string) bool
+	// ExtraDirs are the directories (slash-separated, relative to Root)
+	// of Extra's files that no graph answer names, such as run.env_file's:
+	// in graph mode they stay watched, with those above them.
+	ExtraDirs []string
 	// Warn receives problems that do not stop watching (a directory that
 	// vanished mid-walk). It may be nil.
 	Warn func(error)

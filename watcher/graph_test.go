@@ -206,20 +206,24 @@ func TestGraphNarrows(t *testing.T) {
 	write(t, root, "main.go", "package main")
 	write(t, root, "pkg/a/a.go", "package a")
 	write(t, root, "other/x/x.go", "package x")
+	write(t, root, "conf/dev.env", "A=1")
 	g := &fakeGraph{}
 	g.set("main.go", "pkg/a/a.go")
 	graphs := make(chan Dirs)
 	ignored := &ignoredLog{}
-	s := start(t, root, Options{Graph: g, Outside: graphs, Ignored: ignored.add})
+	s := start(t, root, Options{Graph: g, Outside: graphs, Ignored: ignored.add,
+		Extra: func(rel string) bool { return rel == "conf/dev.env" }, ExtraDirs: []string{"conf"}})
 	follow := func(since time.Time) Watched {
 		done := make(chan Watched, 1)
 		graphs <- Dirs{Since: since, Done: done}
 		return <-done
 	}
-	// The root, pkg and pkg/a: not other nor other/x.
-	if ws := follow(time.Time{}); len(ws.Added) != 0 || ws.Dirs != 3 {
-		t.Errorf("the first answer: %+v, want 3 directories watched and none added (the walk watched everything)", ws)
+	// The root, pkg, pkg/a and conf (the env file's): not other nor other/x.
+	if ws := follow(time.Time{}); len(ws.Added) != 0 || ws.Dirs != 4 {
+		t.Errorf("the first answer: %+v, want 4 directories watched and none added (the walk watched everything)", ws)
 	}
+	s.write("conf/dev.env", "A=2")
+	s.expect(Change{"conf/dev.env", Write})
 	s.write("other/x/x.go", "package x // edited")
 	s.write("pkg/a/a.go", "package a // edited")
 	s.expect(Change{"pkg/a/a.go", Write})

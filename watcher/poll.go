@@ -41,7 +41,13 @@ type listing struct {
 	self    stamp            // the directory's own, as it was just before it was listed
 	at      time.Time        // when it was listed
 	entries map[string]stamp // entry name → how it looked
+	looks   int              // looks since it was listed (the poller's goroutine's)
 }
+
+// relistEvery is how many looks at most go by without a listing: a file
+// system whose directory times never move (some FUSE ones) still shows
+// a new entry within that many rounds.
+const relistEvery = 4
 
 // coarseTime is how far apart a directory's modification time and its
 // listing must be for the time to be trusted to move with the next
@@ -278,9 +284,10 @@ func look(dir string, before *listing) (*listing, error) {
 		return nil, err
 	}
 	self := stampOf(info)
-	if before == nil || self != before.self || before.at.Sub(self.mod) < coarseTime {
+	if before == nil || self != before.self || before.at.Sub(self.mod) < coarseTime || before.looks+1 >= relistEvery {
 		return list(dir, self)
 	}
+	before.looks++
 	var changed map[string]stamp // made at the first entry that changed
 	for name, old := range before.entries {
 		info, err := os.Lstat(filepath.Join(dir, name))
@@ -297,7 +304,7 @@ func look(dir string, before *listing) (*listing, error) {
 	if changed == nil {
 		return before, nil
 	}
-	return &listing{self: self, at: before.at, entries: changed}, nil
+	return &listing{self: self, at: before.at, entries: changed, looks: before.looks}, nil
 }
 
 // list reads dir's entries and their stamps; an entry that vanishes

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -225,10 +226,16 @@ func (w *Watcher) regraph(d Dirs, emit func(string) error) error {
 }
 
 // wantedDir reports whether, in graph mode, the directory at rel under
-// the root is watched: the build reads files in it or below it (or the
-// graph does not know: before its answer, after a failed build), or an
-// include pattern may match a file in it, and git does not ignore it.
+// the root is watched: it holds or lies above one of ExtraDirs, the build
+// reads files in it or below it (or the graph does not know: before its
+// answer, after a failed build), or an include pattern may match a file
+// in it and git does not ignore it.
 func (w *Watcher) wantedDir(rel string) bool {
+	for _, d := range w.opts.ExtraDirs {
+		if d == rel || strings.HasPrefix(d, rel+"/") {
+			return true
+		}
+	}
 	return w.opts.Graph.Dir(rel) || (w.m.includeDir(rel) && !w.m.gitIgnored(rel))
 }
 

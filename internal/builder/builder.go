@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,7 +195,7 @@ func (b *Builder) Build(ctx context.Context, changed []string) runner.BuildResul
 	}
 	cmd := exec.Command("go", args...)
 	cmd.Dir = b.opts.Dir
-	cmd.Env = append(b.opts.Env, "GOTMPDIR="+w.GoTmp())
+	cmd.Env = append(slices.Clip(b.opts.Env), "GOTMPDIR="+w.GoTmp()) // Clip: a dry run may append to it meanwhile
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -38,7 +39,7 @@ func (b *Builder) learnMissing() {
 		defer b.dry.wg.Done()
 		cmd := exec.Command("go", args...)
 		cmd.Dir = b.opts.Dir
-		cmd.Env = append(b.opts.Env, "GOTMPDIR="+b.opts.Work.GoTmp())
+		cmd.Env = append(slices.Clip(b.opts.Env), "GOTMPDIR="+b.opts.Work.GoTmp()) // Clip: a build may append to it meanwhile
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := procgroup.Run(ctx, cmd); err != nil {

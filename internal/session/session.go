@@ -13,6 +13,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -139,6 +140,9 @@ func (s *Session) Run(ctx context.Context) error {
 	wopts.Include = include
 	wopts.Ignore = []string{filepath.Dir(work.Dir())}
 	wopts.Extra = func(rel string) bool { return rel == s.envFile || set.Has(rel) }
+	if s.envFile != "" && !strings.HasPrefix(s.envFile, "../") {
+		wopts.ExtraDirs = []string{path.Dir(s.envFile)}
+	}
 	wopts.Warn = func(err error) { log.Warnf("%v", err) }
 	if s.cfg.Watch.Mode == "graph" {
 		// Only in graph mode does a watcher read outside: in tree mode the

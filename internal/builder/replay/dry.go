@@ -42,7 +42,7 @@ func (r *Replayer) Missing() (int, bool) {
 		have[filepath.Dir(f)] = true
 	}
 	for _, d := range rec.dirs {
-		if !have[d] {
+		if !have[d] && !rec.untaught[d] {
 			return r.gen, true
 		}
 	}
@@ -130,6 +130,15 @@ func (rec *recipe) addDry(output string) {
 		if c, ok := rec.dryCompile(c, cfg); ok {
 			rec.addCompile(c)
 		}
+	}
+	for f := range rec.pkgs {
+		delete(want, filepath.Dir(f))
+	}
+	if rec.untaught == nil {
+		rec.untaught = map[string]bool{}
+	}
+	for d := range want {
+		rec.untaught[d] = true
 	}
 }
 

@@ -183,8 +183,8 @@ func abs(base, p string) string {
 }
 
 // packageDirs returns the directories of the local modules' packages
-// among the import paths the program links: each path belongs to the
-// module whose path is its longest prefix.
+// among the import paths the program links (each path belongs to the
+// module whose path is its longest prefix), and of the vendored ones.
 func (m modules) packageDirs(importPaths []string) []string {
 	var dirs []string
 	for _, p := range importPaths {
@@ -194,10 +194,13 @@ func (m modules) packageDirs(importPaths []string) []string {
 				best = i
 			}
 		}
+		// A vendored copy, even of a replaced module: with -mod=vendor go
+		// build reads it rather than the replace target, which stays
+		// stamped too.
+		if d := filepath.Join(m.vendor, filepath.FromSlash(p)); m.vendor != "" && fileExists(d) {
+			dirs = append(dirs, d)
+		}
 		if best < 0 {
-			if d := filepath.Join(m.vendor, filepath.FromSlash(p)); m.vendor != "" && fileExists(d) {
-				dirs = append(dirs, d) // a vendored package
-			}
 			continue
 		}
 		mod := m.list[best]

@@ -58,6 +58,9 @@ type recipe struct {
 	mod         modules           // the local modules the build reads
 	dirs        []string          // the module's package directories the program links
 	snap        *snapshot         // their inputs as the archives were built from them
+	// untaught are the directories of dirs a dry run gave no compile
+	// for (cgo, embed, assembly): no other dry run is asked for them.
+	untaught map[string]bool
 }
 
 // pkg is one package the build compiled.
@@ -199,7 +202,7 @@ func (r *Replayer) Learn(trace string, started time.Time) {
 // than the slack (watch.debounce below 10ms), the edit itself looks
 // recent, and go build runs every time.
 func (r *Replayer) trust(rec *recipe, mainDir string, started time.Time) error {
-	mod, err := findModules(mainDir, r.opts.Env)
+	mod, err := findModules(r.opts.Dir, r.opts.Env)
 	if err != nil {
 		return err
 	}
@@ -302,7 +305,7 @@ func (r *Replayer) build(ctx context.Context, changed []string, bin string) erro
 		}
 		p := rec.pkgs[f]
 		if _, ok := rec.snap.files[f]; p == nil || !ok {
-			return noReplay("%s is no file of a package the last go build compiled (DEBUG pkgs=%d p=%v snap=%v %v)", filepath.Base(f), len(rec.pkgs), p != nil, ok, slices.Collect(maps.Keys(rec.pkgs)))
+			return noReplay("%s is no file of a package the last go build compiled", filepath.Base(f))
 		}
 		if err := r.check(f, p); err != nil {
 			return err
@@ -503,13 +506,6 @@ func (r *Replayer) run(ctx context.Context, c command) error {
 		return fmt.Errorf("replay %s: %w: %s", filepath.Base(c.args[0]), err, out)
 	}
 	return nil
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func runOutput(ctx context.Context, cmd *exec.Cmd) ([]byte, error) {

@@ -428,6 +428,12 @@ func TestReplayVendor(t *testing.T) {
 	if err := r.build(ctx, []string{vendored}, bin); !errors.Is(err, ErrNoReplay) {
 		t.Fatalf("replay of a vendored file's edit: %v, want ErrNoReplay", err)
 	}
+	// The vendored copy of the replaced module is what go build reads: a
+	// change of it that no batch names (a git pull) stops a replay too.
+	testkit.WriteFile(t, version, "package main\n\nconst version = \"v3\"\n")
+	if err := r.build(ctx, []string{version}, bin); !errors.Is(err, ErrNoReplay) {
+		t.Fatalf("replay of main after the vendored copy changed unseen: %v, want ErrNoReplay", err)
+	}
 	r = learnedReplayer(t, dir)
 	modules := filepath.Join(dir, "vendor", "modules.txt")
 	data, err := os.ReadFile(modules)

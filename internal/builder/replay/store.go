@@ -169,7 +169,7 @@ func (s *Store) file() string { return filepath.Join(s.dir, "recipe.json") }
 // session kept there if it still holds; what no recipe uses is removed.
 func (s *Store) Take(r *Replayer) {
 	r.out = s.out()
-	rec, seq, err := s.take(r.opts.Main, r.opts.Env)
+	rec, seq, err := s.take(r.opts.Dir, r.opts.Env)
 	if err == nil {
 		r.rec, r.seq, r.kept = rec, seq, true
 		r.gen++
@@ -178,9 +178,9 @@ func (s *Store) Take(r *Replayer) {
 }
 
 // take returns the recipe the last session kept, with the replay counter
-// that names its archives, if it still holds for a build of mainDir; the
+// that names its archives, if it still holds for a build run in dir; the
 // file is removed either way.
-func (s *Store) take(mainDir string, env []string) (*recipe, int, error) {
+func (s *Store) take(dir string, env []string) (*recipe, int, error) {
 	data, err := os.ReadFile(s.file())
 	os.Remove(s.file())
 	if err != nil {
@@ -201,14 +201,14 @@ func (s *Store) take(mainDir string, env []string) (*recipe, int, error) {
 	if err != nil || !maps.Equal(tools, kept.Tools) {
 		return nil, 0, ErrNoReplay
 	}
-	if mod, err := findModules(mainDir, env); err != nil || !mod.equal(rec.mod) {
+	if mod, err := findModules(dir, env); err != nil || !mod.equal(rec.mod) {
 		return nil, 0, ErrNoReplay
 	}
 	if err := rec.filesExist(); err != nil {
 		return nil, 0, err
 	}
 	// Last, as the one check that runs a command.
-	if root, err := goRoot(mainDir, env); err != nil || root != goenv.Value(rec.link.env, "GOROOT") {
+	if root, err := goRoot(dir, env); err != nil || root != goenv.Value(rec.link.env, "GOROOT") {
 		return nil, 0, ErrNoReplay
 	}
 	return rec, kept.Seq, nil

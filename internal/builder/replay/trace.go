@@ -113,7 +113,7 @@ func (rec *recipe) addCompile(c command) {
 	}
 	path := flagValue(c.args, "-p")
 	cfg, err := os.ReadFile(flagValue(c.args, "-importcfg"))
-	if path == "" || err != nil {
+	if path == "" || err != nil || readsWork(c.args, rec.work) {
 		return
 	}
 	files := sourceFiles(c.args, c.dir)
@@ -145,6 +145,22 @@ func (rec *recipe) addCompile(c command) {
 	for _, f := range files {
 		rec.pkgs[f] = p
 	}
+}
+
+// readsWork reports whether a compile reads a file of go build's $WORK
+// besides its import config (a -pgoprofile go build made): the kept
+// recipe keeps no such file.
+func readsWork(args []string, work string) bool {
+	for i := 1; i < len(args); i++ {
+		switch args[i-1] {
+		case "-o", "-importcfg", "-trimpath":
+			continue
+		}
+		if strings.Contains(args[i], work) {
+			return true
+		}
+	}
+	return false
 }
 
 // sourceFiles returns the absolute paths of the .go files at the end of a
