@@ -410,6 +410,7 @@ func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*rel
 		return nil, nil
 	}
 	s.cfg.Build.Tags = append(s.cfg.Build.Tags, reload.BuildTag)
+	s.cfg.Build.LDFlags = builder.PluginLDFlags(s.cfg.Build.LDFlags) // the loader links externally: gold, where installed, is faster
 	b, err := reload.NewBuilder(reload.Options{Build: BuildOptions(s.cfg, s.opts.Dir, work), Packages: pkgs})
 	if err != nil {
 		return nil, fmt.Errorf("plugins.packages: %w", err)
