@@ -38,6 +38,10 @@ func (b *Builder) learnMissing() {
 	go func() {
 		defer b.dry.wg.Done()
 		cmd := exec.Command("go", args...)
+		if nice, err := exec.LookPath("nice"); err == nil {
+			// Background work: the program starting beside it comes first.
+			cmd = exec.Command(nice, append([]string{"-n", "10", "go"}, args...)...)
+		}
 		cmd.Dir = b.opts.Dir
 		cmd.Env = append(slices.Clip(b.opts.Env), "GOTMPDIR="+b.opts.Work.GoTmp()) // Clip: a build may append to it meanwhile
 		var out bytes.Buffer
