@@ -63,3 +63,27 @@ func TestOpenStoreRecordsAnAbsoluteRoot(t *testing.T) {
 		t.Fatalf("root is %q, want an absolute path", got)
 	}
 }
+
+// TestTakeSweepsBesideTheBuild: what no recipe uses (a $WORK left by an
+// earlier session) is out of the store's tmp/ as soon as Take returns,
+// moved aside, and gone once the sweep beside the build is done.
+func TestTakeSweepsBesideTheBuild(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "x"+StoreSuffix)
+	opts := Options{Dir: t.TempDir(), Args: []string{"build", "-buildvcs=false"}}
+	s := OpenStore(dir, opts)
+	if s == nil {
+		t.Fatal("no store")
+	}
+	defer s.lock.Close()
+	left := filepath.Join(s.Tmp(), "go-build123", "b001", "_pkg_.a")
+	testkit.WriteFile(t, left, "an archive no recipe uses")
+	s.Take(New(opts))
+	if _, err := os.Stat(filepath.Dir(filepath.Dir(left))); !os.IsNotExist(err) {
+		t.Errorf("the unused $WORK is still in tmp/ after Take: %v", err)
+	}
+	s.sweeping.Wait()
+	if left, _ := os.ReadDir(filepath.Join(dir, "swept")); len(left) != 0 {
+		t.Errorf("swept/ still holds %d entries after the sweep", len(left))
+	}
+}
