@@ -113,4 +113,28 @@ func TestPollerTrustsAnOldDirectoryTime(t *testing.T) {
 	if _, ok := added.entries["b.go"]; !ok {
 		t.Fatalf("the new file b.go is not in the look after it: %v", added.entries)
 	}
+	// A file system that keeps a directory's time still (here set back by
+	// hand): the new file shows within relistEvery looks all the same.
+	if err := os.Chtimes(dir, old, old); err != nil {
+		t.Fatal(err)
+	}
+	l, err := look(dir, added)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "c.go"), []byte("unseen"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(dir, old, old); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < relistEvery; i++ {
+		if l, err = look(dir, l); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := l.entries["c.go"]; ok {
+			return
+		}
+	}
+	t.Fatalf("c.go not seen within %d looks of a directory whose time stands still", relistEvery)
 }

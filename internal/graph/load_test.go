@@ -55,6 +55,13 @@ func TestLoad(t *testing.T) {
 	if !g.Has("web/static/later.css") || g.Has("unused/u.go") || g.Has("main_test.go") || g.Has("other_linux.go") {
 		t.Error("Has: an embedded directory's new file is read, an unused package, a test and an excluded file are not")
 	}
+	// Importers, as a replay names packages: the main package is "main".
+	for path, want := range map[string][]string{"example.com/app/web": {"main"}, "example.com/lib": {"main"}, "embed": {"example.com/app/web", "main"}, "fmt": {"example.com/lib"}} {
+		got := slices.Sorted(slices.Values(g.Importers[path]))
+		if !slices.Equal(got, want) {
+			t.Errorf("Importers[%s] = %v, want %v", path, got, want)
+		}
+	}
 }
 
 // TestLoadWorkspace: a go.work module outside the start directory is read

@@ -224,10 +224,7 @@ func (r *Replayer) trust(rec *recipe, mainDir string, started time.Time) error {
 // order returns the recipe's packages, each after the packages of the
 // recipe it imports (main last: nothing imports it).
 func (rec *recipe) order() []*pkg {
-	byPath := map[string]*pkg{}
-	for _, p := range rec.pkgs {
-		byPath[p.path] = p
-	}
+	byPath := rec.byPath()
 	var order []*pkg
 	done := map[*pkg]bool{}
 	var visit func(p *pkg)
@@ -249,14 +246,13 @@ func (rec *recipe) order() []*pkg {
 	return order
 }
 
-// byPath returns the recipe's package of import path, or nil.
-func (rec *recipe) byPath(path string) *pkg {
+// byPath returns the recipe's packages by import path.
+func (rec *recipe) byPath() map[string]*pkg {
+	byPath := map[string]*pkg{}
 	for _, p := range rec.pkgs {
-		if p.path == path {
-			return p
-		}
+		byPath[p.path] = p
 	}
-	return nil
+	return byPath
 }
 
 func setOf(paths []string) map[string]bool {
@@ -386,8 +382,9 @@ func (r *Replayer) cannotRecompileImporters(rec *recipe, path string) string {
 	if !known {
 		return "the build graph is not known yet"
 	}
+	byPath := rec.byPath()
 	for _, imp := range importers {
-		if rec.byPath(imp) == nil {
+		if byPath[imp] == nil {
 			return "its importer " + imp + " was not compiled by the last go build"
 		}
 	}

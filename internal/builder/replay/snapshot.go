@@ -180,11 +180,6 @@ func (s *snapshot) changedSince(t time.Time) bool {
 	return false
 }
 
-// same reports whether now matches s, apart from the files in skip.
-func (s *snapshot) same(now *snapshot, skip map[string]bool) bool {
-	return s.differs(now, skip) == ""
-}
-
 // differs names a file or directory of now that does not match s, apart
 // from the files in skip, or returns "".
 func (s *snapshot) differs(now *snapshot, skip map[string]bool) string {
