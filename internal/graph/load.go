@@ -144,7 +144,10 @@ func Load(ctx context.Context, root, pkg string, tags, flags, env []string) (*Gr
 			if m.Replace != nil {
 				m = m.Replace
 			}
-			if m.GoMod != "" {
+			switch vendor, ok := vendored(p, m); {
+			case ok:
+				add(filepath.Join(vendor, "modules.txt"))
+			case m.GoMod != "":
 				add(m.GoMod)
 				addIfThere(filepath.Join(filepath.Dir(m.GoMod), "go.sum"))
 			}
@@ -166,6 +169,21 @@ func Load(ctx context.Context, root, pkg string, tags, flags, env []string) (*Gr
 	}
 	slices.Sort(g.Outside)
 	return g, nil
+}
+
+// vendored returns the vendor directory p is built from, if it is
+// read from there and not from its module m's own directory: then the
+// build reads vendor/modules.txt, not m's go.mod.
+func vendored(p listed, m *listedModule) (string, bool) {
+	inModule := m.Dir != "" && (p.Dir == m.Dir || strings.HasPrefix(p.Dir, m.Dir+string(filepath.Separator)))
+	if m.Main || inModule {
+		return "", false
+	}
+	vendor, ok := strings.CutSuffix(p.Dir, string(filepath.Separator)+filepath.FromSlash(p.ImportPath))
+	if !ok || filepath.Base(vendor) != "vendor" {
+		return "", false
+	}
+	return vendor, true
 }
 
 // selecting are the go build flags that change which files a build

@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -84,6 +86,34 @@ func TestLoadWorkspace(t *testing.T) {
 		if !g.Files[f] {
 			t.Errorf("Files lacks %s: %v", f, g.Files)
 		}
+	}
+}
+
+// TestLoadVendor: a vendored package is read from vendor/, with
+// vendor/modules.txt, and not from the replace target it was copied from.
+func TestLoadVendor(t *testing.T) {
+	t.Parallel()
+	top := testkit.WriteModule(t, map[string]string{
+		"app/go.mod":  "module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+		"app/main.go": "package main\n\nimport \"example.com/lib\"\n\nfunc main() { lib.Hello() }\n",
+		"lib/go.mod":  "module example.com/lib\n\ngo 1.22\n",
+		"lib/lib.go":  "package lib\n\nfunc Hello() {}\n",
+	})
+	env := append(slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GOFLAGS=") }), "GOWORK=off")
+	app := filepath.Join(top, "app")
+	vendor := exec.Command("go", "mod", "vendor")
+	vendor.Dir, vendor.Env = app, env
+	if out, err := vendor.CombinedOutput(); err != nil {
+		t.Fatalf("go mod vendor: %v\n%s", err, out)
+	}
+	g, err := Load(t.Context(), app, ".", nil, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := slices.Sorted(maps.Keys(g.Files))
+	want := "go.mod main.go vendor/example.com/lib/lib.go vendor/modules.txt"
+	if got := strings.Join(files, " "); got != want {
+		t.Errorf("Files:\n got %s\nwant %s", got, want)
 	}
 }
 

@@ -13,8 +13,6 @@ import (
 	"bytes"
 	"context"
 	"go/build"
-	"go/parser"
-	"go/token"
 	"os"
 	"path"
 	"path/filepath"
@@ -56,7 +54,7 @@ type Set struct {
 	opts    Options
 	wake    chan struct{}                                                             // a build asks Run for a refresh
 	watch   func(ctx context.Context, dirs []string, since time.Time) watcher.Watched // SetWatch's
-	imports map[string]string                                                         // Run's own: each Go file's imports at the last load
+	imports map[string]header                                                         // Run's own: each Go file's imports at the last load
 	synced  uint64                                                                    // Run's own: the version the watcher last followed
 	dirs    int                                                                       // Run's own: how many directories the watcher watches
 
@@ -290,6 +288,7 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 	// build asks again, where reading them after could record the new
 	// imports against a graph go list made of the old file.
 	imports := readImports(s.opts.Dir, old, changed)
+	started := time.Now()
 	g, err := Load(ctx, s.opts.Dir, s.opts.Package, s.opts.Tags, s.opts.Flags, s.opts.Env)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -300,7 +299,7 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 		s.mu.Unlock()
 		return ""
 	}
-	s.imports = imports
+	s.imports = settle(s.opts.Dir, g, imports, started)
 	// Learned: what the watcher did not count with the old graph. A file
 	// it counted was watched all along.
 	var learned, learnedDirs []string
@@ -445,47 +444,10 @@ func (s *Set) mayChange(changed []string) bool {
 		if err != nil || !g.Files[p] || bytes.Contains(data, []byte("//go:embed")) {
 			return true
 		}
-		if imports(data) != s.imports[p] {
+		if h, ok := s.imports[p]; !ok || imports(data) != h.imports {
 			return true
 		}
 	}
 	return false
 }
 
-// readImports reads the import block of every Go file of g (nil before
-// the first load) and of changed.
-func readImports(root string, g *Graph, changed []string) map[string]string {
-	m := map[string]string{}
-	read := func(f string) {
-		if _, done := m[f]; done || !strings.HasSuffix(f, ".go") {
-			return
-		}
-		if data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f))); err == nil {
-			m[f] = imports(data)
-		}
-	}
-	if g != nil {
-		for f := range g.Files {
-			read(f)
-		}
-	}
-	for _, f := range changed {
-		read(f)
-	}
-	return m
-}
-
-// imports is a Go file's import paths, one a line, or its parse error:
-// either way two files with the same header give the same string.
-func imports(src []byte) string {
-	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly)
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	var b strings.Builder
-	for _, im := range f.Imports {
-		b.WriteString(im.Path.Value)
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
