@@ -450,4 +450,3 @@ func (s *Set) mayChange(changed []string) bool {
 	}
 	return false
 }
-
