@@ -23,6 +23,47 @@ type Config struct {
 	Plugins Plugins `toml:"plugins"`
 	Proxy   Proxy   `toml:"proxy"`
 	Log     Log     `toml:"log"`
+	// Rules are the [[rule]] blocks, in the order of the file.
+	Rules []Rule `toml:"rule"`
+}
+
+// Rule runs a command for the changes its globs match, before the build
+// of their batch, and says what the changes need then.
+type Rule struct {
+	Match []string `toml:"match"` // doublestar globs relative to the start directory
+	// Run is the command: an array of strings (argv), or one string
+	// (the shell's, with Shell; without it, its words as argv). Empty:
+	// no command, the rule only says what its files need.
+	Run     any      `toml:"run"`
+	Shell   bool     `toml:"shell"`
+	Then    string   `toml:"then"`    // rebuild, restart, reload or none
+	Timeout Duration `toml:"timeout"` // the command is killed after it; 0: no limit
+}
+
+// The values of rule.then.
+const (
+	ThenRebuild = "rebuild"
+	ThenRestart = "restart"
+	ThenReload  = "reload"
+	ThenNone    = "none"
+)
+
+// RuleTimeout is a rule's timeout when it names none.
+const RuleTimeout = Duration(time.Minute)
+
+// Argv is the rule's command as the argv to run, nil when it has none.
+// Validate has made Run a string or a []string.
+func (r Rule) Argv() []string {
+	switch run := r.Run.(type) {
+	case string:
+		if r.Shell {
+			return ShellArgv(run)
+		}
+		return strings.Fields(run)
+	case []string:
+		return run
+	}
+	return nil
 }
 
 // Watch decides which changes trigger a rebuild.
@@ -48,6 +89,8 @@ type Build struct {
 	Env     map[string]string `toml:"env,inline"` // extra environment for go build
 	Debug   bool              `toml:"debug"`      // keep DWARF for debuggers
 	Replay  bool              `toml:"replay"`     // rebuild edits of compiled packages without the go command
+	Before  []string          `toml:"before"`     // shell commands before every build
+	After   []string          `toml:"after"`      // shell commands after every good build, before the restart
 }
 
 // Run is how the program is run and stopped.
@@ -62,6 +105,7 @@ type Run struct {
 	Stdin       bool              `toml:"stdin"`
 	Debug       bool              `toml:"debug"`        // run under one headless delve that survives reloads
 	DebugListen string            `toml:"debug_listen"` // delve's API address
+	BeforeStart []string          `toml:"before_start"` // shell commands before every start
 }
 
 // Plugins lists packages reloaded inside the running program.

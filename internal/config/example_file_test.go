@@ -32,12 +32,30 @@ func TestExampleFile(t *testing.T) {
 	keys, _ := scan(data)
 	lines := strings.Split(string(data), "\n")
 	for _, key := range leafKeys(configType, "") {
+		if f, ok := child(configType, key); ok && isTableArray(f) {
+			checkTableArray(t, string(data), key, f.Elem())
+			continue
+		}
 		line, ok := keys[key]
 		switch {
 		case !ok:
 			t.Errorf("%s: key %s is missing", examplePath, key)
 		case line < 2 || !strings.HasPrefix(lines[line-2], "#"):
 			t.Errorf("%s:%d: key %s has no comment above it", examplePath, line, key)
+		}
+	}
+}
+
+// checkTableArray: an array of tables ([[rule]]) is empty by default, so
+// the example shows one block commented out, every key in it.
+func checkTableArray(t *testing.T, data, key string, elem reflect.Type) {
+	t.Helper()
+	if !strings.Contains(data, "\n# [["+key+"]]\n") {
+		t.Errorf("%s: no commented [[%s]] block", examplePath, key)
+	}
+	for _, sub := range leafKeys(elem, "") {
+		if !strings.Contains(data, "\n# "+sub+" = ") {
+			t.Errorf("%s: the [[%s]] block lacks %s", examplePath, key, sub)
 		}
 	}
 }

@@ -43,6 +43,18 @@ func TestParseErrors(t *testing.T) {
 		{"dotted through string", "build.package.x = 1\n", `.reload.toml:1: build.package: want a string, got a table`},
 		{"date", "[run]\nready = 2024-01-02\n", `.reload.toml:2: run.ready: want a string, got a date`},
 
+		// Rules.
+		{"rule unknown key", "[[rule]]\nmatch = [\"*.templ\"]\n[[rule]]\nmatch = [\"*.sql\"]\nthem = \"none\"\n", `.reload.toml:5: unknown key "rule[1].them" (did you mean "rule[1].then"?)`},
+		{"rule as table", "[rule]\nmatch = []\n", `.reload.toml:1: rule: want an array of tables, got a table`},
+		{"rule then", "[[rule]]\nmatch = [\"*.templ\"]\nthen = \"build\"\n", `.reload.toml:3: rule[0].then: bad value "build" (want "rebuild", "restart", "reload" or "none")`},
+		{"rule without match", "[[rule]]\nrun = [\"make\"]\n", `.reload.toml:1: rule[0].match: a rule needs at least one glob`},
+		{"rule run type", "[[rule]]\nmatch = [\"*.x\"]\nrun = 3\n", `.reload.toml:3: rule[0].run: want a string or an array of strings, got an integer`},
+		{"rule run element", "[[rule]]\nmatch = [\"*.x\"]\nrun = [\"a\", 1]\n", `.reload.toml:3: rule[0].run[1]: want a string, got an integer`},
+		{"rule shell syntax", "[[rule]]\nmatch = [\"*.x\"]\nrun = \"a && b\"\n", `.reload.toml:3: rule[0].run: "a && b" holds shell syntax: set shell = true, or write the command as an array`},
+		{"rule shell array", "[[rule]]\nmatch = [\"*.x\"]\nrun = [\"a\"]\nshell = true\n", `.reload.toml:3: rule[0].run: shell = true wants run as one string, not an array`},
+		{"rule inline", "rule = [{ match = [\"*.x\"], runn = \"a\" }]\n", `.reload.toml:1: unknown key "rule[0].runn" (did you mean "rule[0].run"?)`},
+		{"empty before", "[build]\nbefore = [\"templ generate\", \" \"]\n", `.reload.toml:2: build.before[1]: empty command`},
+
 		// Durations.
 		{"bad duration", "[run]\nstop_signal = \"SIGINT\"\nstop_timeout = \"5 sec\"\n", `.reload.toml:3: run.stop_timeout: bad duration "5 sec" (want e.g. "5s", "150ms")`},
 		{"bare number", "watch.debounce = 20\n", `.reload.toml:1: watch.debounce: want a duration string like "5s" or "150ms", got an integer`},
@@ -110,6 +122,8 @@ ldflags = "-X main.version=dev"
 env = { CGO_ENABLED = "0" }
 debug = true
 replay = false
+before = ["templ generate"]
+after = ["echo built"]
 
 [run]
 args = ["-port", "8080"]
@@ -123,6 +137,7 @@ ready = "http://127.0.0.1:8080/health"
 stdin = true
 debug = true
 debug_listen = "127.0.0.1:40000"
+before_start = ["./migrate up"]
 
 [plugins]
 packages = ["./greeter"]
@@ -134,6 +149,17 @@ target = "http://127.0.0.1:8081"
 reload_only = ["static/**"]
 editor = "goland://open?file={path}&line={line}"
 wait = "3s"
+
+[[rule]]
+match = ["**/*.templ"]
+run = ["templ", "generate"]
+
+[[rule]]
+match = ["db/*.sql"]
+run = "sqlc generate && echo done"
+shell = true
+then = "none"
+timeout = "10s"
 `
 
 func fullConfig() Config {
@@ -146,6 +172,8 @@ func fullConfig() Config {
 			LDFlags: "-X main.version=dev",
 			Env:     map[string]string{"CGO_ENABLED": "0"},
 			Debug:   true,
+			Before:  []string{"templ generate"},
+			After:   []string{"echo built"},
 		},
 		Run: Run{
 			Args:        []string{"-port", "8080"},
@@ -158,6 +186,7 @@ func fullConfig() Config {
 			Stdin:       true,
 			Debug:       true,
 			DebugListen: "127.0.0.1:40000",
+			BeforeStart: []string{"./migrate up"},
 		},
 		Plugins: Plugins{Packages: []string{"./greeter"}, MaxReloads: 0},
 		Proxy: Proxy{
@@ -165,6 +194,10 @@ func fullConfig() Config {
 			Editor: "goland://open?file={path}&line={line}", Wait: Duration(3 * time.Second),
 		},
 		Log: Log{Format: "json", Color: "never", Verbose: true},
+		Rules: []Rule{
+			{Match: []string{"**/*.templ"}, Run: []string{"templ", "generate"}, Then: ThenRebuild, Timeout: RuleTimeout},
+			{Match: []string{"db/*.sql"}, Run: "sqlc generate && echo done", Shell: true, Then: ThenNone, Timeout: Duration(10 * time.Second)},
+		},
 	}
 }
 

@@ -31,7 +31,7 @@ var (
 //
 // A syntax error is returned alone: what follows it was not parsed.
 func scan(data []byte) (keys map[string]int, problems []*Error) {
-	s := &scanner{lines: newLineTable(data), keys: map[string]int{}}
+	s := &scanner{lines: newLineTable(data), keys: map[string]int{}, elements: map[string]int{}}
 	var p unstable.Parser
 	p.Reset(data)
 	cur := table{t: configType}
@@ -56,6 +56,7 @@ type scanner struct {
 	lines    lineTable
 	keys     map[string]int
 	problems []*Error
+	elements map[string]int // how many [[key]] headers each array of tables had so far
 }
 
 // table is where the keys of the current expression start: the Go type
@@ -70,8 +71,17 @@ func (s *scanner) header(e *unstable.Node) table {
 	switch {
 	case !ok:
 		return table{}
+	case e.Kind == unstable.ArrayTable && isTableArray(t):
+		// Each [[rule]] header opens the next element: rule[0], rule[1].
+		key := indexKey(path, s.elements[path])
+		s.elements[path]++
+		s.mark(key, line)
+		return table{t: t.Elem(), path: key}
 	case e.Kind == unstable.ArrayTable:
 		s.mismatch(line, path, t, "an array of tables")
+		return table{}
+	case isTableArray(t):
+		s.mismatch(line, path, t, "a table")
 		return table{}
 	case !isTable(t):
 		s.mismatch(line, path, t, "a table")
@@ -118,6 +128,14 @@ func (s *scanner) value(t reflect.Type, path string, v *unstable.Node, line int)
 		} else if _, err := parseDuration(string(v.Data)); err != nil {
 			s.add(keyErr(path, "%v", err), line)
 		}
+	case t.Kind() == reflect.Interface: // a command: a string or an array of strings
+		if v.Kind == unstable.Array {
+			s.array(reflect.TypeFor[[]string](), path, v, line)
+		} else if v.Kind != unstable.String {
+			s.add(keyErr(path, "want a string or an array of strings, got %s", got(v.Kind)), line)
+		}
+	case isTableArray(t) && v.Kind == unstable.Array:
+		s.tableArray(t, path, v, line)
 	case t.Kind() == reflect.Slice:
 		s.array(t, path, v, line)
 	case isTable(t):
@@ -145,6 +163,20 @@ func (s *scanner) array(t reflect.Type, path string, v *unstable.Node, line int)
 		s.mark(key, elLine)
 		s.value(t.Elem(), key, el, elLine)
 		i++
+	}
+}
+
+// tableArray checks an array of tables written inline: rule = [{...}].
+func (s *scanner) tableArray(t reflect.Type, path string, v *unstable.Node, line int) {
+	for it := v.Children(); it.Next(); {
+		el := it.Node()
+		if el.Kind == unstable.Comment {
+			continue
+		}
+		key := indexKey(path, s.elements[path])
+		s.elements[path]++
+		s.mark(key, line)
+		s.inlineTable(t.Elem(), key, el, line)
 	}
 }
 
@@ -233,6 +265,11 @@ func (t lineTable) line(offset int) int {
 	return sort.SearchInts(t, offset) + 1
 }
 
+// isTableArray reports whether t is an array of tables ([[rule]]).
+func isTableArray(t reflect.Type) bool {
+	return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct
+}
+
 func isTable(t reflect.Type) bool {
 	return t.Kind() == reflect.Struct || t.Kind() == reflect.Map
 }
@@ -278,6 +315,8 @@ func want(t reflect.Type) string {
 		return "a boolean"
 	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
 		return "an integer"
+	case isTableArray(t):
+		return "an array of tables"
 	case t.Kind() == reflect.Slice:
 		return "an array of " + plural(t.Elem())
 	case t.Kind() == reflect.Map:

@@ -24,6 +24,7 @@ var (
 	formats  = []string{"text", "json"}
 	colors   = []string{"auto", "always", "never"}
 	modes    = []string{"graph", "tree"}
+	thens    = []string{ThenRebuild, ThenRestart, ThenReload, ThenNone}
 )
 
 // Validate checks every setting and returns the first mistake as an
@@ -57,12 +58,15 @@ func (c *Config) problems() []*Error {
 	all = append(all, checkOneOf("watch.mode", c.Watch.Mode, modes))
 	all = append(all, checkPollInterval("watch.poll_interval", c.Watch.Interval))
 	all = append(all, checkEnv("build.env", c.Build.Env))
+	all = append(all, checkCommands("build.before", c.Build.Before))
+	all = append(all, checkCommands("build.after", c.Build.After))
 	all = append(all, checkEnv("run.env", c.Run.Env))
 	all = append(all, checkSignal("run.stop_signal", c.Run.StopSignal))
 	all = append(all, checkDuration("run.stop_timeout", c.Run.StopTimeout))
 	all = append(all, checkOneOf("run.restart", c.Run.Restart, restarts))
 	all = append(all, checkReady("run.ready", c.Run.Ready))
 	all = append(all, checkListen("run.debug_listen", c.Run.DebugListen, Default().Run.DebugListen))
+	all = append(all, checkCommands("run.before_start", c.Run.BeforeStart))
 	all = append(all, checkPackages("plugins.packages", c.Plugins.Packages))
 	all = append(all, checkNotNegative("plugins.max_reloads", c.Plugins.MaxReloads))
 	all = append(all, checkListen("proxy.listen", c.Proxy.Listen, ProxyListen))
@@ -72,6 +76,9 @@ func (c *Config) problems() []*Error {
 	all = append(all, checkDuration("proxy.wait", c.Proxy.Wait))
 	all = append(all, checkOneOf("log.format", c.Log.Format, formats))
 	all = append(all, checkOneOf("log.color", c.Log.Color, colors))
+	for i := range c.Rules {
+		all = append(all, c.Rules[i].check(indexKey("rule", i))...)
+	}
 	return all
 }
 
@@ -213,6 +220,76 @@ func checkPollInterval(key string, d Duration) *Error {
 	}
 	if time.Duration(d) < 10*time.Millisecond {
 		return keyErr(key, "%s is too short to poll with (at least 10ms)", d.String())
+	}
+	return nil
+}
+
+func checkCommands(key string, cmds []string) *Error {
+	for i, c := range cmds {
+		if strings.TrimSpace(c) == "" {
+			return keyErr(indexKey(key, i), "empty command")
+		}
+	}
+	return nil
+}
+
+// shellSyntax are the characters that mean something to a shell: a run
+// string holding one runs only with shell = true.
+const shellSyntax = "|&;<>()$`\\\"'*?[]{}~#"
+
+// check checks one [[rule]] block, whose key is key ("rule[0]"), and
+// fills in its defaults: then "rebuild", timeout a minute. It makes Run
+// a string or a []string, whichever the file wrote.
+func (r *Rule) check(key string) []*Error {
+	if r.Then == "" {
+		r.Then = ThenRebuild
+	}
+	if r.Timeout == 0 {
+		r.Timeout = RuleTimeout
+	}
+	errs := []*Error{checkGlobs(joinKey(key, "match"), r.Match)}
+	if len(r.Match) == 0 {
+		errs = append(errs, keyErr(joinKey(key, "match"), "a rule needs at least one glob"))
+	}
+	errs = append(errs, r.checkRun(joinKey(key, "run")))
+	errs = append(errs, checkOneOf(joinKey(key, "then"), r.Then, thens))
+	errs = append(errs, checkDuration(joinKey(key, "timeout"), r.Timeout))
+	return errs
+}
+
+func (r *Rule) checkRun(key string) *Error {
+	switch run := r.Run.(type) {
+	case nil:
+		if r.Shell {
+			return keyErr(key, "shell = true needs a run string")
+		}
+	case string:
+		switch {
+		case strings.TrimSpace(run) == "":
+			return keyErr(key, "empty command")
+		case !r.Shell && strings.ContainsAny(run, shellSyntax):
+			return keyErr(key, "%q holds shell syntax: set shell = true, or write the command as an array", run)
+		}
+	case []string:
+		if len(run) == 0 || run[0] == "" {
+			return keyErr(key, "empty command")
+		}
+		if r.Shell {
+			return keyErr(key, "shell = true wants run as one string, not an array")
+		}
+	case []any: // as go-toml decodes an array into an interface
+		argv := make([]string, len(run))
+		for i, a := range run {
+			s, ok := a.(string)
+			if !ok {
+				return keyErr(indexKey(key, i), "want a string")
+			}
+			argv[i] = s
+		}
+		r.Run = argv
+		return r.checkRun(key)
+	default:
+		return keyErr(key, "want a string or an array of strings")
 	}
 	return nil
 }

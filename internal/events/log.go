@@ -34,6 +34,7 @@ const (
 	BrowserReload = "browser_reload" // open pages were told to reload (Tabs; CSS for a stylesheet swap)
 	Watching      = "watching"       // the build graph's files are watched (Count, Embedded, Outside, Dirs)
 	Ignored       = "ignored"        // -v: a changed path triggered nothing (Paths, Message: why)
+	Command       = "command"        // a rule's or a command list's command succeeded (Message: its name, Duration, Output, Paths: the files it wrote)
 )
 
 // Diagnostic is one compile error, its file relative to the start directory.

@@ -75,6 +75,8 @@ func (l *Logger) text(e Event) string {
 		return line(p.golive, "golive", watching(e))
 	case Ignored:
 		return line(p.dim, "golive", fmt.Sprintf("ignored %s: %s", strings.Join(e.Paths, " "), e.Message))
+	case Command:
+		return commandText(p, e)
 	case Warn:
 		return line(p.fail, "golive", e.Message)
 	case Error:
@@ -192,4 +194,21 @@ func watching(e Event) string {
 		s += fmt.Sprintf(" in %d directories", e.Dirs)
 	}
 	return s
+}
+
+// commandText is what a command printed, then one line for it.
+func commandText(p palette, e Event) string {
+	var b strings.Builder
+	if out := strings.TrimRight(e.Output, "\n"); out != "" {
+		b.WriteString(out + "\n")
+	}
+	what := "ran"
+	switch n := len(e.Paths); {
+	case n == 1:
+		what = "wrote " + e.Paths[0]
+	case n > 1:
+		what = fmt.Sprintf("wrote %s (+%d more)", e.Paths[0], n-1)
+	}
+	b.WriteString(line(p.build, "rule", fmt.Sprintf("%s %s in %s", e.Message, what, ms(e.Duration))))
+	return b.String()
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -15,7 +16,9 @@ import (
 	"github.com/joho/godotenv"
 	"github.com/mattn/go-isatty"
 
+	"github.com/golive-dev/golive/internal/config"
 	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/rules"
 	"github.com/golive-dev/golive/internal/signals"
 	"github.com/golive-dev/golive/internal/supervise"
 	"github.com/golive-dev/golive/runner"
@@ -45,10 +48,24 @@ func (s *Session) runOptions() (supervise.Options, error) {
 	}, nil
 }
 
-// starter builds the loop's Starter from run.env, run.env_file and
-// run.stdin.
-func (s *Session) starter(opts supervise.Options) *supervise.Starter {
+// starter builds the loop's Starter from run.env, run.env_file,
+// run.stdin and run.before_start, whose commands end with ctx.
+func (s *Session) starter(ctx context.Context, opts supervise.Options, eng *rules.Engine) *supervise.Starter {
 	st := &supervise.Starter{Opts: opts, Env: s.programEnv}
+	if before := s.cfg.Run.BeforeStart; len(before) > 0 {
+		// Env is read before each start, while the old program still
+		// runs: a step that fails there keeps it running.
+		st.Env = func() ([]string, error) {
+			env, err := s.programEnv()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := eng.Commands(ctx, "run.before_start", before, nil, env, config.ShellArgv); err != nil {
+				return nil, errors.New(failureOutput(err))
+			}
+			return env, nil
+		}
+	}
 	if s.cfg.Run.Stdin {
 		st.Stdin = supervise.NewStdinMux(s.opts.Stdin)
 	}

@@ -132,7 +132,7 @@ func (s *Session) Run(ctx context.Context) error {
 	// Nothing golive writes is a change of the tree, should its cache lie
 	// in it: this session's work directory, the project's recipe store
 	// (go build's $WORK), other sessions' work directories.
-	include := s.cfg.Watch.Include
+	include := slices.Concat(s.cfg.Watch.Include, ruleGlobs(s.cfg.Rules))
 	if px != nil {
 		include = slices.Concat(include, s.cfg.Proxy.ReloadOnly)
 	}
@@ -201,11 +201,22 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 			cancel()
 		}
 	})
+	eng, err := s.newRules(wk, set)
+	if err != nil {
+		return err
+	}
 	toRunner := batches
+	if len(s.cfg.Rules) > 0 {
+		out := make(chan watcher.Batch)
+		in := toRunner
+		wg.Go(func() { s.applyRules(ctx, eng, in, out, px) })
+		toRunner = out
+	}
 	if px != nil {
 		if asset, err := reloadOnly(s.cfg.Proxy.ReloadOnly, set.Has); err == nil && len(s.cfg.Proxy.ReloadOnly) > 0 {
 			out := make(chan watcher.Batch)
-			wg.Go(func() { s.splitAssets(ctx, batches, out, px, asset) })
+			in := toRunner
+			wg.Go(func() { s.splitAssets(ctx, in, out, px, asset) })
 			toRunner = out
 		}
 	}
@@ -220,7 +231,7 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	if reloader != nil { // a nil *reload.Reloader in the interface would not be nil
 		reloaderOpt = reloader
 	}
-	starter := s.starter(runOpts)
+	starter := s.starter(ctx, runOpts, eng)
 	if starter.Stdin != nil {
 		defer starter.Stdin.Close()
 	}
@@ -245,15 +256,19 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 		starter.Under = dbg.Under
 		start = dbg
 	}
+	var builder runner.Builder = &walkGate{b: b, walk: wk, log: log}
+	if len(s.cfg.Build.Before)+len(s.cfg.Build.After) > 0 {
+		builder = &commandsBuilder{b: builder, eng: eng, before: s.cfg.Build.Before, after: s.cfg.Build.After}
+	}
 	opts := runner.Options{
-		Builder:     &walkGate{b: b, walk: wk, log: log},
+		Builder:     builder,
 		Starter:     start,
 		Log:         log,
 		Package:     s.pkg(),
 		Force:       s.opts.Force,
 		Requests:    requests,
 		Restart:     runner.RestartPolicy(s.cfg.Run.Restart),
-		RestartOnly: func(rel string) bool { return rel != "" && rel == s.envFile },
+		RestartOnly: func(rel string) bool { return rel != "" && (rel == s.envFile || eng.Restarts(rel)) },
 		Reloader:    reloaderOpt,
 		MaxReloads:  s.cfg.Plugins.MaxReloads,
 		Built: func(b runner.Built) {

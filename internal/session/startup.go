@@ -73,6 +73,18 @@ func (wk *walk) wait() error {
 	return wk.err
 }
 
+// watcher is the watcher once the walk made it, else nil.
+func (wk *walk) watcher() *watcher.Watcher {
+	select {
+	case <-wk.done:
+		if wk.err == nil {
+			return wk.w
+		}
+	default:
+	}
+	return nil
+}
+
 // counts reports whether the watcher counts the file rel: before the
 // walk is done, or when it failed, everything does.
 func (wk *walk) counts(rel string) bool {

@@ -81,6 +81,10 @@ func baselineBin(path string) (goliveBin, error) {
 	}, nil
 }
 
+// label is the binary's rows' label, as its watcher's in the latency
+// rounds: golive (default), golive (baseline ID).
+func (g goliveBin) label() string { return "golive (" + g.setting + ")" }
+
 // goliveTools returns the watchers of the golive binaries, as b.golives.
 func (b *bench) goliveTools() []*watcherTool { return b.tools[:len(b.golives)] }
 
@@ -114,10 +118,12 @@ func reportBaseline(w io.Writer, b *bench) {
 		return
 	}
 	r := &b.res
-	base := b.golives[1]
-	curT, baseT := b.goliveTools()[0], b.goliveTools()[1]
-	fmt.Fprintf(w, "### golive beside its baseline: %s against %s, same run\n\n", curT.label(), baseT.label())
-	fmt.Fprintf(w, "| measure | %s | %s | ÷ baseline | − baseline |\n", curT.label(), baseT.label())
+	cur, base := b.golives[0], b.golives[1]
+	if r.series(cur.label()) == nil && len(r.storms) == 0 && firstIdle(r) == nil {
+		return // no scenario compared them
+	}
+	fmt.Fprintf(w, "### golive beside its baseline: %s against %s, same run\n\n", cur.label(), base.label())
+	fmt.Fprintf(w, "| measure | %s | %s | ÷ baseline | − baseline |\n", cur.label(), base.label())
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
 	durRow := func(measure string, a, c stats) {
 		if a.n == 0 || c.n == 0 {
@@ -141,7 +147,7 @@ func reportBaseline(w io.Writer, b *bench) {
 		fmt.Fprintf(w, "| %s | %.1f | %.1f | %s | %+.1f |\n", measure, mb(a), mb(c), div, mb(a-c))
 	}
 
-	if cs, bs := r.series(curT.label()), r.series(baseT.label()); cs != nil && bs != nil {
+	if cs, bs := r.series(cur.label()), r.series(base.label()); cs != nil && bs != nil {
 		for _, m := range []struct {
 			name string
 			of   func(sample) (time.Duration, bool)
@@ -156,7 +162,7 @@ func reportBaseline(w io.Writer, b *bench) {
 		pairedRow("latency: paired, median of each round's ratio (min–max over the rounds)", pairedStats(cs.durations(total), bs.durations(total)))
 		fmt.Fprintf(w, "| latency: builds replayed | %s | %s | | |\n", replayedOf(cs), replayedOf(bs))
 	}
-	if cs, bs := stormOf(r, curT.label()), stormOf(r, baseT.label()); cs != nil && bs != nil {
+	if cs, bs := stormOf(r, cur.label()), stormOf(r, base.label()); cs != nil && bs != nil {
 		fmt.Fprintf(w, "| storm: restarts; final tree served | %d; %s | %d; %s | | %+d |\n", cs.starts, yes(cs.finalOK), bs.starts, yes(bs.finalOK), cs.starts-bs.starts)
 		fmt.Fprintf(w, "| storm: builds started / finished | %d / %d | %d / %d | | |\n", cs.builds, cs.buildsOK, bs.builds, bs.buildsOK)
 		a, c := stats{}, stats{}
@@ -186,7 +192,7 @@ func reportBaseline(w io.Writer, b *bench) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%s is golive built from the tree; %s is %s. Both ran the same scenarios on copies of the same fixtures: in the latency rounds each once per round in the shuffled order, in the start-up rounds each once per round in turn with the floors. ÷ and − baseline compare medians; the paired ratio divides each round's two times, so its range over the rounds is the noise to judge the others by. Edit during build and the plugin scenario run the tree's golive only.\n\n",
-		curT.label(), baseT.label(), base.about)
+		cur.label(), base.label(), base.about)
 }
 
 // spread is a median with its range when there was more than one time.
@@ -209,16 +215,20 @@ func stormOf(r *results, label string) *stormResult {
 	return nil
 }
 
-// baselineSummary is the summary's clause on the baseline.
+// baselineSummary is the summary's clause on the baseline ("" without
+// one, or when no scenario compared them).
 func baselineSummary(b *bench) string {
+	if len(b.golives) < 2 {
+		return ""
+	}
 	r := &b.res
-	curT, baseT := b.goliveTools()[0], b.goliveTools()[1]
+	cur, base := b.golives[0], b.golives[1]
 	var parts []string
-	if cs, bs := r.series(curT.label()), r.series(baseT.label()); cs != nil && bs != nil {
+	if cs, bs := r.series(cur.label()), r.series(base.label()); cs != nil && bs != nil {
 		p := pairedStats(cs.durations(total), bs.durations(total))
 		parts = append(parts, fmt.Sprintf("latency %s (paired %.2f×)", ratio(cs.totals().med, bs.totals().med), float64(p.med)/1000))
 	}
-	if cs, bs := stormOf(r, curT.label()), stormOf(r, baseT.label()); cs != nil && bs != nil {
+	if cs, bs := stormOf(r, cur.label()), stormOf(r, base.label()); cs != nil && bs != nil {
 		parts = append(parts, fmt.Sprintf("storm restarts %d against %d", cs.starts, bs.starts))
 	}
 	if id := firstIdle(r); id != nil && len(id.golive) > 1 {
@@ -226,5 +236,8 @@ func baselineSummary(b *bench) string {
 		parts = append(parts, fmt.Sprintf("start-up %s, RSS %.1f against %.1f MB",
 			ratio(statsOf(cs.startup, 0).med, statsOf(bs.startup, 0).med), mb(cs.rss), mb(bs.rss)))
 	}
-	return fmt.Sprintf("%s against %s: %s", curT.label(), baseT.label(), strings.Join(parts, ", "))
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s against %s: %s", cur.label(), base.label(), strings.Join(parts, ", "))
 }

@@ -55,10 +55,7 @@ func newFixture(dir string, s shape, useGit bool) (*fixture, error) {
 		dir = filepath.Join(top, "app")
 	}
 	f := &fixture{dir: dir, shape: s}
-	goVersion := strings.TrimPrefix(runtime.Version(), "go")
-	if parts := strings.Split(goVersion, "."); len(parts) >= 2 {
-		goVersion = parts[0] + "." + parts[1]
-	}
+	goVersion := langVersion()
 	gomod := fmt.Sprintf("module %s\n\ngo %s\n", modulePath, goVersion)
 	if s.Hot != "" {
 		gomod += fmt.Sprintf("\nrequire %s v0.0.0\n\nreplace %s => %s\n", hotModule, hotModule, s.Hot)
@@ -144,23 +141,39 @@ func (f *fixture) writeWork(top, goVersion string) error {
 			return err
 		}
 		for p := 0; p < f.shape.Packages; p++ {
-			src := fmt.Sprintf("package %s\n\n", pkgName(p))
-			prev := ""
-			if p%5 != 0 {
-				src += fmt.Sprintf("import %q\n\n", libModule(m)+"/"+pkgName(p-1))
-				prev = " + " + pkgName(p-1) + ".Sum(n%2)"
-			}
-			src += fmt.Sprintf("// Sum is module %d's package %d at work.\nfunc Sum(n int) int { return n*%d + %d%s }\n", m, p, m, p, prev)
 			rel := filepath.Join(lib, pkgName(p), "sum.go")
 			if err := os.MkdirAll(filepath.Dir(rel), 0o755); err != nil {
 				return err
 			}
-			if err := os.WriteFile(rel, []byte(src), 0o644); err != nil {
+			if err := os.WriteFile(rel, []byte(libSource(libModule(m), m, p)), 0o644); err != nil {
 				return err
 			}
 		}
 	}
 	return os.WriteFile(filepath.Join(top, "go.work"), []byte(work+")\n"), 0o644)
+}
+
+// libSource is package p of module mod, the m-th module of its fixture:
+// one file, each fifth package starting a chain of imports of the one
+// before.
+func libSource(mod string, m, p int) string {
+	src := fmt.Sprintf("package %s\n\n", pkgName(p))
+	prev := ""
+	if p%5 != 0 {
+		src += fmt.Sprintf("import %q\n\n", mod+"/"+pkgName(p-1))
+		prev = " + " + pkgName(p-1) + ".Sum(n%2)"
+	}
+	return src + fmt.Sprintf("// Sum is module %d's package %d at work.\nfunc Sum(n int) int { return n*%d + %d%s }\n", m, p, m, p, prev)
+}
+
+// langVersion is the go line of the fixtures' go.mod and go.work files:
+// the language version of the toolchain the benchmark was built with.
+func langVersion() string {
+	v := strings.TrimPrefix(runtime.Version(), "go")
+	if parts := strings.Split(v, "."); len(parts) >= 2 {
+		v = parts[0] + "." + parts[1]
+	}
+	return v
 }
 
 func libModule(m int) string { return fmt.Sprintf("example.com/lib%d", m) }

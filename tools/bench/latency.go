@@ -30,6 +30,9 @@ type sample struct {
 	bindFails int
 	parts     map[string]time.Duration
 	replayed  bool // golive: the build was a replay (compile and link only)
+	// startReplayed: golive's first build of a new session was a replay
+	// of the recipe the session before kept (the shapes scenario).
+	startReplayed bool
 }
 
 // series is every round of one tool or floor.

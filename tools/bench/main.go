@@ -9,6 +9,7 @@
 //	go -C tools run ./bench -quick     # proves it works, well under a minute
 //	go -C tools run ./bench -peer reflex='reflex -s -r "\.go$" -- go run .'
 //	go -C tools run ./bench -baseline /tmp/golive-old   # a second golive beside the tree's
+//	go -C tools run ./bench -only shapes   # only the scenarios named
 //
 // The report (Markdown) goes to stdout, progress to stderr.
 package main
@@ -23,6 +24,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -51,10 +53,28 @@ type options struct {
 	noGit        bool
 	startupRuns  int
 	editRuns     int
+	shapeRounds  int
 	reloads      int
 	roundTimeout time.Duration
-	baseline     string        // a golive binary measured beside the one built from the tree
-	goliveArgs   goliveArgList // flags given to every golive the benchmark runs (e.g. --poll)
+	baseline     string          // a golive binary measured beside the one built from the tree
+	goliveArgs   goliveArgList   // flags given to every golive the benchmark runs (e.g. --poll)
+	only         map[string]bool // the scenarios to run (-only); empty: all of them
+}
+
+// scenarios are the names -only takes, in the order a run takes them.
+var scenarios = []string{"latency", "edit", "storm", "plugin", "browser", "debug", "shapes", "idle"}
+
+// parseOnly reads -only's comma-separated list of scenarios.
+func parseOnly(v string) (map[string]bool, error) {
+	only := map[string]bool{}
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(scenarios, name) {
+			return nil, fmt.Errorf("unknown scenario %q (want some of %s)", name, strings.Join(scenarios, ","))
+		}
+		only[name] = true
+	}
+	return only, nil
 }
 
 // goliveArgList is a repeatable flag's values.
@@ -86,6 +106,7 @@ type bench struct {
 	shape       shape
 	bigShape    shape
 	workShape   shape
+	shapeSize   shapeSize // each project of the shapes scenario
 	floors      []*floor
 	tools       []*watcherTool // the golives first (as golives), then peers
 	res         results
@@ -96,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.rounds, "n", 10, "latency rounds per tool")
-	fs.BoolVar(&o.quick, "quick", false, "2 rounds, small tree, no peers, 1s idle, 3 reloads: proves the benchmark works")
+	fs.BoolVar(&o.quick, "quick", false, "2 rounds, small tree, no peers, 1s idle, 3 reloads, 1 small shapes round: proves the benchmark works")
 	fs.Var(&o.peers, "peer", "peer `NAME=COMMAND`, run with sh -c in the fixture; it must build and run the server (PORT in its environment); repeatable")
 	fs.BoolVar(&o.noAutoPeers, "no-auto-peers", false, "do not run air and wgo even when they are installed")
 	fs.DurationVar(&o.idle, "idle", 10*time.Second, "idle window for golive's CPU and memory")
@@ -105,9 +126,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.noGit, "no-git", false, "do not make the fixtures git repositories")
 	fs.IntVar(&o.startupRuns, "startup-runs", 3, "start-up rounds on the large tree")
 	fs.IntVar(&o.editRuns, "edit-runs", 3, "edit-during-build rounds")
+	fs.IntVar(&o.shapeRounds, "shape-rounds", 3, "rounds of the shapes scenario (each starts a golive session per shape)")
 	fs.IntVar(&o.reloads, "reloads", 20, "in-process reloads in a row for the plugin scenario's memory per reload")
 	fs.DurationVar(&o.roundTimeout, "timeout", 60*time.Second, "longest wait for one answer")
 	fs.Var(&o.goliveArgs, "golive-arg", "a flag given to every golive the benchmark runs, e.g. --poll; repeatable; the report names them")
+	fs.Func("only", "run only the scenarios `NAME[,NAME]`: "+strings.Join(scenarios, ", "), func(v string) (err error) {
+		o.only, err = parseOnly(v)
+		return err
+	})
 	fs.StringVar(&o.baseline, "baseline", "", "also measure the golive binary at `PATH` (built elsewhere, e.g. from an earlier commit) beside the one built from the tree, in the same run: latency, storm, start-up, idle CPU and memory")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -123,6 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	b.bigShape = shape{Packages: 20, Files: 25, BigDirs: 5000, BigFiles: 20000}
 	// 3 modules of 100 packages each, main importing 34 of each's.
 	b.workShape = shape{Packages: 100, Files: 1, Imported: 34, Work: 2}
+	b.shapeSize = shapeSize{Packages: 8, Files: 5, Libs: 6}
 	if o.quick {
 		if !set["n"] {
 			b.opts.rounds = 2
@@ -135,6 +162,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if !set["edit-runs"] {
 			b.opts.editRuns = 1
+		}
+		if !set["shape-rounds"] {
+			b.opts.shapeRounds = 1
 		}
 		if !set["reloads"] {
 			b.opts.reloads = 3
@@ -150,6 +180,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		b.shape = shape{Packages: 10, Files: 10, Other: 300}
 		b.bigShape = shape{Packages: 10, Files: 10, BigDirs: 500, BigFiles: 2000}
 		b.workShape = shape{Packages: 10, Files: 1, Imported: 4, Work: 2}
+		b.shapeSize = shapeSize{Packages: 3, Files: 2, Libs: 2}
 	}
 	if err := becomeSubreaper(); err != nil {
 		fmt.Fprintf(stderr, "bench: cannot become a child subreaper (%v); a tool's orphans may escape cleanup\n", err)
@@ -167,6 +198,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bench: work directory kept: %s\n", b.work)
 	}
 	return 0
+}
+
+// runs reports whether the run takes scenario name (-only).
+func (b *bench) runs(name string) bool {
+	return len(b.opts.only) == 0 || b.opts.only[name]
+}
+
+// scenario runs the scenario name when the run takes it.
+func (b *bench) scenario(name string, run func() error) error {
+	if !b.runs(name) {
+		return nil
+	}
+	return run()
 }
 
 func (b *bench) logf(format string, args ...any) {
@@ -204,35 +248,50 @@ func (b *bench) main(stdout io.Writer) (err error) {
 	}
 	b.res.facts.goliveRev = gitRev(b.repo)
 	b.golives = append([]goliveBin{tree}, b.golives...) // the tree's first
-	if err := b.setUpTools(); err != nil {
+	// Latency, edit during build and storm share the watchers started here.
+	if b.runs("latency") || b.runs("edit") || b.runs("storm") {
+		if err := b.setUpTools(); err != nil {
+			return err
+		}
+	}
+	if err := b.scenario("latency", b.latency); err != nil {
 		return err
 	}
-	if err := b.latency(); err != nil {
+	if err := b.scenario("edit", b.editDuringBuild); err != nil {
 		return err
 	}
-	if err := b.editDuringBuild(); err != nil {
-		return err
-	}
-	for _, t := range b.goliveTools() {
-		rss, _, _ := memStatus(t.p.pid())
-		b.res.fixtureRSS = append(b.res.fixtureRSS, rss)
+	if b.runs("latency") {
+		for _, t := range b.goliveTools() {
+			rss, _, _ := memStatus(t.p.pid())
+			b.res.fixtureRSS = append(b.res.fixtureRSS, rss)
+		}
 	}
 	// Each storm ends with its tool's shutdown: a tool that a storm left
-	// building must not load the machine under the next one.
-	if err := b.storms(); err != nil {
+	// building must not load the machine under the next one. Without
+	// storms, the watchers stop here.
+	if err := b.scenario("storm", b.storms); err != nil {
 		return err
 	}
-	if err := b.pluginScenario(); err != nil {
-		return err
+	if !b.runs("storm") {
+		for _, t := range b.tools {
+			if err := t.shutdown(); err != nil {
+				b.res.notes = append(b.res.notes, err.Error())
+			}
+		}
 	}
-	if err := b.browserScenario(); err != nil {
-		return err
-	}
-	if err := b.debugScenario(); err != nil {
-		return err
-	}
-	if err := b.idleStartup(); err != nil {
-		return err
+	for _, s := range []struct {
+		name string
+		run  func() error
+	}{
+		{"plugin", b.pluginScenario},
+		{"browser", b.browserScenario},
+		{"debug", b.debugScenario},
+		{"shapes", b.shapesScenario},
+		{"idle", b.idleStartup},
+	} {
+		if err := b.scenario(s.name, s.run); err != nil {
+			return err
+		}
 	}
 	b.res.facts.loadEnd = loadAvg()
 	b.res.facts.end = time.Now()
@@ -390,24 +449,35 @@ func (b *bench) goBuild(dir string, flags []string, out string) (time.Duration, 
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
 	cmd.Env = childEnv(b.keepGOFLAGS)
+	start := time.Now()
+	out, err := b.runProc(cmd)
+	d := time.Since(start)
+	if err != nil {
+		if b.ctx.Err() != nil {
+			return 0, b.ctx.Err()
+		}
+		return 0, fmt.Errorf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
+	}
+	return d, nil
+}
+
+// runProc runs cmd in a process group of its own, as every process of the
+// benchmark runs, and returns what it printed. An interrupt of the
+// benchmark kills it.
+func (b *bench) runProc(cmd *exec.Cmd) (string, error) {
 	var buf strings.Builder
 	cmd.Stdout, cmd.Stderr = &buf, &buf
-	start := time.Now()
 	p, err := startProc(cmd)
 	if err != nil {
-		return 0, err
+		return "", err
 	}
 	select {
 	case <-p.done:
 	case <-b.ctx.Done():
 		p.stop(syscall.SIGKILL, 0)
-		return 0, b.ctx.Err()
+		return buf.String(), b.ctx.Err()
 	}
-	d := time.Since(start)
-	if p.err != nil {
-		return 0, fmt.Errorf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, p.err, buf.String())
-	}
-	return d, nil
+	return buf.String(), p.err
 }
 
 // startBinary starts a built server on port.

@@ -23,6 +23,7 @@ type results struct {
 	plugin     *pluginResult
 	browser    *browserResult
 	debug      *debugResult
+	shapes     *shapesResult
 	fixtureRSS []int64 // each golive's VmRSS on the latency fixture after its rounds, as b.golives
 	notes      []string
 }
@@ -187,8 +188,21 @@ func report(w io.Writer, b *bench) {
 	if b.opts.noGit {
 		git = "not git repositories"
 	}
-	fmt.Fprintf(w, "- fixture: %d packages × %d files imported by main, %d other files; one copy per tool, %s; %s\n",
-		b.shape.Packages, b.shape.Files, b.shape.Other, git, goflags)
+	if len(b.tools) > 0 {
+		fmt.Fprintf(w, "- fixture: %d packages × %d files imported by main, %d other files; one copy per tool, %s; %s\n",
+			b.shape.Packages, b.shape.Files, b.shape.Other, git, goflags)
+	} else {
+		fmt.Fprintf(w, "- %s\n", goflags)
+	}
+	if len(b.opts.only) > 0 {
+		var names []string
+		for _, name := range scenarios {
+			if b.opts.only[name] {
+				names = append(names, name)
+			}
+		}
+		fmt.Fprintf(w, "- scenarios: %s only (-only)\n", strings.Join(names, ", "))
+	}
 	fmt.Fprintf(w, "- golive's build flags (its dev profile): `%s`\n", strings.Join(goliveFlags(), " "))
 	if len(b.opts.goliveArgs) > 0 {
 		fmt.Fprintf(w, "- every golive ran with `%s` (-golive-arg)\n", strings.Join(b.opts.goliveArgs, " "))
@@ -201,20 +215,83 @@ func report(w io.Writer, b *bench) {
 	}
 	fmt.Fprintln(w)
 
-	floor := r.series("floor")
-	plain := r.series("plain floor")
-	polled := r.series("polled floor")
-	var floorMed, plainMed, polledMed time.Duration
-	if polled != nil {
-		polledMed = polled.totals().med
+	floorMed, plainMed, polledMed := r.floorMedians()
+	if len(r.latency) > 0 {
+		reportLatency(w, b)
 	}
-	if floor != nil {
-		floorMed = floor.totals().med
+	if len(r.storms) > 0 {
+		reportStorms(w, r.storms)
 	}
-	if plain != nil {
-		plainMed = plain.totals().med
+	if len(r.edits) > 0 {
+		reportEdits(w, r.edits)
 	}
+	reportIdle(w, b)
+	reportBaseline(w, b)
+	reportPlugin(w, b)
+	reportBrowser(w, r.browser)
+	reportDebug(w, r.debug)
+	reportShapes(w, b)
 
+	for _, s := range r.latency {
+		for i, x := range s.samples {
+			if !x.ok {
+				r.notes = append(r.notes, fmt.Sprintf("latency round %d, %s: %s", i+1, s.label, x.err))
+			}
+		}
+	}
+	if r.plugin != nil {
+		for _, s := range r.plugin.series {
+			for i, x := range s.samples {
+				if !x.ok {
+					r.notes = append(r.notes, fmt.Sprintf("plugin round %d, %s: %s", i+1, s.label, x.err))
+				}
+			}
+		}
+	}
+	if r.shapes != nil {
+		for _, row := range r.shapes.rows {
+			for _, s := range []*series{row.golive, row.floor, row.hand} {
+				if s == row.golive || row.edit != editFirst { // a first save's floors are the exported constant's
+					for i, x := range s.samples {
+						if !x.ok {
+							r.notes = append(r.notes, fmt.Sprintf("shapes round %d, %s: %s", i+1, s.label, x.err))
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, n := range r.notes {
+		fmt.Fprintf(w, "- note: %s\n", n)
+	}
+	if len(r.notes) > 0 {
+		fmt.Fprintln(w)
+	}
+	var golive *series
+	if len(b.golives) > 0 {
+		golive = r.series(b.golives[0].label())
+	}
+	fmt.Fprintf(w, "**Summary:** %s\n", summary(b, golive, floorMed, plainMed, polledMed))
+}
+
+// floorMedians are the medians of the latency rounds' floors, 0 where
+// one did not run.
+func (r *results) floorMedians() (floor, plain, polled time.Duration) {
+	med := func(label string) time.Duration {
+		if s := r.series(label); s != nil {
+			return s.totals().med
+		}
+		return 0
+	}
+	return med("floor"), med("plain floor"), med("polled floor")
+}
+
+// reportLatency prints the latency rounds' table and where golive's time
+// went in them.
+func reportLatency(w io.Writer, b *bench) {
+	r := &b.res
+	floor, plain, polled := r.series("floor"), r.series("plain floor"), r.series("polled floor")
+	floorMed, plainMed, polledMed := r.floorMedians()
 	fmt.Fprintf(w, "### Latency: save → new answer (ms, %d interleaved rounds after a warm-up)\n\n", b.opts.rounds)
 	fmt.Fprintln(w, "| tool | median | min | max | × floor | − floor | paired × floor | × plain floor | − polled floor | starts per save | ok |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -255,11 +332,10 @@ func report(w io.Writer, b *bench) {
 	// One column per golive binary, the one built from the tree first.
 	var golives []*series
 	var heads []string
-	for i, t := range b.goliveTools() {
-		golives = append(golives, r.series(t.label()))
-		heads = append(heads, b.golives[i].name)
+	for _, g := range b.golives {
+		golives = append(golives, r.series(g.label()))
+		heads = append(heads, g.name)
 	}
-	golive := golives[0]
 	cols := append(slices.Clone(golives), floor, plain, polled)
 	fmt.Fprintln(w, "### Where golive's time goes (medians in ms, from its --events; floors measured by hand)")
 	fmt.Fprintln(w)
@@ -299,12 +375,15 @@ func report(w io.Writer, b *bench) {
 	}
 	fmt.Fprintln(w, "The parts are medians taken one by one, so they need not add up to the median total. golive's build is its build_ok duration_ms; the floors' is the wall time of `go build`. The polled floor is golive's sequence done by hand: the old program keeps serving and is polled every 2 ms during the build, as it is for every watcher, so golive minus the polled floor is what golive itself adds.")
 	fmt.Fprintln(w)
+}
 
+// reportStorms prints each tool's storm.
+func reportStorms(w io.Writer, storms []stormResult) {
 	fmt.Fprintln(w, "### Storm: every internal .go file and every data file rewritten at once")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| tool | files (.go + other) | written in ms | restarts | bind failures | final tree served | storm end → final tree (ms) | golive builds started / finished | peak processes in the tool's tree |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---:|---|---:|")
-	for _, s := range r.storms {
+	for _, s := range storms {
 		final := "no (stale)"
 		toFinal := "–"
 		if s.finalOK {
@@ -324,12 +403,15 @@ func report(w io.Writer, b *bench) {
 			s.starts, s.bindFails, final, toFinal, builds, s.peakProcs)
 	}
 	fmt.Fprintln(w)
+}
 
+// reportEdits prints the edit-during-build rounds.
+func reportEdits(w io.Writer, edits []editResult) {
 	fmt.Fprintln(w, "### Edit during build (golive): a second save lands while the first one's build runs")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| round | second save during the build | first edit ever served | final answer is the second edit | starts | builds started / finished | second save → answer (ms) |")
 	fmt.Fprintln(w, "|---:|---|---|---|---:|---|---:|")
-	for i, e := range r.edits {
+	for i, e := range edits {
 		if e.err != "" {
 			fmt.Fprintf(w, "| %d | error: %s | | | | | |\n", i+1, e.err)
 			continue
@@ -338,7 +420,11 @@ func report(w io.Writer, b *bench) {
 			e.starts, e.builds, e.buildsOK, ms(e.latency))
 	}
 	fmt.Fprintln(w)
+}
 
+// reportIdle prints the idle and start-up scenario, a table per tree.
+func reportIdle(w io.Writer, b *bench) {
+	r := &b.res
 	for _, id := range r.idle {
 		fmt.Fprintf(w, "### Idle and start-up: %s\n\n", id.describe())
 		fmt.Fprintln(w, "| measure | value |")
@@ -414,35 +500,6 @@ func report(w io.Writer, b *bench) {
 		})
 		fmt.Fprintln(w)
 	}
-
-	reportBaseline(w, b)
-	reportPlugin(w, b)
-	reportBrowser(w, r.browser)
-	reportDebug(w, r.debug)
-
-	for _, s := range r.latency {
-		for i, x := range s.samples {
-			if !x.ok {
-				r.notes = append(r.notes, fmt.Sprintf("latency round %d, %s: %s", i+1, s.label, x.err))
-			}
-		}
-	}
-	if r.plugin != nil {
-		for _, s := range r.plugin.series {
-			for i, x := range s.samples {
-				if !x.ok {
-					r.notes = append(r.notes, fmt.Sprintf("plugin round %d, %s: %s", i+1, s.label, x.err))
-				}
-			}
-		}
-	}
-	for _, n := range r.notes {
-		fmt.Fprintf(w, "- note: %s\n", n)
-	}
-	if len(r.notes) > 0 {
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintf(w, "**Summary:** %s\n", summary(b, golive, floorMed, plainMed, polledMed))
 }
 
 // pairedRatio is the median over rounds of s's time over the floor's in
@@ -527,7 +584,9 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 			good++
 		}
 	}
-	parts = append(parts, fmt.Sprintf("edit during build: %d/%d rounds served only the second edit with 1 start", good, len(r.edits)))
+	if len(r.edits) > 0 {
+		parts = append(parts, fmt.Sprintf("edit during build: %d/%d rounds served only the second edit with 1 start", good, len(r.edits)))
+	}
 	for _, id := range r.idle {
 		if len(id.golive) == 0 {
 			continue
@@ -542,11 +601,14 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 		}
 		parts = append(parts, startup)
 	}
-	if len(b.golives) > 1 {
-		parts = append(parts, baselineSummary(b))
+	if s := baselineSummary(b); s != "" {
+		parts = append(parts, s)
 	}
 	if r.plugin != nil {
 		parts = append(parts, pluginSummary(r.plugin))
+	}
+	if r.shapes != nil {
+		parts = append(parts, shapesSummary(r.shapes))
 	}
 	if br := r.browser; br != nil && br.skipped == "" && len(br.painted) > 0 {
 		p, s := statsOf(br.painted, 0).med, statsOf(br.serving, 0).med

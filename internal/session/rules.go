@@ -1,0 +1,202 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golive-dev/golive/internal/config"
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/graph"
+	"github.com/golive-dev/golive/internal/proxy"
+	"github.com/golive-dev/golive/internal/rules"
+	"github.com/golive-dev/golive/runner"
+	"github.com/golive-dev/golive/watcher"
+)
+
+// ruleGlobs are the globs of every [[rule]]: golive watches their files.
+func ruleGlobs(rs []config.Rule) []string {
+	var globs []string
+	for _, r := range rs {
+		globs = append(globs, r.Match...)
+	}
+	return globs
+}
+
+// newRules compiles the rules and wires the engine that runs them and
+// the command lists: the watcher says what a command wrote, the build
+// graph which files the build reads.
+func (s *Session) newRules(wk *walk, set *graph.Set) (*rules.Engine, error) {
+	var rs []rules.Rule
+	for i, r := range s.cfg.Rules {
+		match, err := watcher.Globs(r.Match)
+		if err != nil {
+			return nil, fmt.Errorf("rule[%d].match: %w", i, err)
+		}
+		argv := r.Argv()
+		rs = append(rs, rules.Rule{Name: rules.Describe(fmt.Sprintf("rule[%d]", i), argv), Match: match, Argv: argv,
+			Then: rules.ParseAction(r.Then), Timeout: time.Duration(r.Timeout)})
+	}
+	log := s.opts.Log
+	return rules.New(rules.Options{
+		Dir: s.opts.Dir, Env: s.buildEnv(), Rules: rs,
+		Written: func(since time.Time) []string {
+			if w := wk.watcher(); w != nil {
+				return w.Written(since)
+			}
+			return nil
+		},
+		Builds: func(rel string) bool { return set.Builds(rel) || set.Has(rel) },
+		Ran: func(name string, took time.Duration, output string, wrote []string) {
+			log.Emit(events.Event{Type: events.Command, Message: name, Duration: took, Output: output, Paths: wrote})
+		},
+	}), nil
+}
+
+// applyRules runs the rules for each batch between the watcher and the
+// runner. A batch whose changes still need a build or a restart goes on,
+// with what the commands wrote that the build reads and without what
+// only the rules needed; one that needs a browser reload has the proxy
+// tell the pages; a command that fails is reported as a failed build,
+// and the batch's paths wait for the next one. It closes out when in
+// closes or ctx ends.
+func (s *Session) applyRules(ctx context.Context, eng *rules.Engine, in <-chan watcher.Batch, out chan<- watcher.Batch, px *proxy.Server) {
+	defer close(out)
+	log := s.opts.Log
+	var carried []string // the paths of a batch whose command failed
+	saidNoProxy := false
+	for {
+		var b watcher.Batch
+		select {
+		case <-ctx.Done():
+			return
+		case batch, ok := <-in:
+			if !ok {
+				return
+			}
+			b = batch
+		}
+		paths := slices.Concat(carried, batchPaths(b))
+		slices.Sort(paths)
+		paths = slices.Compact(paths)
+		taken := eng.Takes(paths)
+		if taken { // said before the commands' own lines
+			log.Emit(events.Changed(batchPaths(b)))
+		}
+		started := time.Now()
+		res := eng.Apply(ctx, paths)
+		if ctx.Err() != nil {
+			return
+		}
+		if res.Err != nil {
+			carried = paths
+			reportRuleFailure(log, res.Err, time.Since(started))
+			continue
+		}
+		carried = nil
+		switch {
+		case len(res.Paths) > 0:
+			select {
+			case out <- watcher.Batch{Changes: changes(b, res.Paths), First: b.First}:
+			case <-ctx.Done():
+				return
+			}
+		case !res.Ran && res.Then == rules.None:
+			// A generator's own output, come back as a batch: nothing.
+		default:
+			if !taken {
+				log.Emit(events.Changed(batchPaths(b)))
+			}
+			if res.Then == rules.Reload {
+				if px != nil {
+					px.Assets(paths)
+				} else if !saidNoProxy {
+					saidNoProxy = true
+					log.Infof("a rule's change reloads the browser through the proxy, which is off (set proxy.target or run.ready)")
+				}
+			}
+		}
+	}
+}
+
+// reportRuleFailure reports a command that failed as a build that did,
+// so that editors and the browser overlay show it as they show a compile
+// error.
+func reportRuleFailure(log *events.Logger, err error, took time.Duration) {
+	log.Emit(events.Event{Type: events.BuildStart, Package: "rules"})
+	log.Emit(events.Event{Type: events.BuildFailed, Duration: took, Output: failureOutput(err) + "; the old program keeps running"})
+}
+
+// failureOutput is what a failed command printed, then why it failed.
+func failureOutput(err error) string {
+	var f *rules.Failed
+	if errors.As(err, &f) && f.Output != "" {
+		return strings.TrimRight(f.Output, "\n") + "\n" + err.Error()
+	}
+	return err.Error()
+}
+
+func batchPaths(b watcher.Batch) []string {
+	p := make([]string, len(b.Changes))
+	for i, c := range b.Changes {
+		p[i] = c.Path
+	}
+	return p
+}
+
+// changes are the changes of paths: as b had them, or a write for a
+// path b did not name (a command wrote it).
+func changes(b watcher.Batch, paths []string) []watcher.Change {
+	var cs []watcher.Change
+	for _, p := range paths {
+		c := watcher.Change{Path: p, Op: watcher.Write}
+		if i := slices.IndexFunc(b.Changes, func(c watcher.Change) bool { return c.Path == p }); i >= 0 {
+			c = b.Changes[i]
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// commandsBuilder runs build.before before every build and build.after
+// after every good one, before the restart. A command that fails fails
+// the build. What build.before writes joins the build's changes.
+type commandsBuilder struct {
+	b             runner.Builder
+	eng           *rules.Engine
+	before, after []string
+}
+
+func (c *commandsBuilder) Build(ctx context.Context, changed []string) runner.BuildResult {
+	start := time.Now()
+	if len(c.before) > 0 {
+		wrote, err := c.eng.Commands(ctx, "build.before", c.before, changed, nil, config.ShellArgv)
+		if err != nil {
+			return commandFailed(ctx, err, time.Since(start))
+		}
+		if changed != nil {
+			changed = slices.Concat(changed, wrote)
+		}
+	}
+	res := c.b.Build(ctx, changed)
+	if res.Err != nil || res.Failed || len(c.after) == 0 {
+		return res
+	}
+	if _, err := c.eng.Commands(ctx, "build.after", c.after, changed, nil, config.ShellArgv); err != nil {
+		return commandFailed(ctx, err, time.Since(start))
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+// commandFailed is a build result for a command that failed: a failed
+// build with its output, or the context's error when golive stops.
+func commandFailed(ctx context.Context, err error, took time.Duration) runner.BuildResult {
+	if ctx.Err() != nil {
+		return runner.BuildResult{Err: ctx.Err(), Duration: took}
+	}
+	return runner.BuildResult{Failed: true, Output: failureOutput(err), Duration: took}
+}

@@ -1,0 +1,468 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The shapes scenario (issue 15): golive's save → serving in four kinds
+// of project (shapefixture.go), for a save that keeps a package's export
+// data, one that changes it, and the first save of a new session, each
+// against two floors measured in the same rounds: go build with golive's
+// flags, and the edit's own compile and link commands run by hand
+// (handbuild.go). Only the golive built from the tree runs it.
+
+// Edits of the shapes scenario, in report order.
+const (
+	editBody   = "keeps export data"
+	editExport = "changes export data"
+	editFirst  = "first save of a session"
+)
+
+// Targets of issue 15 for every row: golive over each floor.
+const (
+	targetHand  = 1.05
+	targetFloor = 0.85
+)
+
+// sessionQuiet is how long a new session stands after golive says it
+// watches the build's files and before its first save: a user's first
+// save comes later than golive's own work after a start.
+const sessionQuiet = 500 * time.Millisecond
+
+// shapeSettle is how long a round of golive's running session waits after
+// the answer: what golive may still do after a build must not load the
+// machine under the next participant.
+const shapeSettle = 100 * time.Millisecond
+
+// shapesResult is the scenario: three rows per shape, as projectShapes
+// and the edits.
+type shapesResult struct {
+	rounds int
+	size   shapeSize
+	rows   []*shapeRow
+}
+
+// shapeRow is one shape and edit: golive's saves, and the two floors of
+// the same edit in the same rounds (for the first save of a session, the
+// exported constant's floors).
+type shapeRow struct {
+	shape    projectShape
+	edit     string
+	golive   *series
+	floor    *series  // go build with golive's flags, start, first answer
+	hand     *series  // the edit's compile and link commands, start, first answer
+	compiled []string // the packages the hand build compiles
+}
+
+// shapeCopy is one copy of a shapes project, with its port and binary.
+type shapeCopy struct {
+	fx   *shapeFixture
+	port int
+	c    *client
+	bin  string
+}
+
+// shapeProject is one shape's copies: golive's running session, the copy
+// new sessions start in round after round, the go build floor's, and one
+// per edit for the hand builds (each edit's captured commands stay valid
+// only where no other edit is made).
+type shapeProject struct {
+	kind     projectShape
+	live     *watcherTool
+	liveFx   *shapeFixture
+	session  *shapeCopy
+	sessions int
+	floor    *shapeCopy
+	hand     map[string]*shapeCopy
+	builds   map[string]*handBuild
+}
+
+// save makes one of the scenario's edits: the first save of a session is
+// the exported constant's.
+func (sf *shapeFixture) save(edit, v string) error {
+	if edit == editBody {
+		return sf.setBody(v)
+	}
+	return sf.setExport(v)
+}
+
+// editTag is an edit in file names: body or version, the file it saves.
+func editTag(edit string) string {
+	if edit == editBody {
+		return "body"
+	}
+	return "version"
+}
+
+// answerPath is where the program answers what an edit changes.
+func answerPath(edit string) string {
+	if edit == editBody {
+		return "/body"
+	}
+	return "/version"
+}
+
+// shapeStep is one participant of the scenario's rounds.
+type shapeStep struct {
+	s     *series
+	round func(token string) sample
+	warm  bool // a -quick run warms up this one too
+}
+
+// shapesScenario sets every shape up, then runs the rounds: a warm-up,
+// then every participant of every shape once per round, in a shuffled
+// order.
+func (b *bench) shapesScenario() error {
+	res := &shapesResult{rounds: b.opts.shapeRounds, size: b.shapeSize}
+	b.res.shapes = res
+	var steps []shapeStep
+	for _, kind := range projectShapes {
+		proj, err := b.setUpShape(kind)
+		if err != nil {
+			return fmt.Errorf("shapes: %s: %w", kind.name(), err)
+		}
+		defer proj.live.shutdown()
+		rows, s := b.shapeSteps(proj)
+		res.rows = append(res.rows, rows...)
+		steps = append(steps, s...)
+	}
+	rng := rand.New(rand.NewPCG(15, uint64(time.Now().UnixNano())))
+	for r := -1; r < res.rounds; r++ {
+		if r < 0 {
+			b.logf("shapes: warm-up round")
+		} else {
+			b.logf("shapes: round %d/%d", r+1, res.rounds)
+		}
+		for _, i := range rng.Perm(len(steps)) {
+			if err := b.ctx.Err(); err != nil {
+				return err
+			}
+			p := steps[i]
+			if r < 0 && b.opts.quick && !p.warm {
+				continue // a smoke run warms up only what it cannot go without
+			}
+			tok := fmt.Sprintf("k%02d-%06d", r+1, time.Now().UnixNano()%1e6)
+			s := p.round(tok)
+			if r >= 0 {
+				p.s.samples = append(p.s.samples, s)
+			}
+			if !s.ok {
+				b.logf("  %s: %s", p.s.label, s.err)
+			}
+		}
+	}
+	return nil
+}
+
+// shapeSteps returns a shape's rows, in report order, and the steps that
+// fill them: for each of the two edits golive's running session, the
+// floor with golive's flags and the hand build; and a new session's first
+// save, whose floors are the exported constant's.
+func (b *bench) shapeSteps(proj *shapeProject) ([]*shapeRow, []shapeStep) {
+	var rows []*shapeRow
+	var steps []shapeStep
+	name := proj.kind.name()
+	for _, edit := range []string{editBody, editExport} {
+		row := &shapeRow{shape: proj.kind, edit: edit,
+			golive:   &series{label: name + ", " + edit + ": golive"},
+			floor:    &series{label: name + ", " + edit + ": floor", floor: true},
+			hand:     &series{label: name + ", " + edit + ": compile-and-link floor", floor: true},
+			compiled: proj.builds[edit].packages(),
+		}
+		rows = append(rows, row)
+		fl, hand := proj.floor, proj.hand[edit]
+		steps = append(steps,
+			shapeStep{s: row.golive, round: func(tok string) sample { return b.liveRound(proj, edit, tok) }},
+			shapeStep{s: row.floor, round: func(tok string) sample {
+				return b.shapeFloorRound(fl, edit, tok, func() (time.Duration, error) { return b.goBuild(fl.fx.dir, goliveFlags(), fl.bin) })
+			}},
+			shapeStep{s: row.hand, round: func(tok string) sample {
+				return b.shapeFloorRound(hand, edit, tok, func() (time.Duration, error) { return proj.builds[edit].run(b) })
+			}},
+		)
+	}
+	ex := rows[1]
+	first := &shapeRow{shape: proj.kind, edit: editFirst, golive: &series{label: name + ", " + editFirst + ": golive"},
+		floor: ex.floor, hand: ex.hand, compiled: ex.compiled}
+	// The warm-up's session is the copy's first: it keeps the recipe the
+	// first timed session takes up.
+	steps = append(steps, shapeStep{s: first.golive, round: func(tok string) sample { return b.sessionRound(proj, tok) }, warm: true})
+	return append(rows, first), steps
+}
+
+// setUpShape writes a shape's copies, starts golive's running session in
+// the first (its first build compiles every package there), warms go's
+// cache in the floors' and captures each edit's compile and link.
+func (b *bench) setUpShape(kind projectShape) (_ *shapeProject, err error) {
+	b.logf("shapes: setting up the %s", kind.name())
+	p := &shapeProject{kind: kind, hand: map[string]*shapeCopy{}, builds: map[string]*handBuild{}}
+	defer func() {
+		if err != nil && p.live != nil {
+			p.live.shutdown()
+		}
+	}()
+	newCopy := func(role string) (*shapeCopy, error) {
+		name := "shape-" + kind.tag() + "-" + role
+		fx, err := newShapeFixture(b.ctx, filepath.Join(b.work, "fx-"+name), kind, b.shapeSize, childEnv(b.keepGOFLAGS))
+		if err != nil {
+			return nil, err
+		}
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		return &shapeCopy{fx: fx, port: port, c: newClient(port), bin: filepath.Join(b.work, "bin-"+name)}, nil
+	}
+	live, err := newCopy("golive")
+	if err != nil {
+		return nil, err
+	}
+	p.liveFx = live.fx
+	p.live = b.shapeGolive(live, "shapes, "+kind.name(), "events-shape-"+kind.tag()+"-golive.jsonl")
+	launched, _, err := p.live.launch(b.ctx, b, 5*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.live.events.waitFor(b.ctx, "watching", launched, b.opts.roundTimeout); err != nil {
+		return nil, err
+	}
+	if p.session, err = newCopy("session"); err != nil {
+		return nil, err
+	}
+	if p.floor, err = newCopy("floor"); err != nil {
+		return nil, err
+	}
+	if _, err := b.goBuild(p.floor.fx.dir, goliveFlags(), p.floor.bin); err != nil {
+		return nil, err
+	}
+	for _, edit := range []string{editBody, editExport} {
+		c, err := newCopy("hand-" + editTag(edit))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.goBuild(c.fx.dir, goliveFlags(), c.bin); err != nil {
+			return nil, err
+		}
+		if err := c.fx.save(edit, "capture"); err != nil {
+			return nil, err
+		}
+		edited := filepath.Join(c.fx.edit, editTag(edit)+".go")
+		gotmp := filepath.Join(b.work, "gotmp-shape-"+kind.tag()+"-"+editTag(edit))
+		if err := os.MkdirAll(gotmp, 0o755); err != nil {
+			return nil, err
+		}
+		h, err := b.captureHandBuild(c.fx.dir, goliveFlags(), edited, edit != editBody, gotmp, c.bin)
+		if err != nil {
+			return nil, err
+		}
+		p.hand[edit], p.builds[edit] = c, h
+	}
+	return p, nil
+}
+
+// shapeGolive is the tree's golive on a shapes copy, writing its events to
+// the file events in the work directory.
+func (b *bench) shapeGolive(c *shapeCopy, setting, events string) *watcherTool {
+	t := &watcherTool{
+		name: "golive", setting: setting, fx: &fixture{dir: c.fx.dir}, port: c.port, c: c.c,
+		starts: filepath.Join(b.work, "starts-"+sanitize(setting)+".log"),
+		events: &eventLog{path: filepath.Join(b.work, events)},
+	}
+	t.argv = append([]string{b.golives[0].path, "-C", c.fx.dir, "--events", t.events.path}, b.opts.goliveArgs...)
+	return t
+}
+
+// liveRound saves edit in the copy of golive's running session.
+func (b *bench) liveRound(p *shapeProject, edit, token string) sample {
+	s := b.shapeSave(p.live, p.liveFx, edit, token)
+	time.Sleep(shapeSettle)
+	return s
+}
+
+// sessionRound starts a new golive in the session copy, where it takes up
+// the recipe the session before kept; once it watches the build's files
+// and has stood for sessionQuiet, it times its first save, the exported
+// constant, then stops it as a user does, which keeps the recipe for the
+// next round. The warm-up round's session is the copy's first: its first
+// build is go build.
+func (b *bench) sessionRound(p *shapeProject, token string) sample {
+	p.sessions++
+	t := b.shapeGolive(p.session, "shapes session, "+p.kind.name(), fmt.Sprintf("events-shape-%s-session-%d.jsonl", p.kind.tag(), p.sessions))
+	defer t.shutdown()
+	launched, _, err := t.launch(b.ctx, b, 5*time.Minute)
+	if err != nil {
+		return sample{err: err.Error()}
+	}
+	// golive says when it watches the build's files: a save before that
+	// may go unseen.
+	if _, err := t.events.waitFor(b.ctx, "watching", launched, b.opts.roundTimeout); err != nil {
+		return sample{err: err.Error()}
+	}
+	time.Sleep(sessionQuiet)
+	s := b.shapeSave(t, p.session.fx, editExport, token)
+	if oks := t.events.after(launched, "build_ok"); len(oks) > 0 {
+		s.startReplayed = oks[0].Replayed
+	}
+	return s
+}
+
+// shapeSave saves edit in golive's copy and polls for the new answer.
+func (b *bench) shapeSave(t *watcherTool, fx *shapeFixture, edit, token string) sample {
+	if err := fx.save(edit, token); err != nil {
+		return sample{err: err.Error()}
+	}
+	saved := time.Now()
+	at, err := t.c.waitFor(b.ctx, answerPath(edit), token, b.opts.roundTimeout, nil)
+	if err != nil {
+		return sample{err: err.Error()}
+	}
+	s := sample{ok: true, total: at.Sub(saved)}
+	s.parts, s.replayed = b.goliveSplit(t.events, saved, at)
+	return s
+}
+
+// shapeFloorRound is a floor by hand on c's copy: save edit, build (go
+// build, or the hand build), start the binary, poll until it answers.
+func (b *bench) shapeFloorRound(c *shapeCopy, edit, token string, build func() (time.Duration, error)) sample {
+	os.Remove(c.bin)
+	if err := c.fx.save(edit, token); err != nil {
+		return sample{err: err.Error()}
+	}
+	saved := time.Now()
+	d, err := build()
+	if err != nil {
+		return sample{err: err.Error()}
+	}
+	started := time.Now()
+	p, err := b.startBinary(c.bin, c.fx.dir, c.port)
+	if err != nil {
+		return sample{err: err.Error()}
+	}
+	defer p.stop(syscall.SIGKILL, 0)
+	at, err := c.c.waitFor(b.ctx, answerPath(edit), token, b.opts.roundTimeout, nil)
+	if err != nil {
+		return sample{err: err.Error()}
+	}
+	return sample{ok: true, total: at.Sub(saved), parts: map[string]time.Duration{partBuild: d, partAnswer: at.Sub(started)}}
+}
+
+// reportShapes prints the scenario's table: a row per shape and edit.
+func reportShapes(w io.Writer, b *bench) {
+	r := b.res.shapes
+	if r == nil {
+		return
+	}
+	flags := strings.Join(goliveFlags(), " ")
+	fmt.Fprintf(w, "### Shapes: save → serving in four kinds of project (ms, %d interleaved rounds after a warm-up)\n\n", r.rounds)
+	fmt.Fprintf(w, "| shape | edit | golive (its build) | floor: `go build %s` (its build) | compile-and-link floor (compile, link) | golive ÷ floor (target ≤ %.2f×) | golive ÷ compile-and-link (target ≤ %.2f×) | both targets | golive's builds replayed | ok |\n", flags, targetFloor, targetHand)
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|---|---:|")
+	for _, row := range r.rows {
+		g, f, h := row.golive.totals(), row.floor.totals(), row.hand.totals()
+		met := "–"
+		if g.n > 0 && f.n > 0 && h.n > 0 {
+			met = yes(float64(g.med) <= targetFloor*float64(f.med) && float64(g.med) <= targetHand*float64(h.med))
+		}
+		replayed := replayedOf(row.golive)
+		if row.edit == editFirst {
+			replayed = "save " + replayed + "; session start " + startsReplayedOf(row.golive)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |\n", row.shape.name(), row.edit,
+			withBuild(row.golive, ""), withBuild(row.floor, ""), withBuild(row.hand, fmt.Sprintf("%d + 1", len(row.compiled))),
+			ratio(g.med, f.med), ratio(g.med, h.med), met, replayed, g.n, g.of)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Medians; a cell's build is the median of golive's `build_ok.duration_ms`, of `go build`'s wall time, or of the hand build's compiles and link together (how many compiles, + the link). Shapes, each with the same server (main, a package `edit` it imports, a package `front` beside edit that imports it too, %d internal packages of %d files, %d packages in each other module):\n\n", r.size.Packages, r.size.Files, r.size.Libs)
+	for _, kind := range projectShapes {
+		fmt.Fprintf(w, "- %s: %s\n", kind.name(), kind.about())
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Edits: *%s* rewrites an unexported constant only the body of edit's `//go:noinline` Body reads; *%s* rewrites edit's exported constant, which main serves and front reads; *%s* is a new golive started on the recipe the session before kept, standing %v after its `watching` event, then the exported constant saved (its floors are that edit's). The compile-and-link floor runs, by hand and in order, the compiles and the link `go build -x -work` ran for the same edit once before the rounds, with its work directory's import configs and archives kept: for *%s* the edited package's compile alone, for *%s* every compile go build ran (%s).\n\n",
+		editBody, editExport, editFirst, sessionQuiet, editBody, editExport, compiledOf(r))
+}
+
+// withBuild is a series' median total with its median build in
+// parentheses, prefixed by what when given.
+func withBuild(s *series, what string) string {
+	st := s.totals()
+	if st.n == 0 {
+		return "–"
+	}
+	bd, ok := s.part(partBuild)
+	if !ok {
+		return ms(st.med)
+	}
+	if what != "" {
+		return fmt.Sprintf("%s (%s: %s)", ms(st.med), what, ms(bd.med))
+	}
+	return fmt.Sprintf("%s (%s)", ms(st.med), ms(bd.med))
+}
+
+// startsReplayedOf counts the timed sessions whose first build replayed
+// the kept recipe.
+func startsReplayedOf(s *series) string {
+	n, of := 0, 0
+	for _, x := range s.samples {
+		if x.ok {
+			of++
+			if x.startReplayed {
+				n++
+			}
+		}
+	}
+	return fmt.Sprintf("%d of %d", n, of)
+}
+
+// compiledOf names the packages the export edit's hand builds compile,
+// once per shape.
+func compiledOf(r *shapesResult) string {
+	var parts []string
+	for _, row := range r.rows {
+		if row.edit == editExport {
+			parts = append(parts, row.shape.name()+": "+strings.Join(row.compiled, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// shapesSummary is the summary's clause on the scenario.
+func shapesSummary(r *shapesResult) string {
+	var lo, hi, flo, fhi float64
+	met, n, rep, of := 0, 0, 0, 0
+	for _, row := range r.rows {
+		g, f, h := row.golive.totals(), row.floor.totals(), row.hand.totals()
+		for _, x := range row.golive.samples {
+			if x.ok {
+				of++
+				if x.replayed {
+					rep++
+				}
+			}
+		}
+		if g.n == 0 || f.n == 0 || h.n == 0 {
+			continue
+		}
+		rh, rf := float64(g.med)/float64(h.med), float64(g.med)/float64(f.med)
+		if n == 0 {
+			lo, hi, flo, fhi = rh, rh, rf, rf
+		}
+		lo, hi, flo, fhi = min(lo, rh), max(hi, rh), min(flo, rf), max(fhi, rf)
+		n++
+		if rh <= targetHand && rf <= targetFloor {
+			met++
+		}
+	}
+	if n == 0 {
+		return "shapes: no row complete"
+	}
+	return fmt.Sprintf("shapes: golive %.2f–%.2f× the compile-and-link floor and %.2f–%.2f× the floor with its flags over %d rows, both of issue 15's targets met in %d, %d of %d saves replayed",
+		lo, hi, flo, fhi, n, met, rep, of)
+}
