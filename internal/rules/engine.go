@@ -133,6 +133,20 @@ func (e *Engine) needs(p string, wrote map[string]int) (Action, bool) {
 	return a, a == Rebuild || a == Restart
 }
 
+// RunAll runs the command of every rule once, in order, with no paths
+// in ChangedVar, and stops at the first that fails.
+func (e *Engine) RunAll(ctx context.Context) error {
+	for _, r := range e.opts.Rules {
+		if r.Argv == nil {
+			continue
+		}
+		if _, err := e.run(ctx, r, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // need is what a change a rule matched needs. A rule that rebuilds and
 // runs a command rebuilds through what the command wrote: when it wrote
 // nothing the build reads (templ's text-only change in its development

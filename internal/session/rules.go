@@ -29,7 +29,7 @@ func ruleGlobs(rs []config.Rule) []string {
 // newRules compiles the rules and wires the engine that runs them and
 // the command lists: the watcher says what a command wrote, the build
 // graph which files the build reads.
-func (s *Session) newRules(wk *walk, set *graph.Set) (*rules.Engine, error) {
+func (s *Session) newRules(watching func() *watcher.Watcher, set *graph.Set) (*rules.Engine, error) {
 	var rs []rules.Rule
 	for i, r := range s.cfg.Rules {
 		match, err := watcher.Globs(r.Match)
@@ -44,7 +44,7 @@ func (s *Session) newRules(wk *walk, set *graph.Set) (*rules.Engine, error) {
 	return rules.New(rules.Options{
 		Dir: s.opts.Dir, Env: s.buildEnv(), Rules: rs,
 		Written: func(since time.Time) []string {
-			if w := wk.watcher(); w != nil {
+			if w := watching(); w != nil {
 				return w.Written(since)
 			}
 			return nil
@@ -54,6 +54,18 @@ func (s *Session) newRules(wk *walk, set *graph.Set) (*rules.Engine, error) {
 			log.Emit(events.Event{Type: events.Command, Message: name, Duration: took, Output: output, Paths: wrote})
 		},
 	}), nil
+}
+
+// startRules runs the command of every rule once, in order, before the
+// first build and before the watcher's walk, which then takes what they
+// wrote as the tree's state: a project whose generated files are not
+// kept (templ's *_templ.go in .gitignore) builds at once. A command that
+// fails is reported as a failed build; the build runs all the same.
+func (s *Session) startRules(ctx context.Context, eng *rules.Engine) {
+	start := time.Now()
+	if err := eng.RunAll(ctx); err != nil && ctx.Err() == nil {
+		reportRuleFailure(s.opts.Log, err, time.Since(start))
+	}
 }
 
 // applyRules runs the rules for each batch between the watcher and the

@@ -30,6 +30,7 @@ import (
 	"github.com/golive-dev/golive/internal/proxy"
 	"github.com/golive-dev/golive/internal/ready"
 	"github.com/golive-dev/golive/internal/reload"
+	"github.com/golive-dev/golive/internal/rules"
 	"github.com/golive-dev/golive/internal/supervise"
 	"github.com/golive-dev/golive/runner"
 	"github.com/golive-dev/golive/watcher"
@@ -160,6 +161,11 @@ func (s *Session) Run(ctx context.Context) error {
 	if err := watcher.Check(wopts); err != nil {
 		return err
 	}
+	eng, err := s.newRules(func() *watcher.Watcher { return wk.watcher() }, set)
+	if err != nil {
+		return err
+	}
+	s.startRules(ctx, eng)
 	// Before the caller's context can end it: a Ctrl-C during a walk that
 	// comes first still stops golive at once.
 	wk = startWalk(wopts, work.Dir())
@@ -168,12 +174,12 @@ func (s *Session) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.loop(ctx, work, wk, set, runOpts, check, reloader, px)
+	return s.loop(ctx, work, wk, set, eng, runOpts, check, reloader, px)
 }
 
 // loop runs the goroutines around the runner loop and the loop itself,
 // on the calling goroutine, and stops them all before it returns.
-func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set *graph.Set, runOpts supervise.Options, check *ready.Check, reloader *reload.Reloader, px *proxy.Server) error {
+func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set *graph.Set, eng *rules.Engine, runOpts supervise.Options, check *ready.Check, reloader *reload.Reloader, px *proxy.Server) error {
 	log := s.opts.Log
 	if px != nil {
 		// Stopped last (deferred first): the proxy answers until the
@@ -201,10 +207,6 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 			cancel()
 		}
 	})
-	eng, err := s.newRules(wk, set)
-	if err != nil {
-		return err
-	}
 	toRunner := batches
 	if len(s.cfg.Rules) > 0 {
 		out := make(chan watcher.Batch)

@@ -75,6 +75,9 @@ func (wk *walk) wait() error {
 
 // watcher is the watcher once the walk made it, else nil.
 func (wk *walk) watcher() *watcher.Watcher {
+	if wk == nil {
+		return nil
+	}
 	select {
 	case <-wk.done:
 		if wk.err == nil {

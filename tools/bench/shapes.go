@@ -199,9 +199,9 @@ func (b *bench) shapeSteps(proj *shapeProject) ([]*shapeRow, []shapeStep) {
 	return append(rows, first), steps
 }
 
-// setUpShape writes a shape's copies, starts golive's running session in
-// the first (its first build compiles every package there), warms go's
-// cache in the floors' and captures each edit's compile and link.
+// setUpShape writes a shape's copies, warms go's cache in the floors' and
+// captures each edit's compile and link, then starts golive's running
+// session in its copy (its first build compiles every package there).
 func (b *bench) setUpShape(kind projectShape) (_ *shapeProject, err error) {
 	b.logf("shapes: setting up the %s", kind.name())
 	p := &shapeProject{kind: kind, hand: map[string]*shapeCopy{}, builds: map[string]*handBuild{}}
@@ -224,15 +224,6 @@ func (b *bench) setUpShape(kind projectShape) (_ *shapeProject, err error) {
 	}
 	live, err := newCopy("golive")
 	if err != nil {
-		return nil, err
-	}
-	p.liveFx = live.fx
-	p.live = b.shapeGolive(live, "shapes, "+kind.name(), "events-shape-"+kind.tag()+"-golive.jsonl")
-	launched, _, err := p.live.launch(b.ctx, b, 5*time.Minute)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.live.events.waitFor(b.ctx, "watching", launched, b.opts.roundTimeout); err != nil {
 		return nil, err
 	}
 	if p.session, err = newCopy("session"); err != nil {
@@ -265,6 +256,18 @@ func (b *bench) setUpShape(kind projectShape) (_ *shapeProject, err error) {
 			return nil, err
 		}
 		p.hand[edit], p.builds[edit] = c, h
+	}
+	// golive starts last, on files written seconds before as a user's
+	// are: a file written while its first build runs (go mod vendor's
+	// modules.txt) would make it build again and distrust the recipe.
+	p.liveFx = live.fx
+	p.live = b.shapeGolive(live, "shapes, "+kind.name(), "events-shape-"+kind.tag()+"-golive.jsonl")
+	launched, _, err := p.live.launch(b.ctx, b, 5*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.live.events.waitFor(b.ctx, "watching", launched, b.opts.roundTimeout); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
