@@ -115,12 +115,17 @@ func flatConfig(t *testing.T, cfg config.Config) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tables map[string]map[string]any
-	if err := toml.Unmarshal(data, &tables); err != nil {
+	var top map[string]any
+	if err := toml.Unmarshal(data, &top); err != nil {
 		t.Fatalf("golive config printed what does not parse: %v\n%s", err, data)
 	}
 	flat := map[string]any{}
-	for table, keys := range tables {
+	for table, v := range top {
+		keys, ok := v.(map[string]any)
+		if !ok {
+			flat[table] = v // the [[rule]] blocks, which no flag sets
+			continue
+		}
 		for k, v := range keys {
 			flat[fmt.Sprintf("%s.%s", table, k)] = v
 		}
