@@ -10,9 +10,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
+	"github.com/golive-dev/golive/internal/airconf"
 	"github.com/golive-dev/golive/internal/builder"
 	"github.com/golive-dev/golive/internal/config"
 	"github.com/golive-dev/golive/internal/events"
@@ -38,6 +41,13 @@ var exampleConfig []byte
 // cmdInit writes the documented example as .reload.toml, never over an
 // existing file.
 func cmdInit(inv *invocation, stdout, stderr io.Writer) int {
+	content := exampleConfig
+	if inv.fromAir {
+		var ok bool
+		if content, ok = fromAir(inv, stderr); !ok {
+			return exitUsage
+		}
+	}
 	path := filepath.Join(inv.dir, config.FileName)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
@@ -46,7 +56,7 @@ func cmdInit(inv *invocation, stdout, stderr io.Writer) int {
 	if err != nil {
 		return reportUsage(stderr, err)
 	}
-	_, err = f.Write(exampleConfig)
+	_, err = f.Write(content)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -86,4 +96,42 @@ func cmdBuild(s *setup) int {
 		return exitBuildFailed
 	}
 	return exitOK
+}
+
+// fromAir converts the air config init --from-air names, or finds, into
+// .reload.toml's text, and says on stderr, one line each, what it left
+// out and why. It reports false when it printed an error instead.
+func fromAir(inv *invocation, stderr io.Writer) ([]byte, bool) {
+	file := inv.airFile
+	if file == "" {
+		if file = airconf.Find(inv.dir); file == "" {
+			reportUsage(stderr, fmt.Errorf("no air config here: neither %s; name it: golive init --from-air FILE", strings.Join(airconf.Names, " nor ")))
+			return nil, false
+		}
+	} else if !filepath.IsAbs(file) {
+		file = filepath.Join(inv.dir, file)
+	}
+	if _, err := os.Stat(filepath.Join(inv.dir, config.FileName)); err == nil {
+		reportUsage(stderr, fmt.Errorf("%s already exists; remove it first to start over", filepath.Join(inv.dir, config.FileName)))
+		return nil, false
+	}
+	cfg, notes, err := airconf.Read(file, runtime.GOOS)
+	if err != nil {
+		reportUsage(stderr, err)
+		return nil, false
+	}
+	name := file
+	if rel, err := filepath.Rel(inv.dir, file); err == nil {
+		name = rel
+	}
+	for _, n := range notes {
+		fmt.Fprintln(stderr, n.Format(name))
+	}
+	out, err := config.Encode(cfg)
+	if err != nil {
+		reportUsage(stderr, err)
+		return nil, false
+	}
+	header := fmt.Sprintf("# golive settings, converted from %s by golive init --from-air.\n# Every key is shown with its value; .reload.toml.example documents them.\n\n", name)
+	return append([]byte(header), out...), true
 }

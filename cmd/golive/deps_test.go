@@ -84,10 +84,11 @@ var allowedImports = map[string][]string{
 	"internal/reload":         {"internal/builder", "internal/events", "internal/procgroup", "internal/sock", "runner"},
 	"internal/graph":          {"internal/events", "internal/fileclock", "internal/goenv", "runner", "watcher"},
 	"internal/rules":          {"internal/procgroup"},
+	"internal/airconf":        {"internal/config"},
 	"internal/session": {"internal/builder", "internal/config", "internal/debug", "internal/graph", "internal/events", "internal/goenv",
 		"internal/fileclock", "internal/procgroup", "internal/proxy", "internal/ready", "internal/reload", "internal/rules", "internal/signals",
 		"internal/supervise", "runner", "watcher"},
-	"cmd/golive": {"internal/builder", "internal/config", "internal/events", "internal/project",
+	"cmd/golive": {"internal/airconf", "internal/builder", "internal/config", "internal/events", "internal/project",
 		"internal/session", "internal/supervise", "runner"},
 	// Test helpers: no product package may import them.
 	"internal/testkit":  {"internal/events", "internal/fileclock"},

@@ -18,6 +18,8 @@ type invocation struct {
 	dir        string // -C
 	configFile string // -c
 	events     string // --events
+	fromAir    bool   // init --from-air
+	airFile    string // init --from-air FILE
 	progArgs   []string
 	set        map[string]bool // flags given, by name
 	flags      flagValues
@@ -58,6 +60,7 @@ func newFlagSet(inv *invocation, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&inv.flags.verbose, "v", false, "also say why a changed path triggered nothing (log.verbose)")
 	fs.BoolVar(&inv.flags.debug, "debug", false, "run the program under delve, restarted in place on every save, for an editor to attach to (run.debug)")
 	fs.Var(&inv.flags.plugins, "plugin", "`package` reloaded in process, repeatable (plugins.packages)")
+	fs.BoolVar(&inv.fromAir, "from-air", false, "with init: write .reload.toml from an air config (.air.toml, then .config/air.toml, or the file named after the flag)")
 	fs.Bool("version", false, "print golive's version and exit") // read through fs.Visit
 	fs.Usage = func() { usage(fs, out) }
 	return fs
@@ -71,6 +74,7 @@ Usage:
   golive build [flags]               build once; exit 1 on a compile error
   golive config [flags]              print the effective configuration as TOML
   golive init                        write .reload.toml with every key and its default
+  golive init --from-air [FILE]      write .reload.toml from an air config, one line per key left out
   golive version                     print the version
 
 Flags (a key in parentheses is the config key that the flag overrides):
@@ -105,14 +109,26 @@ func parseArgs(args []string, out io.Writer) (*invocation, error) {
 			return nil, err
 		}
 	}
+	if inv.command == "init" && inv.fromAir && fs.NArg() == 1 {
+		inv.airFile = fs.Arg(0)
+		return inv, visitSet(fs, inv)
+	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q; program arguments go after --, as in golive -- %s", fs.Arg(0), strings.Join(fs.Args(), " "))
 	}
+	return inv, visitSet(fs, inv)
+}
+
+// visitSet records the flags given, and makes --version the command.
+func visitSet(fs *flag.FlagSet, inv *invocation) error {
 	fs.Visit(func(f *flag.Flag) { inv.set[f.Name] = true })
 	if inv.set["version"] {
 		inv.command = "version"
 	}
-	return inv, nil
+	if inv.fromAir && inv.command != "init" {
+		return errors.New("--from-air goes with init: golive init --from-air [FILE]")
+	}
+	return nil
 }
 
 // apply lays the flags given over cfg.

@@ -76,6 +76,9 @@ func helpEntries(help string) map[string]string {
 // whose effective value then differs from the default.
 func overriddenKeys(t *testing.T, f *flag.Flag) []string {
 	t.Helper()
+	if f.Name == "from-air" {
+		return nil // init's: it writes a config, it overrides none
+	}
 	inv, err := parseArgs([]string{"-" + f.Name + "=" + sampleValue(f)}, io.Discard)
 	if err != nil {
 		t.Fatalf("-%s: %v", f.Name, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/golive-dev/golive/internal/airconf"
 	"github.com/golive-dev/golive/internal/builder"
 	"github.com/golive-dev/golive/internal/config"
 	"github.com/golive-dev/golive/internal/events"
@@ -51,6 +52,10 @@ func setUp(inv *invocation, stderr io.Writer) (*setup, error) {
 		return nil, err
 	}
 	s := &setup{cfg: cfg, startDir: dir, log: newLogger(cfg.Log, stderr)}
+	if air := airconf.Find(dir); air != "" && inv.configFile == "" && !exists(filepath.Join(dir, config.FileName)) {
+		rel, _ := filepath.Rel(dir, air)
+		s.log.Infof("%s found and no %s: golive starts with its defaults; golive init --from-air writes the equal settings", rel, config.FileName)
+	}
 	if inv.events != "" {
 		f, err := os.Create(inv.events)
 		if err != nil {
@@ -89,6 +94,11 @@ func loadConfig(inv *invocation, dir string) (config.Config, error) {
 		}
 	}
 	return config.Load(path)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func mustWd() string {
