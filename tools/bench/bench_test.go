@@ -25,7 +25,7 @@ import (
 // runs with one golive instead of two.
 func TestQuick(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs golive, go build and servers for about a minute")
+		t.Skip("runs golive, go build and servers for a few minutes")
 	}
 	root, err := repoRoot()
 	if err != nil {
@@ -37,7 +37,7 @@ func TestQuick(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the baseline golive: %v\n%s", err, out)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	var out, progress bytes.Buffer
 	if code := run(ctx, []string{"-quick", "-baseline", baseline}, &out, &progress); code != 0 {

@@ -249,17 +249,7 @@ func report(w io.Writer, b *bench) {
 		}
 	}
 	if r.shapes != nil {
-		for _, row := range r.shapes.rows {
-			for _, s := range []*series{row.golive, row.floor, row.hand} {
-				if s == row.golive || row.edit != editFirst { // a first save's floors are the exported constant's
-					for i, x := range s.samples {
-						if !x.ok {
-							r.notes = append(r.notes, fmt.Sprintf("shapes round %d, %s: %s", i+1, s.label, x.err))
-						}
-					}
-				}
-			}
-		}
+		r.notes = append(r.notes, r.shapes.failures()...)
 	}
 	for _, n := range r.notes {
 		fmt.Fprintf(w, "- note: %s\n", n)

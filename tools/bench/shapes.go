@@ -392,6 +392,25 @@ func reportShapes(w io.Writer, b *bench) {
 		editBody, editExport, editFirst, sessionQuiet, editBody, editExport, compiledOf(r))
 }
 
+// failures lists the rounds that failed, one note each.
+func (r *shapesResult) failures() []string {
+	var notes []string
+	for _, row := range r.rows {
+		all := []*series{row.golive, row.floor, row.hand}
+		if row.edit == editFirst {
+			all = all[:1] // its floors are the exported constant's row's
+		}
+		for _, s := range all {
+			for i, x := range s.samples {
+				if !x.ok {
+					notes = append(notes, fmt.Sprintf("shapes round %d, %s: %s", i+1, s.label, x.err))
+				}
+			}
+		}
+	}
+	return notes
+}
+
 // withBuild is a series' median total with its median build in
 // parentheses, prefixed by what when given.
 func withBuild(s *series, what string) string {
