@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -55,20 +56,25 @@ type shapesResult struct {
 // the same edit in the same rounds (for the first save of a session, the
 // exported constant's floors).
 type shapeRow struct {
-	shape    projectShape
-	edit     string
-	golive   *series
-	floor    *series  // go build with golive's flags, start, first answer
-	hand     *series  // the edit's compile and link commands, start, first answer
+	shape  projectShape
+	edit   string
+	golive *series
+	floor  *series // go build with golive's flags, start, first answer
+	hand   *series // the edit's compile and link commands, start, first answer
+	// polled is the hand build done as golive does it: the previous
+	// round's program serves, polled from the save on, until the build is
+	// done; then it is stopped and the new binary started.
+	polled   *series
 	compiled []string // the packages the hand build compiles
 }
 
 // shapeCopy is one copy of a shapes project, with its port and binary.
 type shapeCopy struct {
-	fx   *shapeFixture
-	port int
-	c    *client
-	bin  string
+	fx      *shapeFixture
+	port    int
+	c       *client
+	bin     string
+	running *proc // the polled floor's program, between rounds
 }
 
 // shapeProject is one shape's copies: golive's running session, the copy
@@ -84,6 +90,8 @@ type shapeProject struct {
 	floor    *shapeCopy
 	hand     map[string]*shapeCopy
 	builds   map[string]*handBuild
+	polled   map[string]*shapeCopy // the polled hand floor's copies
+	pbuilds  map[string]*handBuild
 }
 
 // save makes one of the scenario's edits: the first save of a session is
@@ -131,6 +139,7 @@ func (b *bench) shapesScenario() error {
 			return fmt.Errorf("shapes: %s: %w", kind.name(), err)
 		}
 		defer proj.live.shutdown()
+		defer proj.stopPolled()
 		rows, s := b.shapeSteps(proj)
 		res.rows = append(res.rows, rows...)
 		steps = append(steps, s...)
@@ -176,10 +185,11 @@ func (b *bench) shapeSteps(proj *shapeProject) ([]*shapeRow, []shapeStep) {
 			golive:   &series{label: name + ", " + edit + ": golive"},
 			floor:    &series{label: name + ", " + edit + ": floor", floor: true},
 			hand:     &series{label: name + ", " + edit + ": compile-and-link floor", floor: true},
+			polled:   &series{label: name + ", " + edit + ": compile-and-link floor, polled", floor: true},
 			compiled: proj.builds[edit].packages(),
 		}
 		rows = append(rows, row)
-		fl, hand := proj.floor, proj.hand[edit]
+		fl, hand, polled := proj.floor, proj.hand[edit], proj.polled[edit]
 		steps = append(steps,
 			shapeStep{s: row.golive, round: func(tok string) sample { return b.liveRound(proj, edit, tok) }},
 			shapeStep{s: row.floor, round: func(tok string) sample {
@@ -188,11 +198,12 @@ func (b *bench) shapeSteps(proj *shapeProject) ([]*shapeRow, []shapeStep) {
 			shapeStep{s: row.hand, round: func(tok string) sample {
 				return b.shapeFloorRound(hand, edit, tok, func() (time.Duration, error) { return proj.builds[edit].run(b) })
 			}},
+			shapeStep{s: row.polled, round: func(tok string) sample { return b.polledHandRound(polled, edit, tok, proj.pbuilds[edit]) }, warm: true},
 		)
 	}
 	ex := rows[1]
 	first := &shapeRow{shape: proj.kind, edit: editFirst, golive: &series{label: name + ", " + editFirst + ": golive"},
-		floor: ex.floor, hand: ex.hand, compiled: ex.compiled}
+		floor: ex.floor, hand: ex.hand, polled: ex.polled, compiled: ex.compiled}
 	// The warm-up's session is the copy's first: it keeps the recipe the
 	// first timed session takes up.
 	steps = append(steps, shapeStep{s: first.golive, round: func(tok string) sample { return b.sessionRound(proj, tok) }, warm: true})
@@ -204,7 +215,8 @@ func (b *bench) shapeSteps(proj *shapeProject) ([]*shapeRow, []shapeStep) {
 // session in its copy (its first build compiles every package there).
 func (b *bench) setUpShape(kind projectShape) (_ *shapeProject, err error) {
 	b.logf("shapes: setting up the %s", kind.name())
-	p := &shapeProject{kind: kind, hand: map[string]*shapeCopy{}, builds: map[string]*handBuild{}}
+	p := &shapeProject{kind: kind, hand: map[string]*shapeCopy{}, builds: map[string]*handBuild{},
+		polled: map[string]*shapeCopy{}, pbuilds: map[string]*handBuild{}}
 	defer func() {
 		if err != nil && p.live != nil {
 			p.live.shutdown()
@@ -235,27 +247,32 @@ func (b *bench) setUpShape(kind projectShape) (_ *shapeProject, err error) {
 	if _, err := b.goBuild(p.floor.fx.dir, goliveFlags(), p.floor.bin); err != nil {
 		return nil, err
 	}
-	for _, edit := range []string{editBody, editExport} {
-		c, err := newCopy("hand-" + editTag(edit))
+	capture := func(role, edit string) (*shapeCopy, *handBuild, error) {
+		c, err := newCopy(role + "-" + editTag(edit))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, err := b.goBuild(c.fx.dir, goliveFlags(), c.bin); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := c.fx.save(edit, "capture"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		edited := filepath.Join(c.fx.edit, editTag(edit)+".go")
-		gotmp := filepath.Join(b.work, "gotmp-shape-"+kind.tag()+"-"+editTag(edit))
+		gotmp := filepath.Join(b.work, "gotmp-shape-"+kind.tag()+"-"+role+"-"+editTag(edit))
 		if err := os.MkdirAll(gotmp, 0o755); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		h, err := b.captureHandBuild(c.fx.dir, goliveFlags(), edited, edit != editBody, gotmp, c.bin)
-		if err != nil {
+		return c, h, err
+	}
+	for _, edit := range []string{editBody, editExport} {
+		if p.hand[edit], p.builds[edit], err = capture("hand", edit); err != nil {
 			return nil, err
 		}
-		p.hand[edit], p.builds[edit] = c, h
+		if p.polled[edit], p.pbuilds[edit], err = capture("polled", edit); err != nil {
+			return nil, err
+		}
 	}
 	// golive starts last, on files written seconds before as a user's
 	// are: a file written while its first build runs (go mod vendor's
@@ -358,6 +375,66 @@ func (b *bench) shapeFloorRound(c *shapeCopy, edit, token string, build func() (
 	return sample{ok: true, total: at.Sub(saved), parts: map[string]time.Duration{partBuild: d, partAnswer: at.Sub(started)}}
 }
 
+// stopPolled stops the polled floors' programs.
+func (p *shapeProject) stopPolled() {
+	for _, c := range p.polled {
+		if c.running != nil {
+			c.running.stop(syscall.SIGKILL, 0)
+			c.running = nil
+		}
+	}
+}
+
+// polledHandRound is the hand build in golive's sequence: the previous
+// round's program keeps serving and is polled from the save on, as
+// golive's is; once the build is done it is stopped and the new binary,
+// renamed out of the link's way as golive's is, started. What it costs
+// beside the plain hand floor is the measurement's polling and the stop.
+// The warm-up round starts the first program.
+func (b *bench) polledHandRound(c *shapeCopy, edit, token string, h *handBuild) sample {
+	if err := c.fx.save(edit, token); err != nil {
+		return sample{err: err.Error()}
+	}
+	saved := time.Now()
+	type answer struct {
+		at  time.Time
+		err error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		at, err := c.c.waitFor(b.ctx, answerPath(edit), token, b.opts.roundTimeout, nil)
+		answered <- answer{at, err}
+	}()
+	bd, err := h.run(b)
+	if err != nil {
+		return sample{err: err.Error()}
+	}
+	run := c.bin + "-" + token
+	if err := os.Rename(c.bin, run); err != nil {
+		return sample{err: err.Error()}
+	}
+	parts := map[string]time.Duration{partBuild: bd}
+	if c.running != nil {
+		t := time.Now()
+		c.running.terminate()
+		parts[partStop] = time.Since(t)
+		os.Remove(c.running.cmd.Path)
+		c.running = nil
+	}
+	started := time.Now()
+	p, err := b.startBinary(run, c.fx.dir, c.port)
+	if err != nil {
+		return sample{err: err.Error()}
+	}
+	c.running = p
+	a := <-answered
+	if a.err != nil {
+		return sample{err: a.err.Error()}
+	}
+	parts[partAnswer] = a.at.Sub(started)
+	return sample{ok: true, total: a.at.Sub(saved), parts: parts}
+}
+
 // reportShapes prints the scenario's table: a row per shape and edit.
 func reportShapes(w io.Writer, b *bench) {
 	r := b.res.shapes
@@ -366,10 +443,10 @@ func reportShapes(w io.Writer, b *bench) {
 	}
 	flags := strings.Join(goliveFlags(), " ")
 	fmt.Fprintf(w, "### Shapes: save → serving in four kinds of project (ms, %d interleaved rounds after a warm-up)\n\n", r.rounds)
-	fmt.Fprintf(w, "| shape | edit | golive (its build) | floor: `go build %s` (its build) | compile-and-link floor (compile, link) | golive ÷ floor (target ≤ %.2f×) | golive ÷ compile-and-link (target ≤ %.2f×) | both targets | golive's builds replayed | ok |\n", flags, targetFloor, targetHand)
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|---|---:|")
+	fmt.Fprintf(w, "| shape | edit | golive (its build) | floor: `go build %s` (its build) | compile-and-link floor (compile, link) | the same, polled as golive's (its build) | golive ÷ floor (target ≤ %.2f×) | golive ÷ compile-and-link (target ≤ %.2f×) | golive ÷ polled compile-and-link | both targets | golive's builds replayed | ok |\n", flags, targetFloor, targetHand)
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|")
 	for _, row := range r.rows {
-		g, f, h := row.golive.totals(), row.floor.totals(), row.hand.totals()
+		g, f, h, pl := row.golive.totals(), row.floor.totals(), row.hand.totals(), row.polled.totals()
 		met := "–"
 		if g.n > 0 && f.n > 0 && h.n > 0 {
 			met = yes(float64(g.med) <= targetFloor*float64(f.med) && float64(g.med) <= targetHand*float64(h.med))
@@ -378,9 +455,9 @@ func reportShapes(w io.Writer, b *bench) {
 		if row.edit == editFirst {
 			replayed = "save " + replayed + "; session start " + startsReplayedOf(row.golive)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |\n", row.shape.name(), row.edit,
-			withBuild(row.golive, ""), withBuild(row.floor, ""), withBuild(row.hand, fmt.Sprintf("%d + 1", len(row.compiled))),
-			ratio(g.med, f.med), ratio(g.med, h.med), met, replayed, g.n, g.of)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |\n", row.shape.name(), row.edit,
+			withBuild(row.golive, ""), withBuild(row.floor, ""), withBuild(row.hand, fmt.Sprintf("%d + 1", len(row.compiled))), withBuild(row.polled, ""),
+			ratio(g.med, f.med), ratio(g.med, h.med), ratio(g.med, pl.med), met, replayed, g.n, g.of)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Medians; a cell's build is the median of golive's `build_ok.duration_ms`, of `go build`'s wall time, or of the hand build's compiles and link together (how many compiles, + the link). Shapes, each with the same server (main, a package `edit` it imports, a package `front` beside edit that imports it too, %d internal packages of %d files, %d packages in each other module):\n\n", r.size.Packages, r.size.Files, r.size.Libs)
@@ -388,7 +465,7 @@ func reportShapes(w io.Writer, b *bench) {
 		fmt.Fprintf(w, "- %s: %s\n", kind.name(), kind.about())
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Edits: *%s* rewrites an unexported constant only the body of edit's `//go:noinline` Body reads; *%s* rewrites edit's exported constant, which main serves and front reads; *%s* is a new golive started on the recipe the session before kept, standing %v after its `watching` event, then the exported constant saved (its floors are that edit's). The compile-and-link floor runs, by hand and in order, the compiles and the link `go build -x -work` ran for the same edit once before the rounds, with its work directory's import configs and archives kept: for *%s* the edited package's compile alone, for *%s* every compile go build ran (%s).\n\n",
+	fmt.Fprintf(w, "Edits: *%s* rewrites an unexported constant only the body of edit's `//go:noinline` Body reads; *%s* rewrites edit's exported constant, which main serves and front reads; *%s* is a new golive started on the recipe the session before kept, standing %v after its `watching` event, then the exported constant saved (its floors are that edit's). The compile-and-link floor runs, by hand and in order, the compiles and the link `go build -x -work` ran for the same edit once before the rounds, with its work directory's import configs and archives kept: for *%s* the edited package's compile alone, for *%s* every compile go build ran (%s). Its polled form does it as golive does, on a copy of its own: the previous round's program keeps serving and is polled every 2 ms from the save on, as golive's is, while the commands run; then it is stopped (SIGTERM, wait) and the new binary, renamed out of the link's way, started. Its difference from the plain one is what the measurement's polling and the stop cost any tool.\n\n",
 		editBody, editExport, editFirst, sessionQuiet, editBody, editExport, compiledOf(r))
 }
 
@@ -396,7 +473,7 @@ func reportShapes(w io.Writer, b *bench) {
 func (r *shapesResult) failures() []string {
 	var notes []string
 	for _, row := range r.rows {
-		all := []*series{row.golive, row.floor, row.hand}
+		all := []*series{row.golive, row.floor, row.hand, row.polled}
 		if row.edit == editFirst {
 			all = all[:1] // its floors are the exported constant's row's
 		}
@@ -457,10 +534,10 @@ func compiledOf(r *shapesResult) string {
 
 // shapesSummary is the summary's clause on the scenario.
 func shapesSummary(r *shapesResult) string {
-	var lo, hi, flo, fhi float64
-	met, n, rep, of := 0, 0, 0, 0
+	var hand, polled, floor []float64
+	met, rep, of := 0, 0, 0
 	for _, row := range r.rows {
-		g, f, h := row.golive.totals(), row.floor.totals(), row.hand.totals()
+		g, f, h, pl := row.golive.totals(), row.floor.totals(), row.hand.totals(), row.polled.totals()
 		for _, x := range row.golive.samples {
 			if x.ok {
 				of++
@@ -469,22 +546,19 @@ func shapesSummary(r *shapesResult) string {
 				}
 			}
 		}
-		if g.n == 0 || f.n == 0 || h.n == 0 {
+		if g.n == 0 || f.n == 0 || h.n == 0 || pl.n == 0 {
 			continue
 		}
 		rh, rf := float64(g.med)/float64(h.med), float64(g.med)/float64(f.med)
-		if n == 0 {
-			lo, hi, flo, fhi = rh, rh, rf, rf
-		}
-		lo, hi, flo, fhi = min(lo, rh), max(hi, rh), min(flo, rf), max(fhi, rf)
-		n++
+		hand, floor = append(hand, rh), append(floor, rf)
+		polled = append(polled, float64(g.med)/float64(pl.med))
 		if rh <= targetHand && rf <= targetFloor {
 			met++
 		}
 	}
-	if n == 0 {
+	if len(hand) == 0 {
 		return "shapes: no row complete"
 	}
-	return fmt.Sprintf("shapes: golive %.2f–%.2f× the compile-and-link floor and %.2f–%.2f× the floor with its flags over %d rows, both of issue 15's targets met in %d, %d of %d saves replayed",
-		lo, hi, flo, fhi, n, met, rep, of)
+	return fmt.Sprintf("shapes: golive %.2f–%.2f× the compile-and-link floor (%.2f–%.2f× its polled form) and %.2f–%.2f× the floor with its flags over %d rows, both of issue 15's targets met in %d, %d of %d saves replayed",
+		slices.Min(hand), slices.Max(hand), slices.Min(polled), slices.Max(polled), slices.Min(floor), slices.Max(floor), len(hand), met, rep, of)
 }

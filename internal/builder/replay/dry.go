@@ -92,6 +92,10 @@ func (rec *recipe) addDry(output string) {
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		switch {
+		case isEchoCfg(l):
+			// An import config with no import is written by echo alone.
+			cfgs[actionOf(l)] = "# import config\n"
+			continue
 		case isHeredoc(l):
 			action := actionOf(l)
 			var body []string
@@ -113,7 +117,9 @@ func (rec *recipe) addDry(output string) {
 		c.dir, c.action = cwd, actionOf(l)
 		switch tool := filepath.Base(c.args[0]); {
 		case tool == "compile":
-			if want[c.dir] {
+			// The go command may compile from the module's root, naming the
+			// files by paths below it: their directory is the package's.
+			if files := sourceFiles(c.args, c.dir); len(files) > 0 && want[filepath.Dir(files[0])] {
 				compiles = append(compiles, c)
 			}
 		case tool == "link", shellCommand(tool):
@@ -140,6 +146,12 @@ func (rec *recipe) addDry(output string) {
 	for d := range want {
 		rec.untaught[d] = true
 	}
+}
+
+// isEchoCfg reports the line of a dry run that writes a package's import
+// config with nothing in it but its header.
+func isEchoCfg(l string) bool {
+	return strings.HasPrefix(l, "echo '# import config' > ") && strings.HasSuffix(strings.TrimSuffix(l, " # internal"), "/importcfg")
 }
 
 // dryCompile makes a dry run's compile one the recipe can run: its

@@ -153,7 +153,12 @@ func goBuild(t *testing.T, dir string) string {
 // run does, and the first edit of each package then replays.
 func TestReplayLearnsFromTheDryRun(t *testing.T) {
 	t.Parallel()
-	dir := testkit.WriteModule(t, testkit.LibModule)
+	// leaf imports nothing: the dry run writes its import config with
+	// echo, not a here-document, and compiles it from the module's root.
+	files := maps.Clone(testkit.LibModule)
+	files["main.go"] = "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/rp/leaf\"\n\t\"example.com/rp/lib\"\n)\n\nfunc main() { fmt.Println(lib.Word(), version+leaf.Name()) }\n"
+	files["leaf/leaf.go"] = "package leaf\n\n//go:noinline\nfunc Name() string { return \"\" }\n"
+	dir := testkit.WriteModule(t, files)
 	learnedReplayer(t, dir) // compiles every package: the cache is warm now
 	r := learnedReplayer(t, dir)
 	if len(r.rec.pkgs) != 0 {
@@ -185,6 +190,13 @@ func TestReplayLearnsFromTheDryRun(t *testing.T) {
 	}
 	if got := testkit.Output(t, bin); got != "B v2" {
 		t.Fatalf("after the main edit the program printed %q, want %q", got, "B v2")
+	}
+	testkit.WriteFile(t, filepath.Join(dir, "leaf", "leaf.go"), "package leaf\n\n//go:noinline\nfunc Name() string { return \"-leaf\" }\n")
+	if err := r.build(ctx, []string{filepath.Join(dir, "leaf", "leaf.go")}, bin); err != nil {
+		t.Fatalf("first edit of leaf, which imports nothing: %v", err)
+	}
+	if got := testkit.Output(t, bin); got != "B v2-leaf" {
+		t.Fatalf("after the leaf edit the program printed %q, want %q", got, "B v2-leaf")
 	}
 }
 
