@@ -84,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"gone":        cmdGone,
 			"httpget":     cmdHTTPGet,
 			"mkfifo":      cmdMkfifo,
+			"recipe":      cmdRecipe,
 			"signal":      cmdSignal,
 			"waitevent":   cmdWaitEvent,
 			"waitmessage": cmdWaitMessage,
@@ -416,4 +417,36 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("no background command %s", args[0])
+}
+
+// recipe NAME FILE writes the block of docs/recipes.md's section "## NAME"
+// whose info string is "toml FILE" into FILE: the recipes are tested as
+// the docs print them.
+func cmdRecipe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: recipe NAME FILE")
+	}
+	data, err := os.ReadFile("../../docs/recipes.md")
+	ts.Check(err)
+	block, ok := recipeBlock(string(data), args[0], "toml "+args[1])
+	if !ok {
+		ts.Fatalf("docs/recipes.md has no %q block in the section %q", "toml "+args[1], args[0])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(block), 0o644))
+}
+
+// recipeBlock returns the fenced block with the info string info in the
+// section "## name" of a Markdown document.
+func recipeBlock(doc, name, info string) (string, bool) {
+	_, section, ok := strings.Cut(doc, "\n## "+name+"\n")
+	if !ok {
+		return "", false
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	_, rest, ok := strings.Cut(section, "```"+info+"\n")
+	if !ok {
+		return "", false
+	}
+	block, _, ok := strings.Cut(rest, "```")
+	return block, ok
 }
