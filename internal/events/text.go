@@ -77,10 +77,8 @@ func (l *Logger) text(e Event) string {
 		return line(p.dim, "golive", fmt.Sprintf("ignored %s: %s", strings.Join(e.Paths, " "), e.Message))
 	case Command:
 		return commandText(p, e)
-	case Warn:
-		return line(p.fail, "golive", e.Message)
-	case Error:
-		return line(p.fail, "golive", e.Message)
+	case Warn, Error:
+		return failText(p, e.Message)
 	default:
 		return line(p.golive, "golive", e.Message)
 	}
@@ -211,4 +209,15 @@ func commandText(p palette, e Event) string {
 	}
 	b.WriteString(line(p.build, "rule", fmt.Sprintf("%s %s in %s", e.Message, what, ms(e.Duration))))
 	return b.String()
+}
+
+// failText is a warning or an error: its last line tagged, the lines
+// before it (what a failed command printed) as they are.
+func failText(p palette, msg string) string {
+	msg = strings.TrimRight(msg, "\n")
+	i := strings.LastIndexByte(msg, '\n')
+	if i < 0 {
+		return line(p.fail, "golive", msg)
+	}
+	return msg[:i+1] + line(p.fail, "golive", msg[i+1:])
 }
