@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -269,8 +270,12 @@ func (e *Engine) claim(f string) {
 	e.mu.Unlock()
 }
 
-// unclaimed drops the paths whose bytes are what a command wrote, and
+// Unclaimed drops the paths whose bytes are what a command wrote, and
 // forgets every claim paths name: the next change of them is the user's.
+// Apply does it first; a caller that looks at a batch's paths before
+// Apply (to say what changed) does it before that.
+func (e *Engine) Unclaimed(paths []string) []string { return e.unclaimed(paths) }
+
 func (e *Engine) unclaimed(paths []string) []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -296,6 +301,10 @@ func (e *Engine) sum(rel string) [32]byte {
 	return sha256.Sum256(data)
 }
 
+// ErrChain marks the error of a chain of rules that would not stop: the
+// rules' doing, not an edit to try again.
+var ErrChain = errors.New("rules keep triggering each other")
+
 // chainError names the rules of a chain that would not stop, and the
 // files that fed it.
 func (e *Engine) chainError(pending []string, wrote map[string]int) error {
@@ -311,8 +320,8 @@ func (e *Engine) chainError(pending []string, wrote map[string]int) error {
 	if len(files) > 3 {
 		files = append(files[:3], "…")
 	}
-	return fmt.Errorf("rules keep triggering each other with no edit of yours: %s wrote %s, which a rule matches again; stopped after %d rounds (make a rule's match leave out what another writes)",
-		strings.Join(names, " and "), strings.Join(files, ", "), MaxRounds)
+	return fmt.Errorf("%w with no edit of yours: %s wrote %s, which a rule matches again; stopped after %d rounds (make a rule's match leave out what another writes)",
+		ErrChain, strings.Join(names, " and "), strings.Join(files, ", "), MaxRounds)
 }
 
 // Restarts reports whether a change of rel needs a restart and no build:

@@ -91,12 +91,16 @@ func (s *Session) applyRules(ctx context.Context, eng *rules.Engine, in <-chan w
 			}
 			b = batch
 		}
-		paths := slices.Concat(carried, batchPaths(b))
+		own := eng.Unclaimed(batchPaths(b)) // what the commands wrote is no change of yours
+		if len(own) == 0 && len(carried) == 0 {
+			continue
+		}
+		paths := slices.Concat(carried, own)
 		slices.Sort(paths)
 		paths = slices.Compact(paths)
 		taken := eng.Takes(paths)
-		if taken { // said before the commands' own lines
-			log.Emit(events.Changed(batchPaths(b)))
+		if taken && len(own) > 0 { // said before the commands' own lines
+			log.Emit(events.Changed(own))
 		}
 		started := time.Now()
 		res := eng.Apply(ctx, paths)
@@ -104,7 +108,11 @@ func (s *Session) applyRules(ctx context.Context, eng *rules.Engine, in <-chan w
 			return
 		}
 		if res.Err != nil {
-			carried = paths
+			// The paths wait for the next change, unless the rules
+			// themselves would not stop: then only an edit starts them.
+			if carried = paths; errors.Is(res.Err, rules.ErrChain) {
+				carried = nil
+			}
 			reportRuleFailure(log, res.Err, time.Since(started))
 			continue
 		}
@@ -119,8 +127,8 @@ func (s *Session) applyRules(ctx context.Context, eng *rules.Engine, in <-chan w
 		case !res.Ran && res.Then == rules.None:
 			// A generator's own output, come back as a batch: nothing.
 		default:
-			if !taken {
-				log.Emit(events.Changed(batchPaths(b)))
+			if !taken || len(own) == 0 {
+				log.Emit(events.Changed(paths))
 			}
 			if res.Then == rules.Reload {
 				if px != nil {
