@@ -14,8 +14,8 @@ const (
 	RestartAlways    RestartPolicy = "always"     // start again after any exit
 )
 
-// wants reports whether the policy restarts after an exit with code/sig.
-func (p RestartPolicy) wants(code int, sig string) bool {
+// Wants reports whether the policy restarts after an exit with code/sig.
+func (p RestartPolicy) Wants(code int, sig string) bool {
 	switch p {
 	case RestartAlways:
 		return true
@@ -25,10 +25,11 @@ func (p RestartPolicy) wants(code int, sig string) bool {
 	return false
 }
 
-// backoff is the delay before an automatic restart: it doubles with every
+// Backoff is the delay before an automatic restart: it doubles with every
 // crash in a row, up to a cap, so a crash loop never spins a core, and
-// starts over once the program has run longer than the cap.
-type backoff struct {
+// starts over once the program has run longer than the cap. The zero
+// value is ready to use.
+type Backoff struct {
 	next time.Duration
 }
 
@@ -37,9 +38,9 @@ const (
 	backoffCap   = 5 * time.Second
 )
 
-// delay returns the wait before the next restart of a program that ran
+// Delay returns the wait before the next restart of a program that ran
 // for ran.
-func (b *backoff) delay(ran time.Duration) time.Duration {
+func (b *Backoff) Delay(ran time.Duration) time.Duration {
 	if b.next == 0 || ran > backoffCap {
 		b.next = backoffFirst
 	}
@@ -48,7 +49,8 @@ func (b *backoff) delay(ran time.Duration) time.Duration {
 	return d
 }
 
-func exitWords(code int, sig string) string {
+// ExitWords says how a process ended: "exit code 2", "killed by SIGSEGV".
+func ExitWords(code int, sig string) string {
 	if sig != "" {
 		return "killed by " + sig
 	}

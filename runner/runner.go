@@ -102,7 +102,7 @@ type loop struct {
 	readyGen  int              // the current check's number
 	stopReady context.CancelFunc
 	retry     <-chan time.Time // an automatic restart after an exit
-	backoff   backoff
+	backoff   Backoff
 
 	retryAfterBuild bool // an automatic restart came due during a build
 	newEnv          bool // the env file changed: the next start must be a new one, not in place
@@ -341,7 +341,7 @@ func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 		return false
 	}
 	l.bin, l.stale, l.unlinked = res.Binary, false, false
-	l.backoff = backoff{} // new code deserves a fresh start
+	l.backoff = Backoff{} // new code deserves a fresh start
 	l.restart(res.Binary, saved)
 	return true
 }
@@ -484,11 +484,11 @@ func (l *loop) onExit() {
 		ev.Code = events.Int(code)
 	}
 	l.opts.Log.Emit(ev)
-	if !l.opts.Restart.wants(code, sig) || l.bin == "" {
+	if !l.opts.Restart.Wants(code, sig) || l.bin == "" {
 		return
 	}
-	d := l.backoff.delay(time.Since(l.started))
-	l.opts.Log.Infof("restarting in %s after %s (run.restart = %q)", d, exitWords(code, sig), l.opts.Restart)
+	d := l.backoff.Delay(time.Since(l.started))
+	l.opts.Log.Infof("restarting in %s after %s (run.restart = %q)", d, ExitWords(code, sig), l.opts.Restart)
 	l.retry = time.After(d)
 }
 

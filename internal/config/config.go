@@ -25,7 +25,31 @@ type Config struct {
 	Log     Log     `toml:"log"`
 	// Rules are the [[rule]] blocks, in the order of the file.
 	Rules []Rule `toml:"rule"`
+	// Processes are the [[process]] blocks: commands that run beside
+	// the program, started in the order of the file.
+	Processes []Process `toml:"process"`
 }
+
+// Process is a command that runs beside the program (tailwindcss
+// --watch, a queue), supervised as the program is, never built.
+type Process struct {
+	Name string `toml:"name"` // the prefix of its lines and its events' service
+	// Run is the command: an array of strings (argv), or one string
+	// (the shell's, with Shell; without it, its words as argv).
+	Run         any               `toml:"run"`
+	Shell       bool              `toml:"shell"`
+	Env         map[string]string `toml:"env,inline"` // added to golive's environment
+	Dir         string            `toml:"dir"`        // relative to the start directory; empty: it
+	Restart     string            `toml:"restart"`    // never, on-failure or always
+	Ready       string            `toml:"ready"`      // tcp:// or http:// address it answers on once up
+	Watch       []string          `toml:"watch"`      // globs whose changes restart it
+	StopSignal  string            `toml:"stop_signal"`
+	StopTimeout Duration          `toml:"stop_timeout"`
+}
+
+// Argv is the process's command as the argv to run. Validate has made
+// Run a string or a []string.
+func (p Process) Argv() []string { return argvOf(p.Run, p.Shell) }
 
 // Rule runs a command for the changes its globs match, before the build
 // of their batch, and says what the changes need then.
@@ -53,10 +77,12 @@ const RuleTimeout = Duration(time.Minute)
 
 // Argv is the rule's command as the argv to run, nil when it has none.
 // Validate has made Run a string or a []string.
-func (r Rule) Argv() []string {
-	switch run := r.Run.(type) {
+func (r Rule) Argv() []string { return argvOf(r.Run, r.Shell) }
+
+func argvOf(run any, shell bool) []string {
+	switch run := run.(type) {
 	case string:
-		if r.Shell {
+		if shell {
 			return ShellArgv(run)
 		}
 		return strings.Fields(run)

@@ -53,6 +53,10 @@ func TestParseErrors(t *testing.T) {
 		{"rule shell syntax", "[[rule]]\nmatch = [\"*.x\"]\nrun = \"a && b\"\n", `.reload.toml:3: rule[0].run: "a && b" holds shell syntax: set shell = true, or write the command as an array`},
 		{"rule shell array", "[[rule]]\nmatch = [\"*.x\"]\nrun = [\"a\"]\nshell = true\n", `.reload.toml:3: rule[0].run: shell = true wants run as one string, not an array`},
 		{"rule inline", "rule = [{ match = [\"*.x\"], runn = \"a\" }]\n", `.reload.toml:1: unknown key "rule[0].runn" (did you mean "rule[0].run"?)`},
+		{"process without name", "[[process]]\nrun = [\"x\"]\n", `.reload.toml:1: process[0].name: a process needs a name`},
+		{"process twice", "[[process]]\nname = \"css\"\nrun = [\"x\"]\n[[process]]\nname = \"css\"\nrun = [\"y\"]\n", `.reload.toml:5: process[1].name: "css" is the name of another process`},
+		{"process without run", "[[process]]\nname = \"css\"\n", `.reload.toml:1: process[0].run: needs a command`},
+		{"process restart", "[[process]]\nname = \"q\"\nrun = \"worker\"\nrestart = \"sometimes\"\n", `.reload.toml:4: process[0].restart: bad value "sometimes" (want "never", "on-failure" or "always")`},
 		{"empty before", "[build]\nbefore = [\"templ generate\", \" \"]\n", `.reload.toml:2: build.before[1]: empty command`},
 
 		// Durations.
@@ -160,6 +164,17 @@ run = "sqlc generate && echo done"
 shell = true
 then = "none"
 timeout = "10s"
+
+[[process]]
+name = "css"
+run = ["tailwindcss", "--watch"]
+env = { NODE_ENV = "development" }
+dir = "web"
+restart = "always"
+ready = "tcp://127.0.0.1:3000"
+watch = ["tailwind.config.js"]
+stop_signal = "int"
+stop_timeout = "2s"
 `
 
 func fullConfig() Config {
@@ -198,6 +213,8 @@ func fullConfig() Config {
 			{Match: []string{"**/*.templ"}, Run: []string{"templ", "generate"}, Then: ThenRebuild, Timeout: RuleTimeout},
 			{Match: []string{"db/*.sql"}, Run: "sqlc generate && echo done", Shell: true, Then: ThenNone, Timeout: Duration(10 * time.Second)},
 		},
+		Processes: []Process{{Name: "css", Run: []string{"tailwindcss", "--watch"}, Env: map[string]string{"NODE_ENV": "development"}, Dir: "web",
+			Restart: "always", Ready: "tcp://127.0.0.1:3000", Watch: []string{"tailwind.config.js"}, StopSignal: "SIGINT", StopTimeout: Duration(2 * time.Second)}},
 	}
 }
 

@@ -79,6 +79,10 @@ func (c *Config) problems() []*Error {
 	for i := range c.Rules {
 		all = append(all, c.Rules[i].check(indexKey("rule", i))...)
 	}
+	names := map[string]bool{}
+	for i := range c.Processes {
+		all = append(all, c.Processes[i].check(indexKey("process", i), c.Run, names)...)
+	}
 	return all
 }
 
@@ -251,45 +255,90 @@ func (r *Rule) check(key string) []*Error {
 	if len(r.Match) == 0 {
 		errs = append(errs, keyErr(joinKey(key, "match"), "a rule needs at least one glob"))
 	}
-	errs = append(errs, r.checkRun(joinKey(key, "run")))
+	errs = append(errs, checkRun(joinKey(key, "run"), &r.Run, r.Shell, true))
 	errs = append(errs, checkOneOf(joinKey(key, "then"), r.Then, thens))
 	errs = append(errs, checkDuration(joinKey(key, "timeout"), r.Timeout))
 	return errs
 }
 
-func (r *Rule) checkRun(key string) *Error {
-	switch run := r.Run.(type) {
+// checkRun checks a command written as argv or as a shell string, and
+// makes *run a string or a []string, whichever the file wrote. A rule
+// may have none (optional).
+func checkRun(key string, run *any, shell, optional bool) *Error {
+	switch v := (*run).(type) {
 	case nil:
-		if r.Shell {
-			return keyErr(key, "shell = true needs a run string")
+		if shell || !optional {
+			return keyErr(key, "needs a command")
 		}
 	case string:
 		switch {
-		case strings.TrimSpace(run) == "":
+		case strings.TrimSpace(v) == "":
 			return keyErr(key, "empty command")
-		case !r.Shell && strings.ContainsAny(run, shellSyntax):
-			return keyErr(key, "%q holds shell syntax: set shell = true, or write the command as an array", run)
+		case !shell && strings.ContainsAny(v, shellSyntax):
+			return keyErr(key, "%q holds shell syntax: set shell = true, or write the command as an array", v)
 		}
 	case []string:
-		if len(run) == 0 || run[0] == "" {
+		if len(v) == 0 || v[0] == "" {
 			return keyErr(key, "empty command")
 		}
-		if r.Shell {
+		if shell {
 			return keyErr(key, "shell = true wants run as one string, not an array")
 		}
 	case []any: // as go-toml decodes an array into an interface
-		argv := make([]string, len(run))
-		for i, a := range run {
+		argv := make([]string, len(v))
+		for i, a := range v {
 			s, ok := a.(string)
 			if !ok {
 				return keyErr(indexKey(key, i), "want a string")
 			}
 			argv[i] = s
 		}
-		r.Run = argv
-		return r.checkRun(key)
+		*run = argv
+		return checkRun(key, run, shell, optional)
 	default:
 		return keyErr(key, "want a string or an array of strings")
 	}
+	return nil
+}
+
+// check checks one [[process]] block, whose key is key ("process[0]"),
+// and fills in its defaults from run: restart "on-failure", the stop
+// signal and timeout of the program.
+func (p *Process) check(key string, run Run, names map[string]bool) []*Error {
+	if p.Restart == "" {
+		p.Restart = "on-failure"
+	}
+	if p.StopSignal == "" {
+		p.StopSignal = run.StopSignal
+	}
+	if sig, ok := signals.Canonical(p.StopSignal); ok {
+		p.StopSignal = sig
+	}
+	if p.StopTimeout == 0 {
+		p.StopTimeout = run.StopTimeout
+	}
+	errs := []*Error{checkName(joinKey(key, "name"), p.Name, names)}
+	errs = append(errs, checkRun(joinKey(key, "run"), &p.Run, p.Shell, false))
+	errs = append(errs, checkEnv(joinKey(key, "env"), p.Env))
+	errs = append(errs, checkOneOf(joinKey(key, "restart"), p.Restart, restarts))
+	errs = append(errs, checkReady(joinKey(key, "ready"), p.Ready))
+	errs = append(errs, checkGlobs(joinKey(key, "watch"), p.Watch))
+	errs = append(errs, checkSignal(joinKey(key, "stop_signal"), p.StopSignal))
+	errs = append(errs, checkDuration(joinKey(key, "stop_timeout"), p.StopTimeout))
+	return errs
+}
+
+// checkName wants a process name that is short, plain and its own: it
+// prefixes every line the process writes.
+func checkName(key, name string, seen map[string]bool) *Error {
+	switch {
+	case name == "":
+		return keyErr(key, "a process needs a name")
+	case len(name) > 20 || strings.ContainsAny(name, " \t\n|"):
+		return keyErr(key, "%q: a name is at most 20 characters, without spaces or |", name)
+	case seen[name]:
+		return keyErr(key, "%q is the name of another process", name)
+	}
+	seen[name] = true
 	return nil
 }

@@ -85,6 +85,7 @@ type Event struct {
 	Embedded    int           `json:"embedded,omitempty"`  // watching: how many of the files are embedded
 	Outside     int           `json:"outside,omitempty"`   // watching: how many lie outside the start directory
 	Dirs        int           `json:"dirs,omitempty"`      // watching: how many directories are watched (graph mode)
+	Service     string        `json:"service,omitempty"`   // start, ready, exit, stop, output: the side process's name ([[process]])
 }
 
 // Breakpoint is a debugger's breakpoint that a restart discarded.

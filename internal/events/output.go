@@ -9,15 +9,22 @@ import (
 // so that in JSON mode every line on golive's stderr stays a whole JSON
 // object even while the program writes to its own stderr.
 type LineWriter struct {
-	mu     sync.Mutex
-	log    *Logger
-	stream string
-	buf    []byte
+	mu      sync.Mutex
+	log     *Logger
+	stream  string
+	service string
+	buf     []byte
 }
 
 // NewLineWriter returns a writer whose lines become output events.
 func NewLineWriter(l *Logger, stream string) *LineWriter {
 	return &LineWriter{log: l, stream: stream}
+}
+
+// NewServiceWriter is NewLineWriter for a side process's stream: its
+// events carry the process's name.
+func NewServiceWriter(l *Logger, stream, service string) *LineWriter {
+	return &LineWriter{log: l, stream: stream, service: service}
 }
 
 // maxLine bounds a line without a newline, so a program that never
@@ -54,5 +61,5 @@ func (w *LineWriter) Flush() {
 }
 
 func (w *LineWriter) emit(line []byte) {
-	w.log.Emit(Event{Type: Output, Stream: w.stream, Line: string(bytes.TrimSuffix(line, []byte("\r")))})
+	w.log.Emit(Event{Type: Output, Stream: w.stream, Service: w.service, Line: string(bytes.TrimSuffix(line, []byte("\r")))})
 }

@@ -14,6 +14,7 @@ import (
 // (the global color.NoColor would switch both).
 type palette struct {
 	watch, build, run, golive, fail, dim *color.Color
+	services                             []*color.Color // side processes' names
 }
 
 func newPalette(on bool) palette {
@@ -33,6 +34,8 @@ func newPalette(on bool) palette {
 		golive: mk(color.FgMagenta),
 		fail:   mk(color.FgRed, color.Bold),
 		dim:    mk(color.Faint),
+		services: []*color.Color{mk(color.FgBlue), mk(color.FgHiCyan), mk(color.FgHiMagenta), mk(color.FgHiYellow),
+			mk(color.FgHiGreen), mk(color.FgHiBlue)},
 	}
 }
 
@@ -41,6 +44,9 @@ func newPalette(on bool) palette {
 // shape every editor's error parser expects.
 func (l *Logger) text(e Event) string {
 	p := l.pal
+	if e.Service != "" {
+		return serviceText(p, e)
+	}
 	switch e.Type {
 	case Change:
 		return line(p.watch, "watch", describePaths(e.Paths, e.Count))
@@ -220,4 +226,40 @@ func failText(p palette, msg string) string {
 		return line(p.fail, "golive", msg)
 	}
 	return msg[:i+1] + line(p.fail, "golive", msg[i+1:])
+}
+
+// serviceText is an event of a side process: its name where the
+// program's lines say "run".
+func serviceText(p palette, e Event) string {
+	var msg string
+	switch e.Type {
+	case Start:
+		msg = fmt.Sprintf("started pid %d", e.PID)
+	case Ready:
+		msg = fmt.Sprintf("ready after %s", ms(e.Duration))
+	case Exit:
+		msg = fmt.Sprintf("pid %d %s", e.PID, exitText(e))
+	case Stop:
+		msg = stopText(e)
+	case Output:
+		return p.service(e.Service).Sprintf("%-*s |", serviceWidth, e.Service) + " " + e.Line + "\n"
+	default:
+		msg = e.Message
+	}
+	return line(p.service(e.Service), e.Service, msg)
+}
+
+// serviceWidth is the width of a side process's name before its output
+// lines, as docker compose pads them: the lines of two processes start
+// in the same column.
+const serviceWidth = 10
+
+// service is a side process's colour: one of a few, by its name, so it
+// stays the same from line to line and from run to run.
+func (p palette) service(name string) *color.Color {
+	h := 0
+	for _, c := range name {
+		h = h*31 + int(c)
+	}
+	return p.services[(h%len(p.services)+len(p.services))%len(p.services)]
 }

@@ -141,6 +141,9 @@ func (h *hub) send(m message) (tabs, browsers int) {
 // failed build) and whether a dial for a new program should begin: the
 // readiness check without run.ready, and the fallback when it gives up.
 func (h *hub) observe(e events.Event) (tell *message, dial bool) {
+	if e.Service != "" {
+		return nil, false // a side process's: the pages are the program's
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch e.Type {

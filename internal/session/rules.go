@@ -13,6 +13,7 @@ import (
 	"github.com/golive-dev/golive/internal/graph"
 	"github.com/golive-dev/golive/internal/proxy"
 	"github.com/golive-dev/golive/internal/rules"
+	"github.com/golive-dev/golive/internal/side"
 	"github.com/golive-dev/golive/runner"
 	"github.com/golive-dev/golive/watcher"
 )
@@ -68,16 +69,27 @@ func (s *Session) startRules(ctx context.Context, eng *rules.Engine) {
 	}
 }
 
-// applyRules runs the rules for each batch between the watcher and the
+// stage is what the batches meet between the watcher and the runner.
+type stage struct {
+	eng     *rules.Engine
+	px      *proxy.Server // nil without the proxy
+	sides   *side.Set
+	watched []watchedProcess
+	builds  func(rel string) bool
+}
+
+// applyRules restarts the side processes whose watch globs a batch
+// matches, then runs the rules for it, between the watcher and the
 // runner. A batch whose changes still need a build or a restart goes on,
 // with what the commands wrote that the build reads and without what
 // only the rules needed; one that needs a browser reload has the proxy
 // tell the pages; a command that fails is reported as a failed build,
 // and the batch's paths wait for the next one. It closes out when in
 // closes or ctx ends.
-func (s *Session) applyRules(ctx context.Context, eng *rules.Engine, in <-chan watcher.Batch, out chan<- watcher.Batch, px *proxy.Server) {
+func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Batch, out chan<- watcher.Batch) {
 	defer close(out)
 	log := s.opts.Log
+	eng, px := st.eng, st.px
 	var carried []string // the paths of a batch whose command failed
 	saidNoProxy := false
 	for {
@@ -92,6 +104,10 @@ func (s *Session) applyRules(ctx context.Context, eng *rules.Engine, in <-chan w
 			b = batch
 		}
 		own := eng.Unclaimed(batchPaths(b)) // what the commands wrote is no change of yours
+		if kept := restartWatchers(st.watched, st.sides, own, func(rel string) bool { return st.builds(rel) || eng.Takes([]string{rel}) }); len(kept) < len(own) {
+			log.Emit(events.Changed(own))
+			own = kept
+		}
 		if len(own) == 0 && len(carried) == 0 {
 			continue
 		}

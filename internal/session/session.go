@@ -31,6 +31,7 @@ import (
 	"github.com/golive-dev/golive/internal/ready"
 	"github.com/golive-dev/golive/internal/reload"
 	"github.com/golive-dev/golive/internal/rules"
+	"github.com/golive-dev/golive/internal/side"
 	"github.com/golive-dev/golive/internal/supervise"
 	"github.com/golive-dev/golive/runner"
 	"github.com/golive-dev/golive/watcher"
@@ -133,7 +134,7 @@ func (s *Session) Run(ctx context.Context) error {
 	// Nothing golive writes is a change of the tree, should its cache lie
 	// in it: this session's work directory, the project's recipe store
 	// (go build's $WORK), other sessions' work directories.
-	include := slices.Concat(s.cfg.Watch.Include, ruleGlobs(s.cfg.Rules))
+	include := slices.Concat(s.cfg.Watch.Include, ruleGlobs(s.cfg.Rules), processGlobs(s.cfg.Processes))
 	if px != nil {
 		include = slices.Concat(include, s.cfg.Proxy.ReloadOnly)
 	}
@@ -207,11 +208,18 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 			cancel()
 		}
 	})
+	specs, watched, err := s.sideProcesses()
+	if err != nil {
+		return err
+	}
+	sides := side.New(log, specs, s.opts.Force)
+	wg.Go(func() { sides.Run(ctx) })
 	toRunner := batches
-	if len(s.cfg.Rules) > 0 {
+	if len(s.cfg.Rules) > 0 || len(watched) > 0 {
 		out := make(chan watcher.Batch)
 		in := toRunner
-		wg.Go(func() { s.applyRules(ctx, eng, in, out, px) })
+		st := stage{eng: eng, px: px, sides: sides, watched: watched, builds: func(rel string) bool { return set.Builds(rel) || set.Has(rel) }}
+		wg.Go(func() { s.applyRules(ctx, st, in, out) })
 		toRunner = out
 	}
 	if px != nil {
