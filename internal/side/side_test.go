@@ -24,8 +24,6 @@ func shell(name, dir, script string, policy runner.RestartPolicy) Spec {
 	}}
 }
 
-
-
 // TestRestartsByPolicy: a process that fails is started again, after a
 // back-off; one that exits 0 under on-failure is left until a restart is
 // asked for; a restart request stops the running one first.
