@@ -24,9 +24,8 @@ func shell(name, dir, script string, policy runner.RestartPolicy) Spec {
 	}}
 }
 
-// TestRestartsByPolicy: a process that fails is started again, after a
-// back-off; one that exits 0 under on-failure is left until a restart is
-// asked for; a restart request stops the running one first.
+// TestRestartsByPolicy: a process that fails under on-failure is started
+// again after a back-off, which a line reports, every time.
 func TestRestartsByPolicy(t *testing.T) {
 	t.Parallel()
 	ev := testkit.NewEvents()

@@ -66,6 +66,7 @@ func TestQuick(t *testing.T) {
 		"### Debugger: save → new answer with --debug and without",
 		"### Shapes: save → serving in four kinds of project",
 		"| go.work | first save of a session |",
+		"### templ: save of a .templ file → the new page painted",
 		"**Summary:**",
 	} {
 		if !strings.Contains(report, want) {

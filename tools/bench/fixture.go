@@ -101,21 +101,29 @@ func newFixture(dir string, s shape, useGit bool) (*fixture, error) {
 		}
 	}
 	if useGit {
-		// Real projects live in a repository, and a plain go build asks
-		// git for its status to stamp the binary (-buildvcs=auto).
-		for _, args := range [][]string{
-			{"init", "-q"},
-			{"add", "-A"},
-			{"-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "fixture"},
-		} {
-			cmd := exec.Command("git", args...)
-			cmd.Dir = top
-			if out, err := cmd.CombinedOutput(); err != nil {
-				return nil, fmt.Errorf("git %s: %v: %s", args[0], err, out)
-			}
+		if err := gitCommit(top); err != nil {
+			return nil, err
 		}
 	}
 	return f, nil
+}
+
+// gitCommit makes dir a git repository holding its files in one commit:
+// real projects live in a repository, and a plain go build asks git for
+// its status to stamp the binary (-buildvcs=auto).
+func gitCommit(dir string) error {
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"add", "-A"},
+		{"-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "fixture"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("git %s: %v: %s", args[0], err, out)
+		}
+	}
+	return nil
 }
 
 // imported is how many of a module's packages main imports.
@@ -225,6 +233,24 @@ func (f *fixture) setVersion(v string) error {
 	return f.write("version.go", fmt.Sprintf("package main\n\n// Version is what /version answers.\nconst Version = %q\n", v))
 }
 
+// logStartSource is the fixtures' logStart (it needs fmt, os and time).
+const logStartSource = `
+// logStart appends one line to $BENCH_STARTLOG, so the benchmark counts
+// every start of this program whoever started it.
+func logStart(kind string) {
+	path := os.Getenv("BENCH_STARTLOG")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(f, "%s %d %d\n", kind, os.Getpid(), time.Now().UnixNano())
+	f.Close()
+}
+`
+
 // hotModule is golive's library for in-process reload (its own module).
 const hotModule = "github.com/golive-dev/golive/hot"
 
@@ -304,22 +330,8 @@ var greetVersion = hot.Func(` + strconv.Quote(greetPackage) + `, "Version", gree
 var served atomic.Int64
 `)
 	}
+	b.WriteString(logStartSource)
 	b.WriteString(`
-// logStart appends one line to $BENCH_STARTLOG, so the benchmark counts
-// every start of this program whoever started it.
-func logStart(kind string) {
-	path := os.Getenv("BENCH_STARTLOG")
-	if path == "" {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return
-	}
-	fmt.Fprintf(f, "%s %d %d\n", kind, os.Getpid(), time.Now().UnixNano())
-	f.Close()
-}
-
 func tokens() string {
 	var all []string
 `)

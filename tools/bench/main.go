@@ -10,6 +10,7 @@
 //	go -C tools run ./bench -peer reflex='reflex -s -r "\.go$" -- go run .'
 //	go -C tools run ./bench -baseline /tmp/golive-old   # a second golive beside the tree's
 //	go -C tools run ./bench -only shapes   # only the scenarios named
+//	go -C tools run ./bench -quick -only templ   # a smoke run of one
 //
 // The report (Markdown) goes to stdout, progress to stderr.
 package main
@@ -62,7 +63,7 @@ type options struct {
 }
 
 // scenarios are the names -only takes, in the order a run takes them.
-var scenarios = []string{"latency", "edit", "storm", "plugin", "browser", "debug", "shapes", "idle"}
+var scenarios = []string{"latency", "edit", "storm", "plugin", "browser", "debug", "shapes", "templ", "idle"}
 
 // parseOnly reads -only's comma-separated list of scenarios.
 func parseOnly(v string) (map[string]bool, error) {
@@ -107,6 +108,8 @@ type bench struct {
 	bigShape    shape
 	workShape   shape
 	shapeSize   shapeSize // each project of the shapes scenario
+	templShape  shape     // the templ scenario's project: its internal packages
+	templAir    bool      // the templ scenario runs air when installed (not with an explicit -no-auto-peers)
 	floors      []*floor
 	tools       []*watcherTool // the golives first (as golives), then peers
 	res         results
@@ -150,6 +153,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// 3 modules of 100 packages each, main importing 34 of each's.
 	b.workShape = shape{Packages: 100, Files: 1, Imported: 34, Work: 2}
 	b.shapeSize = shapeSize{Packages: 8, Files: 5, Libs: 6}
+	b.templShape = shape{Packages: 8, Files: 5}
+	// -quick turns the peers off, but not in the templ scenario, whose
+	// point is air beside golive: only the flag given does.
+	b.templAir = !set["no-auto-peers"] || !o.noAutoPeers
 	if o.quick {
 		if !set["n"] {
 			b.opts.rounds = 2
@@ -181,6 +188,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		b.bigShape = shape{Packages: 10, Files: 10, BigDirs: 500, BigFiles: 2000}
 		b.workShape = shape{Packages: 10, Files: 1, Imported: 4, Work: 2}
 		b.shapeSize = shapeSize{Packages: 3, Files: 2, Libs: 2}
+		b.templShape = shape{Packages: 3, Files: 2}
 	}
 	if err := becomeSubreaper(); err != nil {
 		fmt.Fprintf(stderr, "bench: cannot become a child subreaper (%v); a tool's orphans may escape cleanup\n", err)
@@ -287,6 +295,7 @@ func (b *bench) main(stdout io.Writer) (err error) {
 		{"browser", b.browserScenario},
 		{"debug", b.debugScenario},
 		{"shapes", b.shapesScenario},
+		{"templ", b.templScenario},
 		{"idle", b.idleStartup},
 	} {
 		if err := b.scenario(s.name, s.run); err != nil {

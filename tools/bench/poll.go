@@ -50,20 +50,31 @@ func (c *client) get(path string) (string, bool) {
 // waitFor polls path every 2 ms until it answers want (any answer when
 // want is ""), and returns when it did. seen gets every other answer.
 func (c *client) waitFor(ctx context.Context, path, want string, timeout time.Duration, seen func(string)) (time.Time, error) {
+	return c.waitMatch(ctx, path, short(want), timeout, func(body string) bool {
+		if want == "" || body == want {
+			return true
+		}
+		if seen != nil {
+			seen(body)
+		}
+		return false
+	})
+}
+
+// waitMatch polls path every 2 ms until an answer satisfies match, and
+// returns when it did; what names the answer awaited in the error.
+func (c *client) waitMatch(ctx context.Context, path, what string, timeout time.Duration, match func(string) bool) (time.Time, error) {
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {
 		body, ok := c.get(path)
 		now := time.Now()
-		if ok && (want == "" || body == want) {
+		if ok && match(body) {
 			return now, nil
 		}
-		if ok && seen != nil {
-			seen(body)
-		}
 		if now.After(deadline) {
-			return time.Time{}, fmt.Errorf("%s did not answer %s within %v", c.base+path, short(want), timeout)
+			return time.Time{}, fmt.Errorf("%s did not answer %s within %v", c.base+path, what, timeout)
 		}
 		select {
 		case <-ctx.Done():

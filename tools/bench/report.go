@@ -24,6 +24,7 @@ type results struct {
 	browser    *browserResult
 	debug      *debugResult
 	shapes     *shapesResult
+	templ      *templResult
 	fixtureRSS []int64 // each golive's VmRSS on the latency fixture after its rounds, as b.golives
 	notes      []string
 }
@@ -231,6 +232,7 @@ func report(w io.Writer, b *bench) {
 	reportBrowser(w, r.browser)
 	reportDebug(w, r.debug)
 	reportShapes(w, b)
+	reportTempl(w, r.templ)
 
 	for _, s := range r.latency {
 		for i, x := range s.samples {
@@ -250,6 +252,9 @@ func report(w io.Writer, b *bench) {
 	}
 	if r.shapes != nil {
 		r.notes = append(r.notes, r.shapes.failures()...)
+	}
+	if r.templ != nil {
+		r.notes = append(r.notes, r.templ.failures()...)
 	}
 	for _, n := range r.notes {
 		fmt.Fprintf(w, "- note: %s\n", n)
@@ -599,6 +604,9 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 	}
 	if r.shapes != nil {
 		parts = append(parts, shapesSummary(r.shapes))
+	}
+	if r.templ != nil {
+		parts = append(parts, templSummary(r.templ))
 	}
 	if br := r.browser; br != nil && br.skipped == "" && len(br.painted) > 0 {
 		p, s := statsOf(br.painted, 0).med, statsOf(br.serving, 0).med

@@ -24,6 +24,7 @@ type watcherTool struct {
 	argv    []string  // the command; peers run under sh -c
 	events  *eventLog // golive only
 	starts  string    // the program's start log
+	ready   string    // the path launch polls for the first answer; "" is /version
 	logPath string
 	p       *proc
 }
@@ -55,7 +56,11 @@ func (t *watcherTool) launch(ctx context.Context, b *bench, timeout time.Duratio
 	if err != nil {
 		return launched, answered, fmt.Errorf("start %s: %w", t.label(), err)
 	}
-	answered, err = t.c.waitFor(ctx, "/version", "", timeout, nil)
+	ready := t.ready
+	if ready == "" {
+		ready = "/version"
+	}
+	answered, err = t.c.waitFor(ctx, ready, "", timeout, nil)
 	if err != nil {
 		if t.p.exited() {
 			return launched, answered, fmt.Errorf("%s exited before its program answered (%v); see %s", t.label(), t.p.err, t.logPath)
