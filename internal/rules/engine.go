@@ -44,11 +44,12 @@ type Engine struct {
 	// wrote: a batch that names the file with those bytes is that
 	// command's own doing, and starts nothing.
 	claims map[string][32]byte
+	templ  templTexts
 }
 
 // New returns an Engine.
 func New(opts Options) *Engine {
-	return &Engine{opts: opts, claims: map[string][32]byte{}}
+	return &Engine{opts: opts, claims: map[string][32]byte{}, templ: templTexts{code: map[string][32]byte{}}}
 }
 
 // Result is what a batch needs once its rules ran.

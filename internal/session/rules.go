@@ -63,6 +63,7 @@ func (s *Session) newRules(watching func() *watcher.Watcher, set *graph.Set) (*r
 // kept (templ's *_templ.go in .gitignore) builds at once. A command that
 // fails is reported as a failed build; the build runs all the same.
 func (s *Session) startRules(ctx context.Context, eng *rules.Engine) {
+	go eng.Baseline() // off the start's path: until it is done, a file seen first is built
 	start := time.Now()
 	if err := eng.RunAll(ctx); err != nil && ctx.Err() == nil {
 		reportRuleFailure(s.opts.Log, err, time.Since(start))
@@ -104,6 +105,11 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 			b = batch
 		}
 		own := eng.Unclaimed(batchPaths(b)) // what the commands wrote is no change of yours
+		if kept, text := eng.TextOnly(own); len(text) > 0 {
+			log.Emit(events.Changed(text))
+			log.Infof("%s: text only, which templ's development mode serves at run time: no build", strings.Join(text, ", "))
+			own = kept
+		}
 		if kept := restartWatchers(st.watched, st.sides, own, func(rel string) bool { return st.builds(rel) || eng.Takes([]string{rel}) }); len(kept) < len(own) {
 			log.Emit(events.Changed(own))
 			own = kept

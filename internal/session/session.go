@@ -215,7 +215,7 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	sides := side.New(log, specs, s.opts.Force)
 	wg.Go(func() { sides.Run(ctx) })
 	toRunner := batches
-	if len(s.cfg.Rules) > 0 || len(watched) > 0 {
+	{ // the rules, the side processes' watch globs, templ's text-only saves
 		out := make(chan watcher.Batch)
 		in := toRunner
 		st := stage{eng: eng, px: px, sides: sides, watched: watched, builds: func(rel string) bool { return set.Builds(rel) || set.Has(rel) }}
