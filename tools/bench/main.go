@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.rounds, "n", 10, "latency rounds per tool")
-	fs.BoolVar(&o.quick, "quick", false, "2 rounds, small tree, no peers, 1s idle, 3 reloads, 1 small shapes round: proves the benchmark works")
+	fs.BoolVar(&o.quick, "quick", false, "2 rounds, small tree, no peers (air still runs in templ), 1s idle, 3 reloads, 1 small shapes round: proves the benchmark works")
 	fs.Var(&o.peers, "peer", "peer `NAME=COMMAND`, run with sh -c in the fixture; it must build and run the server (PORT in its environment); repeatable")
 	fs.BoolVar(&o.noAutoPeers, "no-auto-peers", false, "do not run air and wgo even when they are installed")
 	fs.DurationVar(&o.idle, "idle", 10*time.Second, "idle window for golive's CPU and memory")
