@@ -77,22 +77,40 @@ func cmdConfig(s *setup, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// cmdBuild builds once, as the watch mode would, for editors and CI.
+// cmdBuild builds once, as the watch mode would, for editors and CI:
+// the program, or every service.
 func cmdBuild(s *setup) int {
-	work, err := builder.NewWorkDir(s.startDir, session.BinaryName(s.startDir, s.pkg))
-	if err != nil {
-		s.log.Errorf("%v", err)
-		return exitUsage
-	}
-	defer work.Remove()
 	// Ctrl-C kills go build's process group and still removes the work
 	// directory.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s.log.Emit(events.Event{Type: events.BuildStart, Package: s.pkg})
-	opts := session.BuildOptions(s.cfg, s.startDir, work)
+	if len(s.cfg.Services) == 0 {
+		return buildOnce(ctx, s, s.cfg, "", s.log)
+	}
+	status := exitOK
+	for _, sv := range s.cfg.Services {
+		cfg := s.cfg
+		cfg.Services, cfg.Build.Package = nil, sv.Package
+		if code := buildOnce(ctx, s, cfg, sv.Name, s.log.WithService(sv.Name)); code != exitOK {
+			status = code
+		}
+	}
+	return status
+}
+
+// buildOnce builds cfg's program once.
+func buildOnce(ctx context.Context, s *setup, cfg config.Config, service string, log *events.Logger) int {
+	pkg := cfg.Build.Package
+	work, err := builder.NewServiceWorkDir(s.startDir, service, session.BinaryName(s.startDir, pkg))
+	if err != nil {
+		log.Errorf("%v", err)
+		return exitUsage
+	}
+	defer work.Remove()
+	log.Emit(events.Event{Type: events.BuildStart, Package: pkg})
+	opts := session.BuildOptions(cfg, s.startDir, work)
 	opts.Replay = false // one build: nothing to replay later
-	if !runner.ReportBuild(s.log, builder.New(opts).Build(ctx, nil)) {
+	if !runner.ReportBuild(log, builder.New(opts).Build(ctx, nil)) {
 		return exitBuildFailed
 	}
 	return exitOK

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -27,7 +28,7 @@ type invocation struct {
 
 // flagValues are the flags that override config keys.
 type flagValues struct {
-	pkg       string
+	pkgs      stringList
 	color     string
 	logFormat string
 	debounce  time.Duration
@@ -50,7 +51,7 @@ func newFlagSet(inv *invocation, out io.Writer) *flag.FlagSet {
 	fs.SetOutput(out)
 	fs.StringVar(&inv.dir, "C", "", "run as if golive was started in `dir`")
 	fs.StringVar(&inv.configFile, "c", "", "config `file` (default .reload.toml in the start directory)")
-	fs.StringVar(&inv.flags.pkg, "p", "", "main `package` to build (build.package), e.g. ./cmd/server")
+	fs.Var(&inv.flags.pkgs, "p", "main `package` to build (build.package), e.g. ./cmd/server; repeated, several run as services (service)")
 	fs.StringVar(&inv.flags.color, "color", "", "colour: auto, always or never (log.color)")
 	fs.StringVar(&inv.flags.logFormat, "log-format", "", "golive's own lines as text or json (log.format)")
 	fs.DurationVar(&inv.flags.debounce, "debounce", 0, "quiet `window` that ends a burst of edits (watch.debounce)")
@@ -135,7 +136,11 @@ func visitSet(fs *flag.FlagSet, inv *invocation) error {
 func (inv *invocation) apply(cfg *config.Config) {
 	f := inv.flags
 	if inv.set["p"] {
-		cfg.Build.Package = f.pkg
+		if len(f.pkgs) == 1 {
+			cfg.Build.Package = f.pkgs[0]
+		} else {
+			cfg.Build.Package, cfg.Services = "", servicesOf(f.pkgs)
+		}
 	}
 	if inv.set["color"] {
 		cfg.Log.Color = f.color
@@ -170,4 +175,22 @@ func (inv *invocation) apply(cfg *config.Config) {
 	if len(inv.progArgs) > 0 {
 		cfg.Run.Args = inv.progArgs
 	}
+}
+
+// servicesOf makes a service of each package -p named, called after its
+// directory (with a number when two share one).
+func servicesOf(pkgs []string) []config.Service {
+	var out []config.Service
+	seen := map[string]int{}
+	for _, p := range pkgs {
+		name := filepath.Base(filepath.Clean(p))
+		if name == "." || name == string(filepath.Separator) {
+			name = "app"
+		}
+		if seen[name]++; seen[name] > 1 {
+			name = fmt.Sprintf("%s%d", name, seen[name])
+		}
+		out = append(out, config.Service{Name: name, Package: p})
+	}
+	return out
 }

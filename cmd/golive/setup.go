@@ -68,7 +68,7 @@ func setUp(inv *invocation, stderr io.Writer) (*setup, error) {
 		return nil, err
 	}
 	s.pkg = cfg.Build.Package
-	if s.pkg == "" {
+	if s.pkg == "" && len(cfg.Services) == 0 {
 		// Discovery judges build constraints as the build will.
 		ctx := builder.Context(session.BuildOptions(cfg, dir, nil))
 		s.pkg, err = project.FindMain(dir, ctx, cfg.Plugins.Packages)

@@ -31,8 +31,16 @@ type WorkDir struct {
 
 // NewWorkDir creates the work directory for the project at root, whose
 // binary is called name.
-func NewWorkDir(root, name string) (*WorkDir, error) {
-	sum := sha256.Sum256([]byte(root))
+func NewWorkDir(root, name string) (*WorkDir, error) { return NewServiceWorkDir(root, "", name) }
+
+// NewServiceWorkDir is NewWorkDir for one service of several in root:
+// each has a work directory and a recipe store of its own.
+func NewServiceWorkDir(root, service, name string) (*WorkDir, error) {
+	key := root
+	if service != "" {
+		key += "\x00" + service
+	}
+	sum := sha256.Sum256([]byte(key))
 	prefix := filepath.Base(root) + "-" + hex.EncodeToString(sum[:4]) + "-"
 	parent, err := workParent()
 	if err != nil {

@@ -28,6 +28,25 @@ type Config struct {
 	// Processes are the [[process]] blocks: commands that run beside
 	// the program, started in the order of the file.
 	Processes []Process `toml:"process"`
+	// Services are the [[service]] blocks: several main packages built
+	// and run by one golive, each on its own. With none, build.package
+	// and run.* describe the one program.
+	Services []Service `toml:"service"`
+}
+
+// Service is one main package of several: its own build, program and
+// restarts. The keys it leaves empty are the [build] and [run] tables'.
+type Service struct {
+	Name        string            `toml:"name"`    // the prefix of its lines and its events' service
+	Package     string            `toml:"package"` // its main package, relative to the start directory
+	Args        []string          `toml:"args"`
+	Env         map[string]string `toml:"env,inline"` // over run.env
+	EnvFile     string            `toml:"env_file"`
+	Ready       string            `toml:"ready"`
+	StopSignal  string            `toml:"stop_signal"`
+	StopTimeout Duration          `toml:"stop_timeout"`
+	Restart     string            `toml:"restart"`
+	After       []string          `toml:"after"` // services that must be ready before each start of this one
 }
 
 // Process is a command that runs beside the program (tailwindcss
@@ -144,6 +163,7 @@ type Plugins struct {
 type Proxy struct {
 	Listen     string   `toml:"listen"`      // host:port the browser opens
 	Target     string   `toml:"target"`      // the program's URL; empty: run.ready's http address; "off"
+	Service    string   `toml:"service"`     // with [[service]] blocks: the one the proxy fronts
 	ReloadOnly []string `toml:"reload_only"` // globs of files the pages load from disk: no build
 	Editor     string   `toml:"editor"`      // link pattern of a diagnostic in the overlay
 	Wait       Duration `toml:"wait"`        // how long a request waits for a restarting program

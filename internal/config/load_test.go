@@ -53,10 +53,15 @@ func TestParseErrors(t *testing.T) {
 		{"rule shell syntax", "[[rule]]\nmatch = [\"*.x\"]\nrun = \"a && b\"\n", `.reload.toml:3: rule[0].run: "a && b" holds shell syntax: set shell = true, or write the command as an array`},
 		{"rule shell array", "[[rule]]\nmatch = [\"*.x\"]\nrun = [\"a\"]\nshell = true\n", `.reload.toml:3: rule[0].run: shell = true wants run as one string, not an array`},
 		{"rule inline", "rule = [{ match = [\"*.x\"], runn = \"a\" }]\n", `.reload.toml:1: unknown key "rule[0].runn" (did you mean "rule[0].run"?)`},
-		{"process without name", "[[process]]\nrun = [\"x\"]\n", `.reload.toml:1: process[0].name: a process needs a name`},
-		{"process twice", "[[process]]\nname = \"css\"\nrun = [\"x\"]\n[[process]]\nname = \"css\"\nrun = [\"y\"]\n", `.reload.toml:5: process[1].name: "css" is the name of another process`},
+		{"process without name", "[[process]]\nrun = [\"x\"]\n", `.reload.toml:1: process[0].name: needs a name: it prefixes every line it writes`},
+		{"process twice", "[[process]]\nname = \"css\"\nrun = [\"x\"]\n[[process]]\nname = \"css\"\nrun = [\"y\"]\n", `.reload.toml:5: process[1].name: "css" is the name of another process or service`},
 		{"process without run", "[[process]]\nname = \"css\"\n", `.reload.toml:1: process[0].run: needs a command`},
 		{"process restart", "[[process]]\nname = \"q\"\nrun = \"worker\"\nrestart = \"sometimes\"\n", `.reload.toml:4: process[0].restart: bad value "sometimes" (want "never", "on-failure" or "always")`},
+		{"service without package", "[[service]]\nname = \"api\"\n", `.reload.toml:1: service[0].package: a service needs its main package, e.g. "./cmd/api"`},
+		{"service after unknown", "[[service]]\nname = \"api\"\npackage = \"./api\"\nafter = [\"db\"]\n", `.reload.toml:4: service[0].after[0]: "db" is no service`},
+		{"service cycle", "[[service]]\nname = \"a\"\npackage = \"./a\"\nafter = [\"b\"]\n[[service]]\nname = \"b\"\npackage = \"./b\"\nafter = [\"a\"]\n", `.reload.toml:4: service[0].after[0]: "a" waits for "b", which waits for it`},
+		{"services and build.package", "build.package = \"./x\"\n[[service]]\nname = \"a\"\npackage = \"./a\"\n", `.reload.toml:1: build.package: names one program; with [[service]] blocks each names its own package`},
+		{"proxy.service unknown", "proxy.service = \"web\"\n[[service]]\nname = \"a\"\npackage = \"./a\"\n", `.reload.toml:1: proxy.service: "web" is no service`},
 		{"empty before", "[build]\nbefore = [\"templ generate\", \" \"]\n", `.reload.toml:2: build.before[1]: empty command`},
 
 		// Durations.

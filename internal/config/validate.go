@@ -83,6 +83,10 @@ func (c *Config) problems() []*Error {
 	for i := range c.Processes {
 		all = append(all, c.Processes[i].check(indexKey("process", i), c.Run, names)...)
 	}
+	for i := range c.Services {
+		all = append(all, c.Services[i].check(indexKey("service", i), c.Run, names)...)
+	}
+	all = append(all, c.checkServices()...)
 	return all
 }
 
@@ -333,12 +337,86 @@ func (p *Process) check(key string, run Run, names map[string]bool) []*Error {
 func checkName(key, name string, seen map[string]bool) *Error {
 	switch {
 	case name == "":
-		return keyErr(key, "a process needs a name")
+		return keyErr(key, "needs a name: it prefixes every line it writes")
 	case len(name) > 20 || strings.ContainsAny(name, " \t\n|"):
 		return keyErr(key, "%q: a name is at most 20 characters, without spaces or |", name)
 	case seen[name]:
-		return keyErr(key, "%q is the name of another process", name)
+		return keyErr(key, "%q is the name of another process or service", name)
 	}
 	seen[name] = true
 	return nil
+}
+
+// check checks one [[service]] block and fills in what it leaves empty
+// from run: the stop signal and timeout, the restart policy.
+func (sv *Service) check(key string, run Run, names map[string]bool) []*Error {
+	if sv.StopSignal == "" {
+		sv.StopSignal = run.StopSignal
+	}
+	if sig, ok := signals.Canonical(sv.StopSignal); ok {
+		sv.StopSignal = sig
+	}
+	if sv.StopTimeout == 0 {
+		sv.StopTimeout = run.StopTimeout
+	}
+	if sv.Restart == "" {
+		sv.Restart = run.Restart
+	}
+	errs := []*Error{checkName(joinKey(key, "name"), sv.Name, names)}
+	if strings.TrimSpace(sv.Package) == "" {
+		errs = append(errs, keyErr(joinKey(key, "package"), "a service needs its main package, e.g. \"./cmd/api\""))
+	}
+	errs = append(errs, checkEnv(joinKey(key, "env"), sv.Env))
+	errs = append(errs, checkReady(joinKey(key, "ready"), sv.Ready))
+	errs = append(errs, checkSignal(joinKey(key, "stop_signal"), sv.StopSignal))
+	errs = append(errs, checkDuration(joinKey(key, "stop_timeout"), sv.StopTimeout))
+	errs = append(errs, checkOneOf(joinKey(key, "restart"), sv.Restart, restarts))
+	return errs
+}
+
+// checkServices checks what the services say of each other: after names
+// services, with no cycle; the proxy fronts one of them; build.package
+// and the services do not both name the program.
+func (c *Config) checkServices() []*Error {
+	if len(c.Services) == 0 {
+		if c.Proxy.Service != "" {
+			return []*Error{keyErr("proxy.service", "%q: there are no [[service]] blocks", c.Proxy.Service)}
+		}
+		return nil
+	}
+	var errs []*Error
+	if c.Build.Package != "" {
+		errs = append(errs, keyErr("build.package", "names one program; with [[service]] blocks each names its own package"))
+	}
+	byName := map[string]*Service{}
+	for i := range c.Services {
+		byName[c.Services[i].Name] = &c.Services[i]
+	}
+	for i, sv := range c.Services {
+		for j, a := range sv.After {
+			if byName[a] == nil {
+				errs = append(errs, keyErr(indexKey(joinKey(indexKey("service", i), "after"), j), "%q is no service", a))
+			} else if a == sv.Name || reaches(byName, a, sv.Name, map[string]bool{}) {
+				errs = append(errs, keyErr(indexKey(joinKey(indexKey("service", i), "after"), j), "%q waits for %q, which waits for it", sv.Name, a))
+			}
+		}
+	}
+	if p := c.Proxy.Service; p != "" && byName[p] == nil {
+		errs = append(errs, keyErr("proxy.service", "%q is no service", p))
+	}
+	return errs
+}
+
+// reaches reports whether from waits, through after, for to.
+func reaches(byName map[string]*Service, from, to string, seen map[string]bool) bool {
+	if seen[from] {
+		return false
+	}
+	seen[from] = true
+	for _, a := range byName[from].After {
+		if a == to || (byName[a] != nil && reaches(byName, a, to, seen)) {
+			return true
+		}
+	}
+	return false
 }

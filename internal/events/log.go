@@ -103,13 +103,14 @@ type Options struct {
 
 // Logger renders events to one writer. It is safe for concurrent use.
 type Logger struct {
-	mu    *sync.Mutex // shared by the copies Also and Tap make: one writer, one lock
-	w     io.Writer
-	opts  Options
-	pal   palette
-	now   func() time.Time
-	also  *Logger         // a second sink, such as --events FILE
-	watch []func(e Event) // observers, such as the browser proxy
+	mu      *sync.Mutex // shared by the copies Also and Tap make: one writer, one lock
+	w       io.Writer
+	opts    Options
+	pal     palette
+	now     func() time.Time
+	also    *Logger         // a second sink, such as --events FILE
+	watch   []func(e Event) // observers, such as the browser proxy
+	service string          // stamped on every event that names none (WithService)
 }
 
 // New returns a Logger writing to w.
@@ -134,10 +135,21 @@ func (l *Logger) Tap(fn func(Event)) *Logger {
 	return &c
 }
 
+// WithService returns l stamping service on every event that names none:
+// the logger of one service of several.
+func (l *Logger) WithService(service string) *Logger {
+	c := *l
+	c.service = service
+	return &c
+}
+
 // Emit writes e, stamping its time when unset.
 func (l *Logger) Emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = l.now()
+	}
+	if e.Service == "" {
+		e.Service = l.service
 	}
 	if l.also != nil {
 		l.also.Emit(e)

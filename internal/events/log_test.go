@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -85,4 +86,28 @@ func TestJSON(t *testing.T) {
 	if !strings.Contains(lines[2], `"duration_ms":3,"open_ms":2.9,"swap_ms":0.1`) {
 		t.Errorf("reload must carry its load and swap apart: %s", lines[2])
 	}
+}
+
+// TestServiceText: a service's events name it: its program's lines in
+// its own words, golive's lines about it in their tag, its output lines
+// padded before a bar; in colour too.
+func TestServiceText(t *testing.T) {
+	t.Parallel()
+	for _, color := range []bool{false, true} {
+		var b strings.Builder
+		l := New(&b, Options{Color: color}).WithService("api")
+		l.Emit(Event{Type: BuildStart, Package: "./cmd/api"})
+		l.Emit(Event{Type: Start, PID: 7})
+		l.Emit(Event{Type: Output, Stream: "stdout", Line: "hello"})
+		l.Emit(Event{Type: Start, PID: 8, Service: "css"})
+		out := stripANSI(b.String())
+		want := "[api build] building ./cmd/api\n[api] started pid 7\napi        | hello\n[css] started pid 8\n"
+		if out != want {
+			t.Errorf("color %v:\n%q\nwant\n%q", color, out, want)
+		}
+	}
+}
+
+func stripANSI(s string) string {
+	return regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(s, "")
 }

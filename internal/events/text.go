@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"time"
 
@@ -45,7 +46,14 @@ func newPalette(on bool) palette {
 func (l *Logger) text(e Event) string {
 	p := l.pal
 	if e.Service != "" {
-		return serviceText(p, e)
+		switch e.Type {
+		case Start, Ready, Exit, Stop, Output:
+			return serviceText(p, e)
+		}
+		// Another event of a service of several: its tag names the service.
+		plain := e
+		plain.Service = ""
+		return serviceTag.ReplaceAllString(l.text(plain), "${1}["+e.Service+" $2]")
 	}
 	switch e.Type {
 	case Change:
@@ -248,6 +256,10 @@ func serviceText(p palette, e Event) string {
 	}
 	return line(p.service(e.Service), e.Service, msg)
 }
+
+// serviceTag is the tag at the start of a line, after its colour code:
+// a service's name goes into it.
+var serviceTag = regexp.MustCompile(`(?m)^((?:\x1b\[[0-9;]*m)?)\[(watch|build|run|golive|proxy|rule|debug)\]`)
 
 // serviceWidth is the width of a side process's name before its output
 // lines, as docker compose pads them: the lines of two processes start

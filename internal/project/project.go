@@ -74,8 +74,8 @@ func FindMain(root string, ctx build.Context, skip []string) (string, error) {
 	case 1:
 		return found[0], nil
 	default:
-		return "", fmt.Errorf("%d main packages (%s); pick one with -p %s or build.package in .reload.toml",
-			len(found), strings.Join(found, ", "), found[0])
+		return "", fmt.Errorf("%d main packages (%s); pick one with -p %s or build.package in .reload.toml, or run several at once: -p %s -p %s, or [[service]] blocks",
+			len(found), strings.Join(found, ", "), found[0], found[0], found[1])
 	}
 }
 

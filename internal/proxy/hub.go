@@ -17,6 +17,7 @@ import (
 // observe runs on the goroutine that emits an event.
 type hub struct {
 	session string // this golive's id: a page that saw another reloads
+	service string // the service whose events move the pages; "": the program's
 	editor  string // proxy.editor, the link pattern of a diagnostic
 	dir     string // the start directory, which diagnostics are relative to
 	// restarts: run.restart starts a program that exited again, so a
@@ -141,8 +142,8 @@ func (h *hub) send(m message) (tabs, browsers int) {
 // failed build) and whether a dial for a new program should begin: the
 // readiness check without run.ready, and the fallback when it gives up.
 func (h *hub) observe(e events.Event) (tell *message, dial bool) {
-	if e.Service != "" {
-		return nil, false // a side process's: the pages are the program's
+	if e.Service != h.service {
+		return nil, false // a side process's or another service's: the pages are this one's
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

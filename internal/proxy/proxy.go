@@ -50,6 +50,9 @@ type Options struct {
 	// again: a request then waits for it rather than failing at once.
 	Restarts bool
 	Log      *events.Logger // where browser_reload goes; not tapped
+	// Service is the service the proxy fronts, of several ([[service]]):
+	// only its events move the pages. Empty: the one program.
+	Service string
 }
 
 // Server is the proxy. Listen, then Run; Observe and Assets may be called
@@ -80,6 +83,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, target: u, kick: make(chan struct{}, 1)}
 	s.hub = newHub(sessionID(), opts.Editor, opts.Dir)
+	s.hub.service = opts.Service
 	s.hub.restarts = opts.Restarts
 	s.tr = &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,

@@ -30,8 +30,12 @@ func (s *Session) runOptions() (supervise.Options, error) {
 	if err != nil {
 		return supervise.Options{}, fmt.Errorf("run.stop_signal: %w", err)
 	}
-	stderr := s.opts.Stderr
-	if s.cfg.Log.Format == "json" {
+	stdout, stderr := s.opts.Stdout, s.opts.Stderr
+	if s.opts.Service != "" {
+		// One service of several: its lines carry its name.
+		stdout = events.NewServiceWriter(s.opts.Log, "stdout", s.opts.Service)
+		stderr = events.NewServiceWriter(s.opts.Log, "stderr", s.opts.Service)
+	} else if s.cfg.Log.Format == "json" {
 		// Every line on golive's stderr must be a JSON object, so the
 		// program's stderr lines are wrapped as output events. Its stdout
 		// stays untouched.
@@ -41,7 +45,7 @@ func (s *Session) runOptions() (supervise.Options, error) {
 		Dir:         s.opts.Dir,
 		Args:        s.cfg.Run.Args,
 		Env:         withEnv(os.Environ(), s.cfg.Run.Env),
-		Stdout:      s.opts.Stdout,
+		Stdout:      stdout,
 		Stderr:      stderr,
 		StopSignal:  sig,
 		StopTimeout: time.Duration(s.cfg.Run.StopTimeout),
@@ -49,23 +53,28 @@ func (s *Session) runOptions() (supervise.Options, error) {
 }
 
 // starter builds the loop's Starter from run.env, run.env_file,
-// run.stdin and run.before_start, whose commands end with ctx.
+// run.stdin and run.before_start, whose commands end with ctx, after the
+// services this one waits for (Options.Gate).
 func (s *Session) starter(ctx context.Context, opts supervise.Options, eng *rules.Engine) *supervise.Starter {
-	st := &supervise.Starter{Opts: opts, Env: s.programEnv}
-	if before := s.cfg.Run.BeforeStart; len(before) > 0 {
-		// Env is read before each start, while the old program still
-		// runs: a step that fails there keeps it running.
-		st.Env = func() ([]string, error) {
-			env, err := s.programEnv()
-			if err != nil {
+	// Env is read before each start, while the old program still runs:
+	// a step that fails there keeps it running.
+	st := &supervise.Starter{Opts: opts, Env: func() ([]string, error) {
+		if s.opts.Gate != nil {
+			if err := s.opts.Gate(ctx); err != nil {
 				return nil, err
 			}
+		}
+		env, err := s.programEnv()
+		if err != nil {
+			return nil, err
+		}
+		if before := s.cfg.Run.BeforeStart; len(before) > 0 {
 			if _, err := eng.Commands(ctx, "run.before_start", before, nil, env, config.ShellArgv); err != nil {
 				return nil, errors.New(failureOutput(err))
 			}
-			return env, nil
 		}
-	}
+		return env, nil
+	}}
 	if s.cfg.Run.Stdin {
 		st.Stdin = supervise.NewStdinMux(s.opts.Stdin)
 	}
@@ -112,6 +121,30 @@ func (s *Session) envFileRel() string {
 // terminal. Reading the terminal from a background process group would
 // stop golive with SIGTTIN, so it reads only while in the foreground.
 func (s *Session) manualRebuilds(ctx context.Context, requests chan<- runner.Request) {
+	s.readCommands(ctx, func(line string) {
+		if line != "r" {
+			return
+		}
+		select {
+		case requests <- runner.Request{Why: "rebuild requested"}:
+		case <-ctx.Done():
+		}
+	})
+}
+
+// serviceCommands is manualRebuilds for several services: "r" asks
+// rebuild with "" (all of them), "r NAME" with the service's name.
+func (s *Session) serviceCommands(ctx context.Context, rebuild func(name string)) {
+	s.readCommands(ctx, func(line string) {
+		if name, ok := strings.CutPrefix(line, "r"); ok && (name == "" || name[0] == ' ') {
+			rebuild(strings.TrimSpace(name))
+		}
+	})
+}
+
+// readCommands hands each line typed on golive's terminal, trimmed, to
+// onLine, on a goroutine of its own that ends with ctx.
+func (s *Session) readCommands(ctx context.Context, onLine func(line string)) {
 	f, ok := s.opts.Stdin.(*os.File)
 	if !ok || !isatty.IsTerminal(f.Fd()) {
 		return
@@ -153,12 +186,8 @@ func (s *Session) manualRebuilds(ctx context.Context, requests chan<- runner.Req
 			if err != nil && !isEIO(err) {
 				return
 			}
-			if strings.TrimSpace(line) == "r" {
-				select {
-				case requests <- runner.Request{Why: "rebuild requested"}:
-				case <-ctx.Done():
-					return
-				}
+			if line = strings.TrimSpace(line); line != "" {
+				onLine(line)
 			}
 		}
 	}()

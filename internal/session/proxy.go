@@ -27,7 +27,7 @@ func (s *Session) listenProxy(readyCheck bool) (*proxy.Server, error) {
 	px, err := proxy.New(proxy.Options{
 		Listen: p.Listen, Anywhere: p.Listen == config.ProxyListen, Target: target,
 		Dir: s.opts.Dir, Editor: p.Editor, Wait: time.Duration(p.Wait),
-		ReadyCheck: readyCheck, Restarts: s.cfg.Run.Restart != "never", Log: s.opts.Log,
+		ReadyCheck: readyCheck, Restarts: s.cfg.Run.Restart != "never", Log: s.opts.Log, Service: s.opts.Service,
 	})
 	if err != nil {
 		return nil, err

@@ -56,6 +56,13 @@ type Options struct {
 	Force <-chan struct{}
 	// Rebuild delivers outside requests for a rebuild (SIGUSR1).
 	Rebuild <-chan struct{}
+	// Service names the session when it is one service of several
+	// ([[service]]): its program's output lines carry the name, and the
+	// work directory and recipe store are its own. Log stamps it already.
+	Service string
+	// Gate, when set, is waited for before each start of the program
+	// (a service's after): an error keeps the old program running.
+	Gate func(ctx context.Context) error
 }
 
 // ErrReported marks an error that the session has already reported in
@@ -83,8 +90,11 @@ func New(opts Options) *Session {
 // program is left. An error before anything started is returned as it
 // is; one after that has been reported and wraps ErrReported.
 func (s *Session) Run(ctx context.Context) error {
+	if len(s.cfg.Services) > 0 {
+		return s.runServices(ctx)
+	}
 	log := s.opts.Log
-	work, err := builder.NewWorkDir(s.opts.Dir, BinaryName(s.opts.Dir, s.pkg()))
+	work, err := builder.NewServiceWorkDir(s.opts.Dir, s.opts.Service, BinaryName(s.opts.Dir, s.pkg()))
 	if err != nil {
 		return err
 	}
