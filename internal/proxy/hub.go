@@ -18,6 +18,15 @@ import (
 type hub struct {
 	session string // this golive's id: a page that saw another reloads
 	service string // the service whose events move the pages; "": the program's
+	// deps are the services the fronted one waits for (after): one that
+	// restarts alone reloads the pages once it is ready again. Each maps
+	// to whether it has a readiness check; depDue to a start not yet
+	// followed by its ready.
+	deps   map[string]bool
+	depDue map[string]bool
+	// replacing: a good build's program is to replace the one that
+	// serves; a dependency's reload waits for the new one's.
+	replacing bool
 	editor  string // proxy.editor, the link pattern of a diagnostic
 	dir     string // the start directory, which diagnostics are relative to
 	// restarts: run.restart starts a program that exited again, so a
@@ -143,7 +152,7 @@ func (h *hub) send(m message) (tabs, browsers int) {
 // readiness check without run.ready, and the fallback when it gives up.
 func (h *hub) observe(e events.Event) (tell *message, dial bool) {
 	if e.Service != h.service {
-		return nil, false // a side process's or another service's: the pages are this one's
+		return h.observeDep(e), false
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -155,24 +164,24 @@ func (h *hub) observe(e events.Event) (tell *message, dial bool) {
 		h.failed = h.errors(e)
 		return h.failed, false
 	case events.BuildOK:
-		h.build = false
+		h.build, h.replacing = false, true
 		if h.failed != nil {
 			h.failed = nil
 			return &message{Type: "clear"}, false
 		}
 	case events.Start, events.DebugRestart: // a new program, or delve's new target
-		h.up, h.exited, h.due = true, false, true
+		h.up, h.exited, h.due, h.replacing = true, false, true, false
 		h.starts++
 		return nil, true
 	case events.Ready:
 		return h.readyLocked(), false
 	case events.Reload: // new plugin code serves in the same program
-		h.due = false
+		h.due, h.replacing = false, false
 		return h.reloadLocked(), false
 	case events.Stop:
 		h.up = false
 	case events.Exit:
-		h.up, h.exited, h.due = false, true, false
+		h.up, h.exited, h.due, h.replacing = false, true, false, false
 	}
 	return nil, false
 }
@@ -276,4 +285,36 @@ func (h *hub) link(d events.Diagnostic) string {
 func encode(m message) []byte {
 	b, _ := json.Marshal(m) // message has only marshalable fields
 	return b
+}
+
+// observeDep follows a service the fronted one waits for: when it alone
+// restarted, the pages reload once it serves again (its ready event, or
+// its start when it has no check) and the fronted program serves, unless
+// that program is due for a reload of its own, which comes after both
+// are ready.
+func (h *hub) observeDep(e events.Event) *message {
+	check, ok := h.deps[e.Service]
+	if !ok {
+		return nil // a side process's or an unrelated service's
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch e.Type {
+	case events.Start, events.DebugRestart:
+		if check {
+			h.depDue[e.Service] = true
+			return nil
+		}
+	case events.Ready:
+		if !h.depDue[e.Service] {
+			return nil
+		}
+		h.depDue[e.Service] = false
+	default:
+		return nil
+	}
+	if !h.up || h.due || h.build || h.replacing {
+		return nil
+	}
+	return h.reloadLocked()
 }

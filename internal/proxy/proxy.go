@@ -53,6 +53,10 @@ type Options struct {
 	// Service is the service the proxy fronts, of several ([[service]]):
 	// only its events move the pages. Empty: the one program.
 	Service string
+	// Deps are the services Service waits for (after), each with whether
+	// it has a readiness check: one that restarts alone reloads the pages
+	// once it is ready (Observe its events too).
+	Deps map[string]bool
 }
 
 // Server is the proxy. Listen, then Run; Observe and Assets may be called
@@ -83,7 +87,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, target: u, kick: make(chan struct{}, 1)}
 	s.hub = newHub(sessionID(), opts.Editor, opts.Dir)
-	s.hub.service = opts.Service
+	s.hub.service, s.hub.deps, s.hub.depDue = opts.Service, opts.Deps, map[string]bool{}
 	s.hub.restarts = opts.Restarts
 	s.tr = &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,

@@ -472,3 +472,47 @@ func TestEditorLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestDependencyRestart: the fronted service's pages reload when a
+// service it waits for restarted alone and is ready again; when the
+// fronted one is building or about to restart too, only its own ready
+// reloads them, once both are ready.
+func TestDependencyRestart(t *testing.T) {
+	t.Parallel()
+	h := startProxy(t, program(t, http.NotFoundHandler()), func(o *Options) {
+		o.ReadyCheck, o.Service, o.Deps = true, "web", map[string]bool{"auth": true}
+	})
+	b, _ := h.connect(t)
+	web := func(typ string) { h.px.Observe(events.Event{Type: typ, PID: 1, Service: "web"}) }
+	auth := func(typ string) { h.px.Observe(events.Event{Type: typ, PID: 2, Service: "auth"}) }
+	web(events.BuildOK)
+	web(events.Start)
+	web(events.Ready)
+	if m := b.next(t); m.Type != "reload" {
+		t.Fatalf("message %+v, want reload", m)
+	}
+	// auth alone: a reload once it is ready.
+	auth(events.Start)
+	b.none(t, 200*time.Millisecond)
+	auth(events.Ready)
+	if m := b.next(t); m.Type != "reload" {
+		t.Fatalf("after auth's restart: %+v, want reload", m)
+	}
+	// Both, web's build done first: nothing until web's own ready.
+	web(events.BuildStart)
+	web(events.BuildOK)
+	auth(events.Start)
+	auth(events.Ready)
+	b.none(t, 200*time.Millisecond)
+	web(events.Stop)
+	web(events.Start)
+	web(events.Ready)
+	if m := b.next(t); m.Type != "reload" {
+		t.Fatalf("after both restarted: %+v, want reload", m)
+	}
+	b.none(t, 200*time.Millisecond)
+	// Another service's or a side process's events move nothing.
+	h.px.Observe(events.Event{Type: events.Start, PID: 3, Service: "css"})
+	h.px.Observe(events.Event{Type: events.Ready, PID: 3, Service: "css"})
+	b.none(t, 200*time.Millisecond)
+}

@@ -28,6 +28,7 @@ func (s *Session) listenProxy(readyCheck bool) (*proxy.Server, error) {
 		Listen: p.Listen, Anywhere: p.Listen == config.ProxyListen, Target: target,
 		Dir: s.opts.Dir, Editor: p.Editor, Wait: time.Duration(p.Wait),
 		ReadyCheck: readyCheck, Restarts: s.cfg.Run.Restart != "never", Log: s.opts.Log, Service: s.opts.Service,
+		Deps: s.opts.ProxyDeps,
 	})
 	if err != nil {
 		return nil, err
@@ -36,6 +37,9 @@ func (s *Session) listenProxy(readyCheck bool) (*proxy.Server, error) {
 		return nil, err
 	}
 	s.opts.Log = s.opts.Log.Tap(px.Observe)
+	if s.opts.OnProxy != nil {
+		s.opts.OnProxy(px.Observe)
+	}
 	return px, nil
 }
 

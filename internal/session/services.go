@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golive-dev/golive/internal/config"
@@ -62,6 +63,13 @@ func (s *Session) runServices(ctx context.Context) error {
 	defer cancel()
 	states := newServiceStates(s.cfg.Services)
 	rebuild := map[string]chan struct{}{}
+	fronted, deps := proxyDeps(s.cfg)
+	var proxyObserve atomic.Pointer[func(events.Event)]
+	toProxy := func(e events.Event) {
+		if obs := proxyObserve.Load(); obs != nil {
+			(*obs)(e)
+		}
+	}
 	var sessions []*Session
 	for i, sv := range s.cfg.Services {
 		rebuild[sv.Name] = make(chan struct{}, 1)
@@ -69,6 +77,13 @@ func (s *Session) runServices(ctx context.Context) error {
 		opts.Config = serviceConfig(s.cfg, i)
 		opts.Service = sv.Name
 		opts.Log = s.opts.Log.WithService(sv.Name).Tap(states.observe(sv.Name))
+		if _, dep := deps[sv.Name]; dep {
+			opts.Log = opts.Log.Tap(toProxy) // the fronted service's pages reload for it too
+		}
+		if sv.Name == fronted {
+			opts.ProxyDeps = deps
+			opts.OnProxy = func(observe func(events.Event)) { proxyObserve.Store(&observe) }
+		}
 		opts.Stdin = nil // read here, for all of them
 		opts.Rebuild = rebuild[sv.Name]
 		if len(sv.After) > 0 {
@@ -120,6 +135,32 @@ func (s *Session) runServices(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// proxyDeps names the service the proxy fronts and the services it waits
+// for, directly or through others, each with whether it has a readiness
+// check.
+func proxyDeps(c config.Config) (string, map[string]bool) {
+	fronted := c.Proxy.Service
+	if fronted == "" {
+		fronted = c.Services[0].Name
+	}
+	byName := map[string]config.Service{}
+	for _, sv := range c.Services {
+		byName[sv.Name] = sv
+	}
+	deps := map[string]bool{}
+	var add func(name string)
+	add = func(name string) {
+		for _, a := range byName[name].After {
+			if _, seen := deps[a]; !seen {
+				deps[a] = byName[a].Ready != ""
+				add(a)
+			}
+		}
+	}
+	add(fronted)
+	return fronted, deps
 }
 
 func serviceNames(svs []config.Service) []string {

@@ -63,6 +63,11 @@ type Options struct {
 	// Gate, when set, is waited for before each start of the program
 	// (a service's after): an error keeps the old program running.
 	Gate func(ctx context.Context) error
+	// ProxyDeps are the services the one the proxy fronts waits for,
+	// with whether each has a readiness check; OnProxy, when set, gets
+	// the proxy's Observe once it listens, for their events.
+	ProxyDeps map[string]bool
+	OnProxy   func(observe func(events.Event))
 }
 
 // ErrReported marks an error that the session has already reported in
