@@ -27,8 +27,8 @@ type hub struct {
 	// replacing: a good build's program is to replace the one that
 	// serves; a dependency's reload waits for the new one's.
 	replacing bool
-	editor  string // proxy.editor, the link pattern of a diagnostic
-	dir     string // the start directory, which diagnostics are relative to
+	editor    string // proxy.editor, the link pattern of a diagnostic
+	dir       string // the start directory, which diagnostics are relative to
 	// restarts: run.restart starts a program that exited again, so a
 	// request then waits for it.
 	restarts bool
