@@ -60,5 +60,11 @@ func Describe(key string, argv []string) string {
 	if len(argv) == 3 && (argv[0] == "sh" && argv[1] == "-c" || argv[0] == "cmd" && argv[1] == "/C") {
 		cmd = argv[2]
 	}
+	if len(cmd) > maxShown {
+		cmd = cmd[:maxShown-1] + "…" // a shell script of a line; the file holds it whole
+	}
 	return fmt.Sprintf("%s (%s)", key, cmd)
 }
+
+// maxShown bounds a command as a message names it.
+const maxShown = 48
