@@ -39,7 +39,8 @@ const (
 func templGoliveConfig(port, proxyPort int) string {
 	return fmt.Sprintf(`[[rule]]
 match = ["**/*.templ"]
-run = ["templ", "generate"]
+run = 'if [ -z "$GOLIVE_CHANGED" ]; then exec templ generate; fi; for f in $GOLIVE_CHANGED; do [ -e "$f" ] || continue; templ generate -f "$f" || exit 1; done'
+shell = true
 
 [proxy]
 target = "http://127.0.0.1:%d"
@@ -539,7 +540,7 @@ func reportTempl(w io.Writer, r *templResult) {
 		fmt.Fprintf(w, "Skipped: %s.\n\n", r.skipped)
 		return
 	}
-	fmt.Fprintf(w, "A web project on templ %s (`views/page.templ` rendered by main, which lists %d internal packages of %d files), one copy per tool, each in its own headless Chromium tab through the tool's own proxy. golive: docs/recipes.md's templ rule (`templ generate`) and its proxy.",
+	fmt.Fprintf(w, "A web project on templ %s (`views/page.templ` rendered by main, which lists %d internal packages of %d files), one copy per tool, each in its own headless Chromium tab through the tool's own proxy. golive: docs/recipes.md's templ rule (`templ generate -f` for each changed file) and its proxy.",
 		strings.Fields(templModule)[1], r.shape.Packages, r.shape.Files)
 	if len(r.tools) > 1 {
 		air := strings.TrimSpace(strings.Split(strings.TrimPrefix(r.air, "air: "), ",")[0])
