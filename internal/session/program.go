@@ -136,10 +136,20 @@ func (s *Session) manualRebuilds(ctx context.Context, requests chan<- runner.Req
 // rebuild with "" (all of them), "r NAME" with the service's name.
 func (s *Session) serviceCommands(ctx context.Context, rebuild func(name string)) {
 	s.readCommands(ctx, func(line string) {
-		if name, ok := strings.CutPrefix(line, "r"); ok && (name == "" || name[0] == ' ') {
-			rebuild(strings.TrimSpace(name))
+		if name, ok := rebuildCommand(line); ok {
+			rebuild(name)
 		}
 	})
+}
+
+// rebuildCommand reads a line typed on the terminal: "r" asks for all
+// services ("" ), "r NAME" for one.
+func rebuildCommand(line string) (string, bool) {
+	name, ok := strings.CutPrefix(strings.TrimSpace(line), "r")
+	if !ok || (name != "" && name[0] != ' ' && name[0] != '\t') {
+		return "", false
+	}
+	return strings.TrimSpace(name), true
 }
 
 // readCommands hands each line typed on golive's terminal, trimmed, to
