@@ -67,6 +67,9 @@ func TestQuick(t *testing.T) {
 		"### Shapes: save → serving in four kinds of project",
 		"| go.work | first save of a session |",
 		"### templ: save of a .templ file → the new page painted",
+		"### Services: a shared package's edit in two services",
+		"| shared package | one go build of both (the floor) |",
+		"| a's own package | golive, one session running both |",
 		"**Summary:**",
 	} {
 		if !strings.Contains(report, want) {
@@ -87,6 +90,7 @@ func TestParseOnly(t *testing.T) {
 	}{
 		{in: "shapes", want: []string{"shapes"}},
 		{in: "latency, storm", want: []string{"latency", "storm"}},
+		{in: "services", want: []string{"services"}},
 		{in: "shapes,shapes", want: []string{"shapes"}},
 		{in: "shape", err: true},
 		{in: "", err: true},

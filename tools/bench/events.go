@@ -28,6 +28,7 @@ type event struct {
 	Signal   string    `json:"signal"`
 	Package  string    `json:"package"`
 	Replayed bool      `json:"replayed"`
+	Service  string    `json:"service"`
 	Received time.Time `json:"-"` // when the benchmark read it
 }
 

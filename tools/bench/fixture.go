@@ -43,6 +43,10 @@ type fixture struct {
 	dir   string
 	shape shape
 	other []string // the non-Go files, relative to dir
+	// pkgDir is where the internal packages are, relative to dir and in
+	// their import paths: "internal" when empty (the services scenario
+	// gives each of its mains packages of its own).
+	pkgDir string
 }
 
 const modulePath = "example.com/benchapp"
@@ -276,7 +280,15 @@ func (f *fixture) setGreet(v string) error {
 }
 
 func (f *fixture) goFile(p, i int) string {
-	return fmt.Sprintf("internal/p%02d/f%02d.go", p, i)
+	return fmt.Sprintf("%s/p%02d/f%02d.go", f.internalDir(), p, i)
+}
+
+// internalDir is pkgDir, or "internal".
+func (f *fixture) internalDir() string {
+	if f.pkgDir == "" {
+		return "internal"
+	}
+	return f.pkgDir
 }
 
 func pkgName(p int) string { return fmt.Sprintf("p%02d", p) }
@@ -404,7 +416,7 @@ func (f *fixture) packageSource(p, i int, token string) string {
 	if i == 0 {
 		b.WriteString("import (\n\t\"fmt\"\n\t\"sort\"\n\t\"strings\"\n")
 		if dep {
-			fmt.Fprintf(&b, "\n\t%q\n", modulePath+"/internal/"+pkgName(p-1))
+			fmt.Fprintf(&b, "\n\t%q\n", modulePath+"/"+f.internalDir()+"/"+pkgName(p-1))
 		}
 		b.WriteString(")\n\n")
 	}

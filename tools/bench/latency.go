@@ -33,6 +33,9 @@ type sample struct {
 	// startReplayed: golive's first build of a new session was a replay
 	// of the recipe the session before kept (the shapes scenario).
 	startReplayed bool
+	// svc: golive's builds, starts and replays per service for one save
+	// (the services scenario).
+	svc *svcCounts
 }
 
 // series is every round of one tool or floor.

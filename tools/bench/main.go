@@ -63,7 +63,7 @@ type options struct {
 }
 
 // scenarios are the names -only takes, in the order a run takes them.
-var scenarios = []string{"latency", "edit", "storm", "plugin", "browser", "debug", "shapes", "templ", "idle"}
+var scenarios = []string{"latency", "edit", "storm", "plugin", "browser", "debug", "shapes", "templ", "services", "idle"}
 
 // parseOnly reads -only's comma-separated list of scenarios.
 func parseOnly(v string) (map[string]bool, error) {
@@ -109,6 +109,8 @@ type bench struct {
 	workShape   shape
 	shapeSize   shapeSize // each project of the shapes scenario
 	templShape  shape     // the templ scenario's project: its internal packages
+	svcShape    shape     // the services scenario's project: each main's internal packages
+	svcRounds   int       // the services scenario's rounds: -n, one in a -quick run without -n
 	templAir    bool      // the templ scenario runs air when installed (not with an explicit -no-auto-peers)
 	floors      []*floor
 	tools       []*watcherTool // the golives first (as golives), then peers
@@ -154,6 +156,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	b.workShape = shape{Packages: 100, Files: 1, Imported: 34, Work: 2}
 	b.shapeSize = shapeSize{Packages: 8, Files: 5, Libs: 6}
 	b.templShape = shape{Packages: 8, Files: 5}
+	b.svcShape = shape{Packages: 8, Files: 5}
 	// -quick turns the peers off, but not in the templ scenario, whose
 	// point is air beside golive: only the flag given does.
 	b.templAir = !set["no-auto-peers"] || !o.noAutoPeers
@@ -189,6 +192,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		b.workShape = shape{Packages: 10, Files: 1, Imported: 4, Work: 2}
 		b.shapeSize = shapeSize{Packages: 3, Files: 2, Libs: 2}
 		b.templShape = shape{Packages: 3, Files: 2}
+		b.svcShape = shape{Packages: 3, Files: 2}
+	}
+	b.svcRounds = b.opts.rounds
+	if o.quick && !set["n"] {
+		b.svcRounds = 1
 	}
 	if err := becomeSubreaper(); err != nil {
 		fmt.Fprintf(stderr, "bench: cannot become a child subreaper (%v); a tool's orphans may escape cleanup\n", err)
@@ -296,6 +304,7 @@ func (b *bench) main(stdout io.Writer) (err error) {
 		{"debug", b.debugScenario},
 		{"shapes", b.shapesScenario},
 		{"templ", b.templScenario},
+		{"services", b.servicesScenario},
 		{"idle", b.idleStartup},
 	} {
 		if err := b.scenario(s.name, s.run); err != nil {
@@ -453,8 +462,14 @@ func shellQuote(s string) string {
 // goBuild runs go build -o out [flags] . in dir and returns its duration.
 func (b *bench) goBuild(dir string, flags []string, out string) (time.Duration, error) {
 	os.Remove(out)
+	return b.goBuildPackages(dir, flags, out, ".")
+}
+
+// goBuildPackages runs go build -o out [flags] pkgs... in dir and returns
+// its duration; out ends in a slash for several main packages.
+func (b *bench) goBuildPackages(dir string, flags []string, out string, pkgs ...string) (time.Duration, error) {
 	args := append([]string{"build", "-o", out}, flags...)
-	args = append(args, ".")
+	args = append(args, pkgs...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
 	cmd.Env = childEnv(b.keepGOFLAGS)

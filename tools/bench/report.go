@@ -25,6 +25,7 @@ type results struct {
 	debug      *debugResult
 	shapes     *shapesResult
 	templ      *templResult
+	services   *servicesResult
 	fixtureRSS []int64 // each golive's VmRSS on the latency fixture after its rounds, as b.golives
 	notes      []string
 }
@@ -233,6 +234,7 @@ func report(w io.Writer, b *bench) {
 	reportDebug(w, r.debug)
 	reportShapes(w, b)
 	reportTempl(w, r.templ)
+	reportServices(w, r.services)
 
 	for _, s := range r.latency {
 		for i, x := range s.samples {
@@ -255,6 +257,9 @@ func report(w io.Writer, b *bench) {
 	}
 	if r.templ != nil {
 		r.notes = append(r.notes, r.templ.failures()...)
+	}
+	if r.services != nil {
+		r.notes = append(r.notes, r.services.failures()...)
 	}
 	for _, n := range r.notes {
 		fmt.Fprintf(w, "- note: %s\n", n)
@@ -607,6 +612,9 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 	}
 	if r.templ != nil {
 		parts = append(parts, templSummary(r.templ))
+	}
+	if r.services != nil {
+		parts = append(parts, servicesSummary(r.services))
 	}
 	if br := r.browser; br != nil && br.skipped == "" && len(br.painted) > 0 {
 		p, s := statsOf(br.painted, 0).med, statsOf(br.serving, 0).med
