@@ -18,7 +18,13 @@ import (
 // The walk skips what the watcher never watches; a directory that goes
 // away during it is skipped too. A generator that writes outside the
 // root (into a replace target) is not followed.
-func (w *Watcher) Written(since time.Time) []string {
+func (w *Watcher) Written(since time.Time) []string { return w.written(since, true) }
+
+// Touched is Written without the comparison of bytes: every counted file
+// changed at or after since.
+func (w *Watcher) Touched(since time.Time) []string { return w.written(since, false) }
+
+func (w *Watcher) written(since time.Time, changedBytes bool) []string {
 	since = since.Add(-fileclock.Slack)
 	var out []string
 	visit := func(rel string) {
@@ -28,7 +34,7 @@ func (w *Watcher) Written(since time.Time) []string {
 		if !fileclock.ChangedSince(filepath.Join(w.tree.root, filepath.FromSlash(rel)), since) {
 			return
 		}
-		if w.sums.judge(rel).counts {
+		if !changedBytes || w.sums.judge(rel).counts {
 			out = append(out, rel)
 		}
 	}

@@ -32,6 +32,14 @@ type Options struct {
 	// Ran, when set, hears of every command that succeeded: its name,
 	// how long it took, what it printed and the files it wrote.
 	Ran func(name string, took time.Duration, output string, wrote []string)
+	// TemplDev says the program runs in templ's development mode
+	// (TEMPL_DEV_MODE=true): only then is a _templ.go whose code stayed
+	// the same a change of text the program reads at run time (TextOnly).
+	TemplDev bool
+	// Touched lists the files changed at or after a time, whatever their
+	// bytes: what a command list wrote, which the watcher's batch may
+	// already have recorded (Commands claims them all).
+	Touched func(since time.Time) []string
 }
 
 // Engine applies the rules to batches and runs command lists, and keeps
@@ -39,7 +47,11 @@ type Options struct {
 // different goroutines, one at a time each.
 type Engine struct {
 	opts Options
-	mu   sync.Mutex
+	// lists is held while a command list runs (Commands): Settle waits
+	// for it, so that no batch of what the list writes is taken before
+	// the list has claimed it.
+	lists sync.Mutex
+	mu    sync.Mutex
 	// claims holds, for each file a command wrote, the hash of what it
 	// wrote: a batch that names the file with those bytes is that
 	// command's own doing, and starts nothing.
@@ -248,12 +260,20 @@ func (e *Engine) Commands(ctx context.Context, key string, lines, changed, env [
 	if env == nil {
 		env = e.opts.Env
 	}
+	e.lists.Lock()
+	defer e.lists.Unlock()
 	var wrote []string
 	for i, line := range lines {
 		name := fmt.Sprintf("%s[%d] (%s)", key, i, line)
+		since := time.Now()
 		files, err := e.command(ctx, Command{Name: name, Argv: argv(line), Dir: e.opts.Dir, Env: env, Changed: changed})
 		if err != nil {
 			return wrote, err
+		}
+		// Claimed whatever their bytes: the watcher may have recorded
+		// them already, and then Written would not name them.
+		if e.opts.Touched != nil {
+			files = e.opts.Touched(since)
 		}
 		for _, f := range files {
 			e.claim(f)
@@ -261,6 +281,14 @@ func (e *Engine) Commands(ctx context.Context, key string, lines, changed, env [
 		}
 	}
 	return wrote, nil
+}
+
+// Settle returns once no command list runs: what it wrote is claimed by
+// then. The stage between the watcher and the runner calls it before it
+// looks at a batch.
+func (e *Engine) Settle() {
+	e.lists.Lock()
+	e.lists.Unlock() //nolint:staticcheck // an empty critical section: a wait for the holder
 }
 
 // claim records f's bytes as a command's output.

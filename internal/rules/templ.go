@@ -11,9 +11,10 @@ import (
 )
 
 // templ's development mode (templ generate --watch, TEMPL_DEV_MODE) has
-// the program read each page's text from files at run time, and writes
-// a component's text into its _templ.go too, as the default of every
-// templruntime.WriteString call. A change of text only then rewrites the
+// the program read each page's text from files at run time; the text is
+// in its _templ.go too, as the default of every templruntime.WriteString
+// call (the same calls templ writes outside development mode, where
+// they are the text). A change of text only then rewrites the
 // _templ.go while its code stays as it was: the program already serves
 // the new text, and a build would only restart it. textOnly recognises
 // such a rewrite by the file's hash with those defaults left out.
@@ -74,8 +75,13 @@ func (t *templTexts) changed(root, rel string) bool {
 
 // TextOnly drops from paths the _templ.go files that templ's development
 // mode rewrote for a change of text only, and returns the rest and what
-// it dropped. The first time a file is seen it is kept.
+// it dropped. The first time a file is seen it is kept. Without
+// Options.TemplDev it drops nothing: templ writes the same calls outside
+// development mode, where the text is compiled in.
 func (e *Engine) TextOnly(paths []string) (kept, dropped []string) {
+	if !e.opts.TemplDev {
+		return paths, nil
+	}
 	for _, p := range paths {
 		if strings.HasSuffix(p, "_templ.go") && !e.templ.changed(e.opts.Dir, p) {
 			dropped = append(dropped, p)
@@ -87,5 +93,10 @@ func (e *Engine) TextOnly(paths []string) (kept, dropped []string) {
 }
 
 // Baseline records the code of the project's _templ.go files, so that
-// the first change of text only in each is recognised too.
-func (e *Engine) Baseline() { e.templ.baseline(e.opts.Dir) }
+// the first change of text only in each is recognised too; only in
+// templ's development mode.
+func (e *Engine) Baseline() {
+	if e.opts.TemplDev {
+		e.templ.baseline(e.opts.Dir)
+	}
+}

@@ -15,16 +15,17 @@ func devFile(text, code string) string {
 	return "package main\n\nfunc hello(v string) {\n\ttempl_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, \"" + text + "\")\n\t" + code + "\n}\n"
 }
 
-// TestTextOnly: a _templ.go whose development-mode text alone changed
-// is dropped; one whose code changed is kept, as is any other file and
-// a _templ.go seen for the first time.
+// TestTextOnly: in development mode, a _templ.go whose text alone
+// changed is dropped; one whose code changed is kept, as is any other
+// file, a _templ.go seen for the first time and one removed. Outside
+// development mode nothing is dropped.
 func TestTextOnly(t *testing.T) {
 	t.Parallel()
 	dir := testkit.WriteModule(t, map[string]string{
 		"hello_templ.go": devFile(`<p>version `, "x := 1"),
 		"main.go":        "package main\n",
 	})
-	e := New(Options{Dir: dir})
+	e := New(Options{Dir: dir, TemplDev: true})
 	e.Baseline()
 	testkit.WriteFile(t, filepath.Join(dir, "hello_templ.go"), devFile(`<p>Version \"quoted\" `, "x := 1"))
 	testkit.WriteFile(t, filepath.Join(dir, "new_templ.go"), devFile("a", ""))
@@ -36,18 +37,18 @@ func TestTextOnly(t *testing.T) {
 	if kept, _ := e.TextOnly([]string{"hello_templ.go"}); len(kept) != 1 {
 		t.Fatal("a change of code was dropped")
 	}
-	// Production code holds its text as code: a change of it is kept.
-	prod := filepath.Join(dir, "prod_templ.go")
-	testkit.WriteFile(t, prod, "package main\n\nvar _, _ = b.WriteString(\"a\")\n")
-	e.TextOnly([]string{"prod_templ.go"})
-	testkit.WriteFile(t, prod, "package main\n\nvar _, _ = b.WriteString(\"b\")\n")
-	if kept, _ := e.TextOnly([]string{"prod_templ.go"}); len(kept) != 1 {
-		t.Fatal("a production _templ.go's text change was dropped")
-	}
-	if err := os.Remove(prod); err != nil {
+	if err := os.Remove(filepath.Join(dir, "hello_templ.go")); err != nil {
 		t.Fatal(err)
 	}
-	if kept, _ := e.TextOnly([]string{"prod_templ.go"}); len(kept) != 1 {
+	if kept, _ := e.TextOnly([]string{"hello_templ.go"}); len(kept) != 1 {
 		t.Fatal("a removed _templ.go was dropped")
+	}
+	// Outside development mode the same calls are the text itself: a
+	// change of it is kept.
+	prod := New(Options{Dir: dir})
+	prod.Baseline()
+	testkit.WriteFile(t, filepath.Join(dir, "new_templ.go"), devFile("b", ""))
+	if kept, _ := prod.TextOnly([]string{"new_templ.go"}); len(kept) != 1 {
+		t.Fatal("outside development mode, a change of text was dropped")
 	}
 }

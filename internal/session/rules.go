@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +18,15 @@ import (
 	"github.com/golive-dev/golive/runner"
 	"github.com/golive-dev/golive/watcher"
 )
+
+// templDev reports whether the program runs in templ's development mode:
+// TEMPL_DEV_MODE=true in run.env or in golive's own environment.
+func (s *Session) templDev() bool {
+	if v, ok := s.cfg.Run.Env["TEMPL_DEV_MODE"]; ok {
+		return v == "true"
+	}
+	return os.Getenv("TEMPL_DEV_MODE") == "true"
+}
 
 // ruleGlobs are the globs of every [[rule]]: golive watches their files.
 func ruleGlobs(rs []config.Rule) []string {
@@ -43,10 +53,16 @@ func (s *Session) newRules(watching func() *watcher.Watcher, set *graph.Set) (*r
 	}
 	log := s.opts.Log
 	return rules.New(rules.Options{
-		Dir: s.opts.Dir, Env: s.buildEnv(), Rules: rs,
+		Dir: s.opts.Dir, Env: s.buildEnv(), Rules: rs, TemplDev: s.templDev(),
 		Written: func(since time.Time) []string {
 			if w := watching(); w != nil {
 				return w.Written(since)
+			}
+			return nil
+		},
+		Touched: func(since time.Time) []string {
+			if w := watching(); w != nil {
+				return w.Touched(since)
 			}
 			return nil
 		},
@@ -63,7 +79,7 @@ func (s *Session) newRules(watching func() *watcher.Watcher, set *graph.Set) (*r
 // kept (templ's *_templ.go in .gitignore) builds at once. A command that
 // fails is reported as a failed build; the build runs all the same.
 func (s *Session) startRules(ctx context.Context, eng *rules.Engine) {
-	go eng.Baseline() // off the start's path: until it is done, a file seen first is built
+	eng.Baseline() // before templ's watcher may rewrite a file the walk then records
 	start := time.Now()
 	if err := eng.RunAll(ctx); err != nil && ctx.Err() == nil {
 		reportRuleFailure(s.opts.Log, err, time.Since(start))
@@ -104,6 +120,7 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 			}
 			b = batch
 		}
+		eng.Settle()                        // a command list running now claims what it writes first
 		own := eng.Unclaimed(batchPaths(b)) // what the commands wrote is no change of yours
 		if kept, text := eng.TextOnly(own); len(text) > 0 {
 			log.Emit(events.Changed(text))
