@@ -61,6 +61,7 @@ func TestParseErrors(t *testing.T) {
 		{"service after unknown", "[[service]]\nname = \"api\"\npackage = \"./api\"\nafter = [\"db\"]\n", `.reload.toml:4: service[0].after[0]: "db" is no service`},
 		{"service cycle", "[[service]]\nname = \"a\"\npackage = \"./a\"\nafter = [\"b\"]\n[[service]]\nname = \"b\"\npackage = \"./b\"\nafter = [\"a\"]\n", `.reload.toml:4: service[0].after[0]: "a" waits for "b", which waits for it`},
 		{"services and build.package", "build.package = \"./x\"\n[[service]]\nname = \"a\"\npackage = \"./a\"\n", `.reload.toml:1: build.package: names one program; with [[service]] blocks each names its own package`},
+		{"services and debug", "[run]\ndebug = true\n[[service]]\nname = \"a\"\npackage = \"./a\"\n", `.reload.toml:2: run.debug: runs one program under delve; with [[service]] blocks there are several`},
 		{"proxy.service unknown", "proxy.service = \"web\"\n[[service]]\nname = \"a\"\npackage = \"./a\"\n", `.reload.toml:1: proxy.service: "web" is no service`},
 		{"empty before", "[build]\nbefore = [\"templ generate\", \" \"]\n", `.reload.toml:2: build.before[1]: empty command`},
 

@@ -388,6 +388,12 @@ func (c *Config) checkServices() []*Error {
 	if c.Build.Package != "" {
 		errs = append(errs, keyErr("build.package", "names one program; with [[service]] blocks each names its own package"))
 	}
+	if c.Run.Debug {
+		errs = append(errs, keyErr("run.debug", "runs one program under delve; with [[service]] blocks there are several"))
+	}
+	if c.Run.Stdin {
+		errs = append(errs, keyErr("run.stdin", "forwards golive's stdin to one program; with [[service]] blocks there are several"))
+	}
 	byName := map[string]*Service{}
 	for i := range c.Services {
 		byName[c.Services[i].Name] = &c.Services[i]

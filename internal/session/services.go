@@ -20,14 +20,15 @@ import (
 // exactly the services whose build reads the file, and a failed build of
 // one leaves every program running. They share the log (each event
 // stamped with its service), golive's stdin (r rebuilds all, r NAME one)
-// and SIGUSR1. The first service also runs the rules and the side
-// processes; the proxy fronts proxy.service (default: the first). A
+// and SIGUSR1. The service the proxy fronts (proxy.service, default the
+// first) also runs the rules and the side processes. A
 // service with after waits, before each start, until those services
 // serve: not building, and ready since their last start.
 
 // serviceConfig is the session config of service i: build.package and
-// run.* from its block, the rules, side processes and proxy only where
-// they belong.
+// run.* from its block; the rules, the side processes and the proxy in
+// the service the proxy fronts (proxy.service, else the first), where a
+// rule's browser reload and a rule's failure reach the pages.
 func serviceConfig(c config.Config, i int) config.Config {
 	sv := c.Services[i]
 	out := c
@@ -44,10 +45,8 @@ func serviceConfig(c config.Config, i int) config.Config {
 	}
 	out.Run.Ready = sv.Ready
 	out.Run.StopSignal, out.Run.StopTimeout, out.Run.Restart = sv.StopSignal, sv.StopTimeout, sv.Restart
-	if i > 0 {
+	if fronted, _ := proxyDeps(c); sv.Name != fronted {
 		out.Rules, out.Processes = nil, nil
-	}
-	if proxied := c.Proxy.Service; (proxied == "" && i > 0) || (proxied != "" && proxied != sv.Name) {
 		out.Proxy.Target = "off"
 	}
 	return out
@@ -56,9 +55,6 @@ func serviceConfig(c config.Config, i int) config.Config {
 // runServices runs a session per service until ctx is done, and returns
 // the first error one of them returned.
 func (s *Session) runServices(ctx context.Context) error {
-	if s.cfg.Run.Stdin {
-		return errors.New("run.stdin forwards golive's stdin to one program; with [[service]] blocks there are several")
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	states := newServiceStates(s.cfg.Services)

@@ -25,8 +25,9 @@ func TestRebuildCommand(t *testing.T) {
 }
 
 // TestServiceConfig: a service's session takes its package and run keys
-// from its block, run's defaults for the rest; only the first runs the
-// rules and the side processes, and only the fronted one has the proxy.
+// from its block, and run.env under its own env; the service the proxy
+// fronts runs the rules and the side processes and has the proxy, the
+// others none of them. (Validate fills a block's empty keys from run.)
 func TestServiceConfig(t *testing.T) {
 	t.Parallel()
 	c := config.Default()
@@ -43,11 +44,11 @@ func TestServiceConfig(t *testing.T) {
 	if auth.Build.Package != "./cmd/auth" || auth.Run.Env["A"] != "run" || auth.Run.Env["B"] != "auth" || auth.Run.StopSignal != "SIGINT" || auth.Run.Restart != "always" {
 		t.Errorf("auth's config: %+v %+v", auth.Build, auth.Run)
 	}
-	if len(auth.Rules) != 1 || len(auth.Processes) != 1 || auth.Proxy.Target != "off" || auth.Services != nil {
-		t.Errorf("auth, the first: rules %v, processes %v, proxy target %q", auth.Rules, auth.Processes, auth.Proxy.Target)
+	if len(auth.Rules) != 0 || len(auth.Processes) != 0 || auth.Proxy.Target != "off" || auth.Services != nil {
+		t.Errorf("auth, not fronted: rules %v, processes %v, proxy target %q", auth.Rules, auth.Processes, auth.Proxy.Target)
 	}
-	if web.Run.Args[0] != "-v" || web.Run.Ready != "tcp://127.0.0.1:8080" || len(web.Rules) != 0 || len(web.Processes) != 0 || web.Proxy.Target != "http://127.0.0.1:8080" {
-		t.Errorf("web's config: %+v %+v %+v", web.Run, web.Rules, web.Proxy)
+	if web.Run.Args[0] != "-v" || web.Run.Ready != "tcp://127.0.0.1:8080" || len(web.Rules) != 1 || len(web.Processes) != 1 || web.Proxy.Target != "http://127.0.0.1:8080" {
+		t.Errorf("web, fronted: %+v %+v %+v %+v", web.Run, web.Rules, web.Processes, web.Proxy)
 	}
 	if c.Run.Env["B"] != "run" {
 		t.Error("a service's env changed run.env")
@@ -58,21 +59,43 @@ func TestServiceConfig(t *testing.T) {
 	}
 }
 
-// TestServiceWait: a start that waits for a service goes ahead once that
-// one serves, not while it builds or is about to restart.
+// TestServiceWait: a start that waits for a service goes ahead while
+// that one serves, and not while it builds, is about to restart or has
+// started without being ready yet.
 func TestServiceWait(t *testing.T) {
 	t.Parallel()
 	st := newServiceStates([]config.Service{{Name: "auth", Ready: "tcp://127.0.0.1:1"}, {Name: "web", After: []string{"auth"}}})
 	auth := st.observe("auth")
 	log := events.New(testkit.NewEvents(), events.Options{JSON: true})
-	waited := make(chan error, 1)
-	go func() { waited <- st.wait(context.Background(), "web", []string{"auth"}, log) }()
-	for _, typ := range []string{events.BuildStart, events.BuildOK, events.Start} {
-		auth(events.Event{Type: typ, Service: "auth"})
+	wait := func() chan error {
+		waited := make(chan error, 1)
+		go func() { waited <- st.wait(context.Background(), "web", []string{"auth"}, log) }()
+		return waited
+	}
+	ended := func(waited chan error) bool {
 		select {
-		case <-waited:
+		case err := <-waited:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return true
+		case <-time.After(100 * time.Millisecond):
+			return false
+		}
+	}
+	auth(events.Event{Type: events.Start, Service: "auth"})
+	auth(events.Event{Type: events.Ready, Service: "auth"})
+	if !ended(wait()) {
+		t.Fatal("the wait went on while auth served")
+	}
+	auth(events.Event{Type: events.BuildStart, Service: "auth"})
+	waited := wait()
+	for _, typ := range []string{events.BuildStart, events.BuildOK, events.Start} {
+		if typ != events.BuildStart {
+			auth(events.Event{Type: typ, Service: "auth"})
+		}
+		if ended(waited) {
 			t.Fatalf("the wait ended after auth's %s", typ)
-		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	auth(events.Event{Type: events.Ready, Service: "auth"})

@@ -54,7 +54,10 @@ func New(log *events.Logger, specs []Spec, force <-chan struct{}) *Set {
 func (s *Set) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, sp := range s.specs {
-		wg.Go(func() { s.keep(ctx, sp, s.restart[sp.Name]) })
+		// Started here, one after the other, in their order; kept each by
+		// a goroutine of its own from then on.
+		p, err := s.start(sp)
+		wg.Go(func() { s.keep(ctx, sp, s.restart[sp.Name], p, err) })
 	}
 	wg.Wait()
 }
@@ -67,14 +70,20 @@ func (s *Set) Restart(name string) {
 	}
 }
 
-// keep runs one process until ctx is done: started, watched for its
-// exit, its readiness reported, started again by its policy or on
-// request.
-func (s *Set) keep(ctx context.Context, sp Spec, restart <-chan struct{}) {
+// keep runs one process until ctx is done, from its first start (p, or
+// the error that start gave): watched for its exit, its readiness
+// reported, started again by its policy or on request.
+func (s *Set) keep(ctx context.Context, sp Spec, restart <-chan struct{}, p runner.Program, err error) {
 	var backoff runner.Backoff
-	for ctx.Err() == nil {
+	if ctx.Err() != nil && p != nil {
+		s.stop(sp, p) // golive stopped while the others started
+		return
+	}
+	for first := true; ctx.Err() == nil; first = false {
 		started := time.Now()
-		p, err := s.start(sp)
+		if !first {
+			p, err = s.start(sp)
+		}
 		if err != nil {
 			s.log.Errorf("process %s: %v; it starts again with a change of its watch globs", sp.Name, err)
 			if !s.wait(ctx, restart, 0) {
