@@ -108,9 +108,7 @@ func buildOnce(ctx context.Context, s *setup, cfg config.Config, service string,
 	}
 	defer work.Remove()
 	log.Emit(events.Event{Type: events.BuildStart, Package: pkg})
-	opts := session.BuildOptions(cfg, s.startDir, work)
-	opts.Replay = false // one build: nothing to replay later
-	if !runner.ReportBuild(log, builder.New(opts).Build(ctx, nil)) {
+	if !runner.ReportBuild(log, session.BuildOnce(ctx, cfg, s.startDir, work, log)) {
 		return exitBuildFailed
 	}
 	return exitOK

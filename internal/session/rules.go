@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golive-dev/golive/internal/builder"
 	"github.com/golive-dev/golive/internal/config"
 	"github.com/golive-dev/golive/internal/events"
 	"github.com/golive-dev/golive/internal/graph"
@@ -18,6 +19,48 @@ import (
 	"github.com/golive-dev/golive/runner"
 	"github.com/golive-dev/golive/watcher"
 )
+
+// compileRules turns the [[rule]] blocks into the engine's rules.
+func compileRules(blocks []config.Rule) ([]rules.Rule, error) {
+	var rs []rules.Rule
+	for i, r := range blocks {
+		match, err := watcher.Globs(r.Match)
+		if err != nil {
+			return nil, fmt.Errorf("rule[%d].match: %w", i, err)
+		}
+		argv := r.Argv()
+		rs = append(rs, rules.Rule{Name: rules.Describe(fmt.Sprintf("rule[%d]", i), argv), Match: match, Argv: argv,
+			Then: rules.ParseAction(r.Then), Timeout: time.Duration(r.Timeout)})
+	}
+	return rs, nil
+}
+
+// BuildOnce is golive build's: every rule's command once, as before a
+// session's first build, then build.before, the build and build.after.
+// A command that fails is the build's failure.
+func BuildOnce(ctx context.Context, cfg config.Config, dir string, work *builder.WorkDir, log *events.Logger) runner.BuildResult {
+	start := time.Now()
+	rs, err := compileRules(cfg.Rules)
+	if err != nil {
+		return runner.BuildResult{Err: err}
+	}
+	eng := rules.New(rules.Options{Dir: dir, Env: withEnv(os.Environ(), cfg.Build.Env), Rules: rs,
+		Ran: func(name string, took time.Duration, output string, wrote []string) {
+			log.Emit(events.Event{Type: events.Command, Message: name, Duration: took, Output: output, Paths: wrote})
+		}})
+	if err := eng.RunAll(ctx); err != nil {
+		return commandFailed(ctx, err, time.Since(start))
+	}
+	opts := BuildOptions(cfg, dir, work)
+	opts.Replay = false // one build: nothing to replay later
+	var b runner.Builder = builder.New(opts)
+	if len(cfg.Build.Before)+len(cfg.Build.After) > 0 {
+		b = &commandsBuilder{b: b, eng: eng, before: cfg.Build.Before, after: cfg.Build.After}
+	}
+	res := b.Build(ctx, nil)
+	res.Duration = time.Since(start)
+	return res
+}
 
 // templDev reports whether the program runs in templ's development mode:
 // TEMPL_DEV_MODE=true in run.env or in golive's own environment.
@@ -41,15 +84,9 @@ func ruleGlobs(rs []config.Rule) []string {
 // the command lists: the watcher says what a command wrote, the build
 // graph which files the build reads.
 func (s *Session) newRules(watching func() *watcher.Watcher, set *graph.Set) (*rules.Engine, error) {
-	var rs []rules.Rule
-	for i, r := range s.cfg.Rules {
-		match, err := watcher.Globs(r.Match)
-		if err != nil {
-			return nil, fmt.Errorf("rule[%d].match: %w", i, err)
-		}
-		argv := r.Argv()
-		rs = append(rs, rules.Rule{Name: rules.Describe(fmt.Sprintf("rule[%d]", i), argv), Match: match, Argv: argv,
-			Then: rules.ParseAction(r.Then), Timeout: time.Duration(r.Timeout)})
+	rs, err := compileRules(s.cfg.Rules)
+	if err != nil {
+		return nil, err
 	}
 	log := s.opts.Log
 	return rules.New(rules.Options{
@@ -108,6 +145,7 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 	log := s.opts.Log
 	eng, px := st.eng, st.px
 	var carried []string // the paths of a batch whose command failed
+	failed := false      // the last batch's rules failed
 	saidNoProxy := false
 	for {
 		var b watcher.Batch
@@ -153,9 +191,17 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 				carried = nil
 			}
 			reportRuleFailure(log, res.Err, time.Since(started))
+			failed = true
 			continue
 		}
 		carried = nil
+		if failed && len(res.Paths) == 0 {
+			// The rules pass again and no build follows to say so: the
+			// failure they reported (the pages' overlay) is over.
+			log.Emit(events.Event{Type: events.BuildStart, Package: "rules"})
+			log.Emit(events.Event{Type: events.BuildOK, Duration: time.Since(started)})
+		}
+		failed = false
 		switch {
 		case len(res.Paths) > 0:
 			select {
