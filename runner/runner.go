@@ -363,7 +363,9 @@ func (l *loop) reportBuildErr(res BuildResult) bool {
 // The old program served until now: the new binary is already in place.
 func (l *loop) restart(bin string, saved time.Time) {
 	if err := l.opts.Starter.Check(); err != nil {
-		l.opts.Log.Errorf("%v; the old program keeps running", err)
+		if l.ctx.Err() == nil { // else golive stops: Check was cut short, nothing failed
+			l.opts.Log.Errorf("%v; the old program keeps running", err)
+		}
 		return
 	}
 	if l.replace(bin, saved) {

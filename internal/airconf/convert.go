@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/golive-dev/golive/internal/config"
@@ -75,6 +76,7 @@ func Convert(data []byte, goos string) (config.Config, []Note, error) {
 	}
 	c := &converter{ix: ix, doc: doc, cfg: config.Default(), goos: goos, done: map[string]bool{}}
 	c.convert()
+	c.dropBadGlobs()
 	c.unknown()
 	if err := c.cfg.Validate(); err != nil {
 		return config.Config{}, nil, fmt.Errorf("the converted settings do not validate (%v); please report it", err)
@@ -182,7 +184,9 @@ func (c *converter) top() {
 	if root, ok := c.str("root"); ok && root != "." && root != "" {
 		c.note("root", "golive works in the directory it starts in: run it there, or with -C %s", root)
 	}
-	if tmp, ok := c.str("tmp_dir"); ok && tmp != "" {
+	if tmp, ok := c.str("tmp_dir"); ok && !usableDir(tmp) {
+		c.note("tmp_dir", "%q is the whole project; left out", tmp)
+	} else if ok && tmp != "" {
 		c.done["tmp_dir"] = true
 		c.cfg.Watch.Exclude = append(c.cfg.Watch.Exclude, strings.TrimSuffix(tmp, "/")+"/**")
 		c.note("tmp_dir", "golive keeps its binary in a cache directory of its own; %s/** went to watch.exclude", tmp)
@@ -214,7 +218,7 @@ func (c *converter) build() {
 	if key := field("post_cmd"); c.has(key) {
 		c.note(key, "golive runs no command when it exits; left out")
 	}
-	if cmd, ok := c.str(field("cmd")); ok {
+	if cmd, ok := c.str(field("cmd")); ok && strings.TrimSpace(cmd) != "" {
 		c.buildCmd(field("cmd"), cmd)
 	}
 	if key := field("bin"); c.has(key) {
@@ -403,6 +407,10 @@ func (c *converter) watch() {
 	}
 	if dirs, ok := c.strs("build.exclude_dir"); ok {
 		for _, d := range dirs {
+			if !usableDir(d) {
+				c.note("build.exclude_dir", "%q is the whole project; left out", d)
+				continue
+			}
 			c.cfg.Watch.Exclude = append(c.cfg.Watch.Exclude, strings.TrimSuffix(d, "/")+"/**")
 		}
 	}
@@ -541,6 +549,8 @@ func (c *converter) proxy() {
 	proxyPort, hasProxy := c.integer("proxy.proxy_port")
 	appPort, hasApp := c.integer("proxy.app_port")
 	switch {
+	case enabled && (!validPort(proxyPort) || !validPort(appPort)):
+		c.note("proxy", "proxy_port %d or app_port %d is no port; left out", proxyPort, appPort)
 	case enabled && hasProxy && hasApp:
 		c.cfg.Proxy.Listen = "127.0.0.1:" + strconv.FormatInt(proxyPort, 10)
 		c.cfg.Proxy.Target = "http://127.0.0.1:" + strconv.FormatInt(appPort, 10)
@@ -612,4 +622,37 @@ func elsewhere(k string) string {
 		}
 	}
 	return " (a typo?)"
+}
+
+// usableDir reports whether an air directory names part of the project,
+// not all of it.
+func usableDir(d string) bool {
+	d = strings.Trim(strings.TrimSpace(d), "/")
+	return d != "" && d != "."
+}
+
+func validPort(p int64) bool { return p > 0 && p < 65536 }
+
+// dropBadGlobs notes and leaves out the globs golive cannot read.
+func (c *converter) dropBadGlobs() {
+	keep := func(key string, globs []string) []string {
+		var out []string
+		for _, g := range globs {
+			if doublestar.ValidatePattern(g) && g != "" {
+				out = append(out, g)
+			} else {
+				c.notes = append(c.notes, Note{Key: key, Line: c.ix.line(key), Why: fmt.Sprintf("%q is no glob golive can read; left out", g)})
+			}
+		}
+		return out
+	}
+	c.cfg.Watch.Include = keep("build.include_file", c.cfg.Watch.Include)
+	c.cfg.Watch.Exclude = keep("build.exclude_file", c.cfg.Watch.Exclude)
+	rs := c.cfg.Rules[:0]
+	for _, r := range c.cfg.Rules {
+		if r.Match = keep("build.rules", r.Match); len(r.Match) > 0 {
+			rs = append(rs, r)
+		}
+	}
+	c.cfg.Rules = rs
 }

@@ -202,3 +202,27 @@ func TestKillDelay(t *testing.T) {
 		t.Error("killDelay(1.5): no error")
 	}
 }
+
+// TestConvertOddValues: values golive cannot take are notes, never an
+// error or a config that watches nothing.
+func TestConvertOddValues(t *testing.T) {
+	t.Parallel()
+	doc := "tmp_dir = \".\"\n[build]\ncmd = \"\"\nexclude_dir = [\"\", \"tmp\"]\ninclude_file = [\"web/[\"]\n[proxy]\nenabled = true\nproxy_port = 99999\napp_port = 8080\n"
+	got, notes, err := Convert([]byte(doc), "linux")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Watch.Exclude, []string{"tmp/**"}) || len(got.Watch.Include) != 0 || got.Proxy.Target != "" || len(got.Rules) != 0 {
+		t.Errorf("converted: exclude %v, include %v, proxy %+v, rules %v", got.Watch.Exclude, got.Watch.Include, got.Proxy, got.Rules)
+	}
+	var text []string
+	for _, n := range notes {
+		text = append(text, n.Format(".air.toml"))
+	}
+	all := strings.Join(text, "\n")
+	for _, w := range []string{`.air.toml:1: tmp_dir: "." is the whole project`, `build.exclude_dir: "" is the whole project`, `build.include_file: "web/[" is no glob`, `proxy: proxy_port 99999 or app_port 8080 is no port`} {
+		if !strings.Contains(all, w) {
+			t.Errorf("no note %q in:\n%s", w, all)
+		}
+	}
+}
