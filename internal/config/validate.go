@@ -312,15 +312,7 @@ func (p *Process) check(key string, run Run, names map[string]bool) []*Error {
 	if p.Restart == "" {
 		p.Restart = "on-failure"
 	}
-	if p.StopSignal == "" {
-		p.StopSignal = run.StopSignal
-	}
-	if sig, ok := signals.Canonical(p.StopSignal); ok {
-		p.StopSignal = sig
-	}
-	if p.StopTimeout == 0 {
-		p.StopTimeout = run.StopTimeout
-	}
+	stopDefaults(&p.StopSignal, &p.StopTimeout, run)
 	errs := []*Error{checkName(joinKey(key, "name"), p.Name, names)}
 	errs = append(errs, checkRun(joinKey(key, "run"), &p.Run, p.Shell, false))
 	errs = append(errs, checkEnv(joinKey(key, "env"), p.Env))
@@ -330,6 +322,20 @@ func (p *Process) check(key string, run Run, names map[string]bool) []*Error {
 	errs = append(errs, checkSignal(joinKey(key, "stop_signal"), p.StopSignal))
 	errs = append(errs, checkDuration(joinKey(key, "stop_timeout"), p.StopTimeout))
 	return errs
+}
+
+// stopDefaults fills an empty stop signal and timeout from run's, and
+// spells the signal as golive does.
+func stopDefaults(sig *string, timeout *Duration, run Run) {
+	if *sig == "" {
+		*sig = run.StopSignal
+	}
+	if canonical, ok := signals.Canonical(*sig); ok {
+		*sig = canonical
+	}
+	if *timeout == 0 {
+		*timeout = run.StopTimeout
+	}
 }
 
 // checkName wants a process name that is short, plain and its own: it
@@ -350,15 +356,7 @@ func checkName(key, name string, seen map[string]bool) *Error {
 // check checks one [[service]] block and fills in what it leaves empty
 // from run: the stop signal and timeout, the restart policy.
 func (sv *Service) check(key string, run Run, names map[string]bool) []*Error {
-	if sv.StopSignal == "" {
-		sv.StopSignal = run.StopSignal
-	}
-	if sig, ok := signals.Canonical(sv.StopSignal); ok {
-		sv.StopSignal = sig
-	}
-	if sv.StopTimeout == 0 {
-		sv.StopTimeout = run.StopTimeout
-	}
+	stopDefaults(&sv.StopSignal, &sv.StopTimeout, run)
 	if sv.Restart == "" {
 		sv.Restart = run.Restart
 	}
