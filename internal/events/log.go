@@ -111,6 +111,7 @@ type Logger struct {
 	also    *Logger         // a second sink, such as --events FILE
 	watch   []func(e Event) // observers, such as the browser proxy
 	service string          // stamped on every event that names none (WithService)
+	width   int             // of the names before output lines (WithServiceWidth)
 }
 
 // New returns a Logger writing to w.
@@ -140,6 +141,14 @@ func (l *Logger) Tap(fn func(Event)) *Logger {
 func (l *Logger) WithService(service string) *Logger {
 	c := *l
 	c.service = service
+	return &c
+}
+
+// WithServiceWidth returns l padding the names before the output lines
+// of services and side processes to n, the longest of them.
+func (l *Logger) WithServiceWidth(n int) *Logger {
+	c := *l
+	c.width = n
 	return &c
 }
 

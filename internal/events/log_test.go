@@ -111,3 +111,16 @@ func TestServiceText(t *testing.T) {
 func stripANSI(s string) string {
 	return regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(s, "")
 }
+
+// TestServiceWidth: names longer than the least width widen the column
+// of every output line alike.
+func TestServiceWidth(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	l := New(&b, Options{}).WithServiceWidth(len("notifications"))
+	l.Emit(Event{Type: Output, Line: "a", Service: "api"})
+	l.Emit(Event{Type: Output, Line: "b", Service: "notifications"})
+	if want := "api           | a\nnotifications | b\n"; b.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
+	}
+}

@@ -48,7 +48,7 @@ func (l *Logger) text(e Event) string {
 	if e.Service != "" {
 		switch e.Type {
 		case Start, Ready, Exit, Stop, Output:
-			return serviceText(p, e)
+			return serviceText(p, e, max(l.width, serviceWidth))
 		}
 		// Another event of a service of several: its tag names the service.
 		plain := e
@@ -238,7 +238,7 @@ func failText(p palette, msg string) string {
 
 // serviceText is an event of a side process: its name where the
 // program's lines say "run".
-func serviceText(p palette, e Event) string {
+func serviceText(p palette, e Event, width int) string {
 	var msg string
 	switch e.Type {
 	case Start:
@@ -250,7 +250,7 @@ func serviceText(p palette, e Event) string {
 	case Stop:
 		msg = stopText(e)
 	case Output:
-		return p.service(e.Service).Sprintf("%-*s |", serviceWidth, e.Service) + " " + e.Line + "\n"
+		return p.service(e.Service).Sprintf("%-*s |", width, e.Service) + " " + e.Line + "\n"
 	default:
 		msg = e.Message
 	}
@@ -261,9 +261,10 @@ func serviceText(p palette, e Event) string {
 // a service's name goes into it.
 var serviceTag = regexp.MustCompile(`(?m)^((?:\x1b\[[0-9;]*m)?)\[(watch|build|run|golive|proxy|rule|debug)\]`)
 
-// serviceWidth is the width of a side process's name before its output
-// lines, as docker compose pads them: the lines of two processes start
-// in the same column.
+// serviceWidth is the least width of a side process's or a service's
+// name before its output lines, as docker compose pads them, so that
+// the lines of two start in the same column; WithServiceWidth widens it
+// to the longest name.
 const serviceWidth = 10
 
 // service is a side process's colour: one of a few, by its name, so it

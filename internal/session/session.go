@@ -95,6 +95,9 @@ func New(opts Options) *Session {
 // program is left. An error before anything started is returned as it
 // is; one after that has been reported and wraps ErrReported.
 func (s *Session) Run(ctx context.Context) error {
+	if s.opts.Service == "" { // the top session: the names are all known here
+		s.opts.Log = s.opts.Log.WithServiceWidth(longestName(s.cfg))
+	}
 	if len(s.cfg.Services) > 0 {
 		return s.runServices(ctx)
 	}
@@ -461,4 +464,17 @@ func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*rel
 	}
 	s.extraEnv = append(s.extraEnv, srv.Env()...)
 	return reload.NewReloader(pkgs, b, srv), nil
+}
+
+// longestName is the length of the longest name of a service or side
+// process: their output lines are padded to it.
+func longestName(c config.Config) int {
+	n := 0
+	for _, sv := range c.Services {
+		n = max(n, len(sv.Name))
+	}
+	for _, p := range c.Processes {
+		n = max(n, len(p.Name))
+	}
+	return n
 }
