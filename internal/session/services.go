@@ -194,6 +194,10 @@ type serviceState struct {
 	building bool
 	serving  bool
 	check    bool // it has a readiness check: only its ready event says it serves
+	// replacing: a good build's program is to replace the one that
+	// served (which did, when set); an error before the old one stops
+	// (run.before_start failed, an env file that does not parse) keeps it.
+	replacing, servedBefore bool
 }
 
 func newServiceStates(svs []config.Service) *serviceStates {
@@ -218,15 +222,23 @@ func (st *serviceStates) observe(name string) func(events.Event) {
 			s.building = true
 		case events.BuildOK:
 			// A new program is about to replace the one that serves.
+			s.replacing, s.servedBefore = true, s.serving
 			s.building, s.serving = false, false
 		case events.BuildFailed:
 			s.building = false // the old program serves on
+		case events.Error:
+			if !s.replacing {
+				return
+			}
+			// The start failed before the old program was stopped: it
+			// serves on, as before the build.
+			s.replacing, s.serving = false, s.servedBefore
 		case events.Start, events.DebugRestart:
-			s.serving = !s.check
+			s.serving, s.replacing = !s.check, false
 		case events.Ready, events.Reload: // ready, or new plugin code in the same program
-			s.serving = true
+			s.serving, s.replacing = true, false
 		case events.Stop, events.Exit:
-			s.serving = false
+			s.serving, s.replacing = false, false
 		default:
 			return
 		}

@@ -108,3 +108,21 @@ func TestServiceWait(t *testing.T) {
 		t.Fatal("the wait did not end once auth was ready")
 	}
 }
+
+// TestServiceWaitAfterFailedStart: a service whose next start failed
+// before its old program stopped (run.before_start) serves on, and a
+// start that waits for it goes ahead.
+func TestServiceWaitAfterFailedStart(t *testing.T) {
+	t.Parallel()
+	st := newServiceStates([]config.Service{{Name: "auth"}, {Name: "web", After: []string{"auth"}}})
+	auth := st.observe("auth")
+	for _, typ := range []string{events.Start, events.BuildStart, events.BuildOK, events.Error} {
+		auth(events.Event{Type: typ, Service: "auth", Message: "run.before_start[0] (x) failed: exit status 1; the old program keeps running"})
+	}
+	log := events.New(testkit.NewEvents(), events.Options{JSON: true})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := st.wait(ctx, "web", []string{"auth"}, log); err != nil {
+		t.Fatalf("wait: %v; want auth serving on", err)
+	}
+}
