@@ -201,12 +201,8 @@ func (b *bench) floorRound(f *floor, token string) sample {
 		return sample{err: err.Error()}
 	}
 	parts := map[string]time.Duration{partQuiet: 0, partBuild: bd}
-	if f.polled && f.running != nil {
-		t := time.Now()
-		f.running.terminate()
-		parts[partStop] = time.Since(t)
-		os.Remove(f.running.cmd.Path)
-		f.running = nil
+	if d, ok := retire(&f.running); f.polled && ok {
+		parts[partStop] = d
 	}
 	started := time.Now()
 	p, err := b.startBinary(bin, f.fx.dir, f.port)
@@ -233,4 +229,18 @@ func (b *bench) floorRound(f *floor, token string) sample {
 	}
 	parts[partRest] = rest
 	return sample{ok: true, total: total, starts: 1, parts: parts}
+}
+
+// retire stops a polled floor's previous program, removes its binary and
+// says how long the stop took; false when none ran.
+func retire(p **proc) (time.Duration, bool) {
+	if *p == nil {
+		return 0, false
+	}
+	t := time.Now()
+	(*p).terminate()
+	d := time.Since(t)
+	os.Remove((*p).cmd.Path)
+	*p = nil
+	return d, true
 }

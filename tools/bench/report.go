@@ -630,11 +630,16 @@ func summary(b *bench, golive *series, floorMed, plainMed, polledMed time.Durati
 
 // replayedOf counts the timed rounds whose build golive replayed.
 func replayedOf(s *series) string {
+	return countOf(s, func(x sample) bool { return x.replayed })
+}
+
+// countOf says in how many of a series' good samples ok holds.
+func countOf(s *series, ok func(sample) bool) string {
 	n, of := 0, 0
 	for _, x := range s.samples {
 		if x.ok {
 			of++
-			if x.replayed {
+			if ok(x) {
 				n++
 			}
 		}

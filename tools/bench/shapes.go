@@ -414,12 +414,8 @@ func (b *bench) polledHandRound(c *shapeCopy, edit, token string, h *handBuild) 
 		return sample{err: err.Error()}
 	}
 	parts := map[string]time.Duration{partBuild: bd}
-	if c.running != nil {
-		t := time.Now()
-		c.running.terminate()
-		parts[partStop] = time.Since(t)
-		os.Remove(c.running.cmd.Path)
-		c.running = nil
+	if d, ok := retire(&c.running); ok {
+		parts[partStop] = d
 	}
 	started := time.Now()
 	p, err := b.startBinary(run, c.fx.dir, c.port)
@@ -508,16 +504,7 @@ func withBuild(s *series, what string) string {
 // startsReplayedOf counts the timed sessions whose first build replayed
 // the kept recipe.
 func startsReplayedOf(s *series) string {
-	n, of := 0, 0
-	for _, x := range s.samples {
-		if x.ok {
-			of++
-			if x.startReplayed {
-				n++
-			}
-		}
-	}
-	return fmt.Sprintf("%d of %d", n, of)
+	return countOf(s, func(x sample) bool { return x.startReplayed })
 }
 
 // compiledOf names the packages the export edit's hand builds compile,
