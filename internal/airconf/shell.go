@@ -80,6 +80,8 @@ func literal(w *syntax.Word) (string, bool) {
 			return "", false
 		}
 	}
-	s, err := expand.Literal(nil, w)
+	// A nil config makes expand write to a package-level Config shared by
+	// every caller, a data race when two conversions run at once.
+	s, err := expand.Literal(&expand.Config{}, w)
 	return s, err == nil
 }
