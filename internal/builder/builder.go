@@ -49,6 +49,9 @@ type Options struct {
 	// why a build goes to go build rather than a replay, and when a dry
 	// run taught the recipe what it lacked.
 	Verbose func(line string)
+	// Group, shared by the builders of one golive's services, lets those
+	// that need go build at the same moment run one go command (Group).
+	Group *Group
 }
 
 // Builder runs go build (runner.Builder). One build at a time: the
@@ -58,11 +61,16 @@ type Builder struct {
 	replay *replay.Replayer // nil: every build is go build
 	store  *replay.Store    // nil: the recipe ends with the session
 	dry    dryRuns
+	name   string // the program's name in a go build of several (-o DIR/); "": builds alone
 }
 
 // New returns a builder for opts.
 func New(opts Options) *Builder {
 	b := &Builder{opts: opts, dry: dryRuns{gen: -1}}
+	if opts.Group != nil && opts.Work != nil {
+		b.name = execName(filepath.Join(opts.Dir, opts.Package))
+		opts.Group.add(b)
+	}
 	if !opts.Replay || !replay.Supported || opts.Work == nil || userTracesBuild(append(goenv.Flags(opts.Env), opts.Flags...)) {
 		return b
 	}
@@ -70,6 +78,7 @@ func New(opts Options) *Builder {
 		Dir: opts.Dir, Main: filepath.Join(opts.Dir, opts.Package), Env: opts.Env,
 		Args: Args(opts, "OUT"), Context: Context(opts), Out: filepath.Join(opts.Work.Dir(), "replay"),
 		Importers: opts.Importers,
+		Compiling: func() { opts.Group.decided(b) },
 	}
 	b.replay = replay.New(ropts)
 	if opts.KeepRecipe {
@@ -92,6 +101,7 @@ func Context(opts Options) gobuild.Context {
 // Close keeps the recipe for the next session in the same directory. Call
 // it once, when no build runs.
 func (b *Builder) Close() {
+	b.opts.Group.remove(b)
 	b.stopDry()
 	if b.store != nil {
 		b.store.Close(b.replay)
@@ -182,7 +192,12 @@ func hasFlag(flags []string, name string) bool {
 // behind.
 func (b *Builder) Build(ctx context.Context, changed []string) runner.BuildResult {
 	start := time.Now()
+	b.opts.Group.enter(b)
+	defer b.opts.Group.decided(b)
 	if res, ok := b.tryReplay(ctx, changed, start); ok {
+		return res
+	}
+	if res, ok := b.opts.Group.build(ctx, b, start); ok {
 		return res
 	}
 	w := b.opts.Work

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -29,6 +30,46 @@ func ModuleRoot(dir string) (string, error) {
 			return "", fmt.Errorf("no go.mod in %s or any parent; run golive inside a Go module (go mod init)", abs)
 		}
 	}
+}
+
+// ModulePath returns the path of go.mod's module directive.
+func ModulePath(gomod []byte) string {
+	for _, l := range strings.Split(string(gomod), "\n") {
+		l = strings.TrimSpace(l)
+		if i := strings.Index(l, "//"); i >= 0 {
+			l = strings.TrimSpace(l[:i])
+		}
+		if rest, ok := strings.CutPrefix(l, "module"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '"') {
+			rest = strings.TrimSpace(rest)
+			if p, err := strconv.Unquote(rest); err == nil {
+				return p
+			}
+			return rest
+		}
+	}
+	return ""
+}
+
+// ImportPath returns the import path of the package in dir (absolute),
+// from the module of the nearest go.mod at or above it.
+func ImportPath(dir string) (string, error) {
+	root, err := ModuleRoot(dir)
+	if err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	mod := ModulePath(data)
+	if mod == "" {
+		return "", fmt.Errorf("no module line in %s", filepath.Join(root, "go.mod"))
+	}
+	rel, err := filepath.Rel(root, dir)
+	if err != nil {
+		return "", err
+	}
+	return path.Join(mod, filepath.ToSlash(rel)), nil
 }
 
 // FindMain returns the main package to build, as a "./dir" path relative to

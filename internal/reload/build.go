@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/golive-dev/golive/internal/project"
+
 	"github.com/golive-dev/golive/internal/builder"
 	"github.com/golive-dev/golive/internal/events"
 	"github.com/golive-dev/golive/internal/procgroup"
@@ -132,7 +134,7 @@ func resolveTree(start, dir string) (Tree, error) {
 	for root := abs; ; root = filepath.Dir(root) {
 		data, err := os.ReadFile(filepath.Join(root, "go.mod"))
 		if err == nil {
-			mod := modulePath(data)
+			mod := project.ModulePath(data)
 			if mod == "" {
 				return Tree{}, fmt.Errorf("plugin package %s: no module line in %s", dir, filepath.Join(root, "go.mod"))
 			}
@@ -146,24 +148,6 @@ func resolveTree(start, dir string) (Tree, error) {
 			return Tree{}, fmt.Errorf("plugin package %s: not in a Go module (no go.mod above it)", dir)
 		}
 	}
-}
-
-// modulePath returns the path of go.mod's module directive.
-func modulePath(gomod []byte) string {
-	for _, l := range strings.Split(string(gomod), "\n") {
-		l = strings.TrimSpace(l)
-		if i := strings.Index(l, "//"); i >= 0 {
-			l = strings.TrimSpace(l[:i])
-		}
-		if rest, ok := strings.CutPrefix(l, "module"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '"') {
-			rest = strings.TrimSpace(rest)
-			if p, err := strconv.Unquote(rest); err == nil {
-				return p
-			}
-			return rest
-		}
-	}
-	return ""
 }
 
 // Build builds tree t as a plugin under a fresh import path. A compile

@@ -3,6 +3,8 @@ package reload
 import (
 	"strings"
 	"testing"
+
+	"github.com/golive-dev/golive/internal/project"
 )
 
 func TestRewrite(t *testing.T) {
@@ -67,8 +69,8 @@ func TestModulePath(t *testing.T) {
 		"go 1.26\n":                             "",
 	}
 	for in, want := range tests {
-		if got := modulePath([]byte(in)); got != want {
-			t.Errorf("modulePath(%q) = %q, want %q", in, got, want)
+		if got := project.ModulePath([]byte(in)); got != want {
+			t.Errorf("ModulePath(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/golive-dev/golive/internal/builder"
 	"github.com/golive-dev/golive/internal/config"
 	"github.com/golive-dev/golive/internal/events"
 )
@@ -67,6 +68,7 @@ func (s *Session) runServices(ctx context.Context) error {
 		}
 	}
 	var sessions []*Session
+	builds := builder.NewGroup()
 	for i, sv := range s.cfg.Services {
 		rebuild[sv.Name] = make(chan struct{}, 1)
 		opts := s.opts
@@ -81,6 +83,7 @@ func (s *Session) runServices(ctx context.Context) error {
 			opts.OnProxy = func(observe func(events.Event)) { proxyObserve.Store(&observe) }
 		}
 		opts.Stdin = nil // read here, for all of them
+		opts.Builds = builds
 		opts.Rebuild = rebuild[sv.Name]
 		if len(sv.After) > 0 {
 			after := sv.After

@@ -68,6 +68,9 @@ type Options struct {
 	// the proxy's Observe once it listens, for their events.
 	ProxyDeps map[string]bool
 	OnProxy   func(observe func(events.Event))
+	// Builds, shared by the sessions of several services, runs one go
+	// build for those that need one at the same moment.
+	Builds *builder.Group
 }
 
 // ErrReported marks an error that the session has already reported in
@@ -272,6 +275,7 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	buildOpts := BuildOptions(s.cfg, s.opts.Dir, work)
 	buildOpts.KeepRecipe = true         // the next session's first build can then be a replay
 	buildOpts.Importers = set.Importers // an edit of a package's export data replays its importers
+	buildOpts.Group = s.opts.Builds
 	if s.cfg.Log.Verbose {
 		buildOpts.Verbose = func(line string) { log.Infof("%s", line) }
 	}

@@ -99,6 +99,9 @@ type Options struct {
 	// only when every one of them is a package the recipe can compile.
 	// Nil: such an edit needs go build.
 	Importers func(path string) ([]string, bool)
+	// Compiling, when set, hears that a replay passed its checks and
+	// compiles: go build is not needed, unless a compile fails.
+	Compiling func()
 }
 
 // Replayer holds the recipe of the last full build and replays it. One
@@ -175,8 +178,35 @@ func noReplay(format string, args ...any) error {
 // trace, for a successful build that started at started. Whatever it
 // cannot read or trust leaves no recipe: go build runs next.
 func (r *Replayer) Learn(trace string, started time.Time) {
+	r.learn(trace, started, "", "")
+}
+
+// LearnLink is Learn for one program of a go build of several (go build
+// -o DIR/ with several main packages): link is the action of its link
+// (LinkOf), and work a copy of the build's $WORK (ShareWork) that the
+// recipe then owns, as each program's recipe forgets its own.
+func (r *Replayer) LearnLink(trace string, started time.Time, link, work string) {
+	orig := workOf(trace)
+	if orig == "" || link == "" {
+		r.Forget()
+		os.RemoveAll(work)
+		return
+	}
+	trace = strings.Replace(trace, "WORK="+orig+"\n", "WORK="+work+"\n", 1)
+	r.learn(strings.ReplaceAll(trace, orig+"/", work+"/"), started, link, orig)
+}
+
+// learn is Learn for the link named (see parseTrace); from, when set, is
+// the $WORK the import configs name, of which the trace's is a copy.
+func (r *Replayer) learn(trace string, started time.Time, link, from string) {
 	r.Forget()
-	rec, err := parseTrace(trace, r.opts.Dir)
+	rec, err := parseTrace(trace, r.opts.Dir, link)
+	if err == nil && from != "" {
+		rec.linkCfg = strings.ReplaceAll(rec.linkCfg, from+"/", rec.work+"/")
+		for path, a := range rec.archives {
+			rec.archives[path] = strings.Replace(a, from+"/", rec.work+"/", 1)
+		}
+	}
 	if err == nil {
 		err = r.trust(rec, r.opts.Main, started)
 	}
@@ -313,6 +343,9 @@ func (r *Replayer) build(ctx context.Context, changed []string, bin string) erro
 	}
 	if err := os.MkdirAll(r.out, 0o755); err != nil {
 		return err
+	}
+	if r.opts.Compiling != nil {
+		r.opts.Compiling()
 	}
 	archives, err := r.compileAll(ctx, rec, byPkg)
 	if err != nil {

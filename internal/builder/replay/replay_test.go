@@ -490,7 +490,7 @@ func TestParseTraceLeavesOutOtherTools(t *testing.T) {
 		"cd /src\n/go/pkg/tool/linux_amd64/compile -o $WORK/b001/_pkg_.a -p main -importcfg $WORK/b001/importcfg -pack ./main.go\n"+
 		"GOROOT='/go' /go/pkg/tool/linux_amd64/link -o $WORK/b001/exe/a.out -importcfg $WORK/b001/importcfg.link $WORK/b001/_pkg_.a\n",
 		"/src", src)
-	rec, err := parseTrace(trace, src)
+	rec, err := parseTrace(trace, src, "")
 	if err != nil {
 		t.Fatal(err)
 	}

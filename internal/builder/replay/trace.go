@@ -2,6 +2,8 @@ package replay
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,8 +15,10 @@ import (
 // run in dir: the compile of every package it compiled and the link. A
 // package whose build ran any other tool (cgo, asm, cover) or compiled a
 // generated file is left out: only go build knows how to redo those. The
-// recipe it returns, even with an error, owns the kept $WORK.
-func parseTrace(trace, dir string) (*recipe, error) {
+// recipe it returns, even with an error, owns the kept $WORK. link names
+// the action of the program's link in a build of several programs (go
+// build -o DIR/ with several main packages); "" takes the one link.
+func parseTrace(trace, dir, link string) (*recipe, error) {
 	rec := &recipe{pkgs: map[string]*pkg{}, archives: map[string]string{}}
 	cwd := dir
 	other := map[string]bool{} // actions ($WORK/bNNN) where another tool ran
@@ -49,7 +53,9 @@ func parseTrace(trace, dir string) (*recipe, error) {
 		case tool == "compile":
 			compiles = append(compiles, c)
 		case tool == "link":
-			rec.link = c
+			if link == "" || c.action == link {
+				rec.link = c
+			}
 		case tool == "go" && len(c.args) > 2 && c.args[1] == "tool" && c.args[2] == "buildid":
 			// stamps the build ID into an archive: nothing a replay needs
 		case shellCommand(tool):
@@ -76,11 +82,76 @@ func parseTrace(trace, dir string) (*recipe, error) {
 		}
 	}
 	for _, c := range compiles {
-		if c.action != "" && !other[c.action] {
-			rec.addCompile(c)
+		if c.action == "" || other[c.action] {
+			continue
 		}
+		if flagValue(c.args, "-p") == "main" && c.action != rec.link.action {
+			continue // another program's main, in a build of several
+		}
+		rec.addCompile(c)
 	}
 	return rec, nil
+}
+
+// workOf returns the $WORK a trace names, or "".
+func workOf(trace string) string {
+	for _, l := range strings.Split(trace, "\n") {
+		if w, ok := strings.CutPrefix(l, "WORK="); ok {
+			return w
+		}
+	}
+	return ""
+}
+
+// ShareWork copies the $WORK of a go build of several programs into a
+// new directory in dir, by hard links (a copy where links fail), for one
+// program's recipe (LearnLink): each recipe removes its own.
+func ShareWork(work, dir string) (string, error) {
+	dst, err := os.MkdirTemp(dir, "go-build-shared")
+	if err != nil {
+		return "", err
+	}
+	err = filepath.WalkDir(work, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(work, p) // p is below work
+		to := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		if os.Link(p, to) == nil {
+			return nil
+		}
+		return copyFile(p, to)
+	})
+	if err != nil {
+		os.RemoveAll(dst)
+		return "", fmt.Errorf("copy go build's work directory: %w", err)
+	}
+	return dst, nil
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o644)
+}
+
+// LinkOf returns the action ($WORK/bNNN/) of the link whose program go
+// build -x moved (or copied) to out, as its trace says, or "".
+func LinkOf(trace, out string) string {
+	for _, l := range strings.Split(trace, "\n") {
+		if !strings.HasPrefix(l, "mv ") && !strings.HasPrefix(l, "cp ") {
+			continue
+		}
+		if c, ok := parseCommand(l, "$WORK"); ok && len(c.args) == 3 && c.args[2] == out && strings.HasSuffix(c.args[1], "/exe/a.out") {
+			return actionOf(l)
+		}
+	}
+	return ""
 }
 
 // actionRE finds the $WORK/bNNN directory of one go build action: every

@@ -1,0 +1,402 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golive-dev/golive/internal/builder/replay"
+	"github.com/golive-dev/golive/internal/procgroup"
+	"github.com/golive-dev/golive/internal/project"
+	"github.com/golive-dev/golive/runner"
+)
+
+// Group lets the builders of one golive's services run one go command
+// for all of them that need go build at the same moment: at start-up,
+// and after an edit of a package they share that no replay can follow.
+// One go build of two programs loads the packages once and compiles what
+// they share once; two go builds side by side do both twice (measured in
+// docs/benchmarks.md). Each builder still places its own binary and
+// learns its own replay recipe, from its link in the shared trace.
+//
+// A builder that needs go build opens a round, or joins the one that is
+// open. The round waits a moment for the others: at least gatherMin, and
+// while another builder is still deciding whether a replay serves it
+// (up to gatherChecking), or has not built at all yet (its first build
+// is near: up to gatherFresh). Then the builders with the same flags,
+// environment and directory build together; any other builds alone.
+type Group struct {
+	mu      sync.Mutex
+	members map[*Builder]*memberState
+	open    *round // the round that takes joins, or nil
+	seq     int
+}
+
+type memberState struct {
+	fresh    bool // has not entered a build yet
+	checking bool // in a build, not yet known whether a replay serves it
+}
+
+const (
+	gatherMin      = 5 * time.Millisecond
+	gatherChecking = 250 * time.Millisecond
+	gatherFresh    = time.Second
+)
+
+// NewGroup returns a group for the builders of one golive's services.
+func NewGroup() *Group { return &Group{members: map[*Builder]*memberState{}} }
+
+func (g *Group) add(b *Builder) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.members[b] = &memberState{fresh: true}
+}
+
+func (g *Group) remove(b *Builder) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.members, b)
+}
+
+// set changes b's state under the lock.
+func (g *Group) set(b *Builder, change func(*memberState)) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if st := g.members[b]; st != nil {
+		change(st)
+	}
+}
+
+func (g *Group) enter(b *Builder) {
+	g.set(b, func(st *memberState) { st.fresh, st.checking = false, true })
+}
+
+func (g *Group) decided(b *Builder) {
+	g.set(b, func(st *memberState) { st.checking = false })
+}
+
+// round is one go build of several programs, from the first join until
+// every builder in it took its result.
+type round struct {
+	opened   time.Time
+	members  []*Builder
+	fixed    bool              // members no longer change
+	alone    map[*Builder]bool // once fixed: those that build on their own
+	ready    chan struct{}     // closed once fixed
+	done     chan struct{}     // closed when the build ended
+	cancel   context.CancelFunc
+	ctx      context.Context
+	users    int  // builders still to take the result
+	building bool // the go command runs
+	dir      string
+	out      groupBuild
+}
+
+// groupBuild is what the go build of several programs gave.
+type groupBuild struct {
+	started  time.Time
+	dir      string // where the programs are
+	trace    string // all it printed, with -x -work
+	output   string // what it printed besides its commands
+	err      error
+	packages []string
+}
+
+// build builds b with the others that need go build now, and reports
+// false when b builds alone after all.
+func (g *Group) build(ctx context.Context, b *Builder, start time.Time) (runner.BuildResult, bool) {
+	if g == nil || b.name == "" {
+		return runner.BuildResult{}, false
+	}
+	r := g.join(b)
+	select {
+	case <-r.ready:
+	case <-ctx.Done():
+		g.leave(r, b)
+		return runner.BuildResult{Duration: time.Since(start), Err: ctx.Err()}, true
+	}
+	if r.alone[b] {
+		return runner.BuildResult{}, false
+	}
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		g.leave(r, b)
+		return runner.BuildResult{Duration: time.Since(start), Err: ctx.Err()}, true
+	}
+	defer g.leave(r, b)
+	return b.fromGroup(r.out, start)
+}
+
+// join adds b to the open round, or opens one.
+func (g *Group) join(b *Builder) *round {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if st := g.members[b]; st != nil {
+		st.checking = false
+	}
+	if g.open == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		g.open = &round{opened: time.Now(), ready: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
+		go g.gather(g.open)
+	}
+	g.open.members = append(g.open.members, b)
+	return g.open
+}
+
+// leave takes b out of r: before r is fixed, as if it never joined;
+// after, as one that took its result. The last one out stops the go
+// command, or removes what it left.
+func (g *Group) leave(r *round, b *Builder) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !r.fixed {
+		r.members = slices.DeleteFunc(r.members, func(m *Builder) bool { return m == b })
+		return
+	}
+	if r.alone[b] {
+		return
+	}
+	if r.users--; r.users == 0 {
+		r.cancel()
+		if !r.building {
+			os.RemoveAll(r.dir)
+		}
+	}
+}
+
+// gather fixes r's members once no other builder is expected to join,
+// then runs the go build of those that build together.
+func (g *Group) gather(r *round) {
+	for {
+		time.Sleep(gatherMin / 2)
+		g.mu.Lock()
+		if waited := time.Since(r.opened); waited >= gatherMin && !g.expecting(r, waited) {
+			break // with the lock held
+		}
+		g.mu.Unlock()
+	}
+	g.open = nil
+	r.fixed = true
+	together := g.partition(r)
+	if len(together) > 1 {
+		g.seq++
+		r.dir = filepath.Join(together[0].opts.Work.Dir(), fmt.Sprintf("group-%d", g.seq))
+		r.users, r.building = len(together), true
+	}
+	g.mu.Unlock()
+	close(r.ready)
+	if len(together) < 2 {
+		r.cancel()
+		return
+	}
+	r.out = runTogether(r.ctx, together, r.dir)
+	g.mu.Lock()
+	r.building = false
+	if r.users == 0 {
+		os.RemoveAll(r.dir)
+	}
+	g.mu.Unlock()
+	close(r.done)
+}
+
+// expecting reports whether a builder not in r may join it soon. The
+// lock is held.
+func (g *Group) expecting(r *round, waited time.Duration) bool {
+	for b, st := range g.members {
+		if slices.Contains(r.members, b) {
+			continue
+		}
+		if st.checking && waited < gatherChecking || st.fresh && waited < gatherFresh {
+			return true
+		}
+	}
+	return false
+}
+
+// partition returns the members that build together: those that build
+// as the first one does, each program under a name of its own. The rest
+// build alone. The lock is held.
+func (g *Group) partition(r *round) []*Builder {
+	r.alone = map[*Builder]bool{}
+	var together []*Builder
+	names := map[string]bool{}
+	for _, b := range r.members {
+		if len(together) > 0 && (b.groupKey() != together[0].groupKey() || names[b.name]) {
+			r.alone[b] = true
+			continue
+		}
+		together = append(together, b)
+		names[b.name] = true
+	}
+	if len(together) == 1 {
+		r.alone[together[0]] = true
+		together = nil
+	}
+	return together
+}
+
+// groupKey is what must be equal for two builders to share a go build:
+// where it runs, its environment, its flags, and whether it traces for
+// a replay.
+func (b *Builder) groupKey() string {
+	args := Args(b.opts, "OUT")
+	key := []string{b.opts.Dir, fmt.Sprint(b.replay != nil)}
+	key = append(key, args[:len(args)-1]...)
+	key = append(key, b.opts.Env...)
+	return strings.Join(key, "\x00")
+}
+
+// runTogether runs one go build of the members' programs into dir.
+func runTogether(ctx context.Context, members []*Builder, dir string) groupBuild {
+	first := members[0]
+	out := groupBuild{dir: dir}
+	tmp := filepath.Join(dir, "tmp") // not any member's GOTMPDIR, which a cancelled build of its own sweeps
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		out.err = fmt.Errorf("create work directory: %w", err)
+		return out
+	}
+	args := Args(first.opts, dir+string(filepath.Separator))
+	if first.replay != nil {
+		args = append([]string{"build", "-x", "-work"}, args[1:]...)
+	}
+	for _, m := range members[1:] {
+		args = append(args, m.opts.Package)
+	}
+	for _, m := range members {
+		out.packages = append(out.packages, m.opts.Package)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = first.opts.Dir
+	cmd.Env = append(slices.Clip(first.opts.Env), "GOTMPDIR="+tmp)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	out.started = time.Now()
+	out.err = procgroup.Run(ctx, cmd)
+	out.trace, out.output = buf.String(), buf.String()
+	if first.replay != nil {
+		out.output, _ = replay.SplitTrace(out.trace)
+	}
+	return out
+}
+
+// fromGroup makes b's result of a go build of several programs: its
+// binary placed and its recipe learned from its own link, or the build's
+// diagnostics when its program was not built. It reports false when b
+// must build alone after all: its program is not where go build puts it.
+func (b *Builder) fromGroup(out groupBuild, start time.Time) (runner.BuildResult, bool) {
+	res := runner.BuildResult{Duration: time.Since(start)}
+	var exit *exec.ExitError
+	if out.err != nil && !errors.As(out.err, &exit) {
+		b.forget()
+		res.Err = fmt.Errorf("run go build: %w", out.err)
+		return res, true
+	}
+	prog := filepath.Join(out.dir, b.name)
+	if _, err := os.Stat(prog); err != nil {
+		b.forget()
+		if out.err == nil {
+			return runner.BuildResult{}, false
+		}
+		res.Failed = true
+		res.Diagnostics, res.Output = ParseDiagnostics(out.output, b.opts.Dir)
+		return res, true
+	}
+	b.say("one go build for " + strings.Join(out.packages, ", "))
+	if b.replay != nil {
+		if out.err == nil {
+			b.learnShared(out, prog)
+		} else {
+			b.forget() // another program's build failed: the trace is no recipe
+		}
+	}
+	tmp := b.opts.Work.nextTemp()
+	if err := os.Rename(prog, tmp); err != nil {
+		res.Err = fmt.Errorf("swap binary: %w", err)
+		return res, true
+	}
+	bin, err := b.opts.Work.place(tmp)
+	if err != nil {
+		os.Remove(tmp)
+		res.Err = fmt.Errorf("swap binary: %w", err)
+		return res, true
+	}
+	res.Binary = bin
+	if out.err == nil {
+		res.Output = out.output // warnings; after a failure, another program's errors
+	}
+	return res, true
+}
+
+// learnShared learns b's recipe from its link in a go build of several.
+func (b *Builder) learnShared(out groupBuild, prog string) {
+	work, err := replay.ShareWork(workOf(out.trace), b.opts.Work.GoTmp())
+	if err != nil {
+		b.forget()
+		return
+	}
+	b.replay.LearnLink(out.trace, out.started, replay.LinkOf(out.trace, prog), work)
+	b.learnMissing()
+}
+
+func (b *Builder) forget() {
+	if b.replay != nil {
+		b.replay.Forget()
+	}
+}
+
+func workOf(trace string) string {
+	_, work := replay.SplitTrace(trace)
+	return work
+}
+
+// execName is the name go build -o DIR/ gives the program in the main
+// package at dir, as the go command names it: the import path's last
+// element, or the one before a major version's (cmd/app/v2 is app).
+// "" when the import path is not known: such a builder builds alone.
+func execName(dir string) string {
+	importPath, err := project.ImportPath(dir)
+	if err != nil {
+		return ""
+	}
+	elem := path.Base(importPath)
+	if elem != importPath && isVersionElement(elem) {
+		elem = path.Base(path.Dir(importPath))
+	}
+	if runtime.GOOS == "windows" {
+		elem += ".exe"
+	}
+	return elem
+}
+
+// isVersionElement reports a major version path element: v2, v3, ...
+func isVersionElement(s string) bool {
+	if len(s) < 2 || s[0] != 'v' || s[1] == '0' || s[1] == '1' && len(s) == 2 {
+		return false
+	}
+	for _, c := range s[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
