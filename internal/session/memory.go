@@ -4,6 +4,8 @@ import (
 	"context"
 	"runtime/debug"
 	"time"
+
+	"github.com/golive-dev/golive/internal/resident"
 )
 
 // freeAfterBuilds hands the memory a build's bookkeeping took (go build's
@@ -23,6 +25,7 @@ func freeAfterBuilds(ctx context.Context, built <-chan struct{}) {
 			t.Reset(freeDelay)
 		case <-t.C:
 			debug.FreeOSMemory()
+			resident.DropCode()
 		}
 	}
 }

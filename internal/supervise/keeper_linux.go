@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/golive-dev/golive/internal/procgroup"
+	"github.com/golive-dev/golive/internal/resident"
 	"github.com/golive-dev/golive/internal/signals"
 	"github.com/golive-dev/golive/runner"
 
@@ -307,6 +308,7 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	}
 	k.pid = pid
 	k.say("pid %d", pid)
+	resident.DropCode() // what start-up ran: the keeper then waits, for hours
 
 	gone := make(chan struct{}) // golive closed the lifeline, or died
 	go func() {
