@@ -24,6 +24,7 @@ var serviceNames = []string{"a", "b"}
 // serviceFixture is one copy of the services project on disk.
 type serviceFixture struct {
 	dir string
+	imp string // the package shared/version.go imports: "" until the first import edit
 }
 
 // newServiceFixture writes the project into dir, with config as its
@@ -68,10 +69,34 @@ func newServiceFixture(dir string, s shape, config string, useGit bool) (*servic
 }
 
 // setShared rewrites shared/version.go, as an editor's save does: the
-// exported constant both mains serve.
+// exported constant both mains serve. The import stays the one the last
+// import edit wrote, so that this edit is the constant's alone.
 func (sf *serviceFixture) setShared(v string) error {
-	return writeFile(filepath.Join(sf.dir, "shared", "version.go"),
-		fmt.Sprintf("package shared\n\n// Version is what both services answer on /version.\nconst Version = %q\n", v))
+	return writeFile(filepath.Join(sf.dir, "shared", "version.go"), sharedVersionSource(v, sf.imp))
+}
+
+// setImport rewrites shared/version.go with the constant and an import it
+// did not have: "strings" and "bytes" in turn. A new import is an edit
+// golive's replay cannot follow, so both services need go build.
+func (sf *serviceFixture) setImport(v string) error {
+	if sf.imp == "strings" {
+		sf.imp = "bytes"
+	} else {
+		sf.imp = "strings"
+	}
+	return sf.setShared(v)
+}
+
+// sharedVersionSource is shared/version.go: the constant, and imp (when
+// not empty) with a use that keeps it.
+func sharedVersionSource(v, imp string) string {
+	var b strings.Builder
+	b.WriteString("package shared\n\n")
+	if imp != "" {
+		fmt.Fprintf(&b, "import %q\n\nvar _ = %s.ToUpper\n\n", imp, imp)
+	}
+	fmt.Fprintf(&b, "// Version is what both services answer on /version.\nconst Version = %q\n", v)
+	return b.String()
 }
 
 // setOwn rewrites the exported constant of service name's own package.
