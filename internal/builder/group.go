@@ -43,6 +43,7 @@ type Group struct {
 }
 
 type memberState struct {
+	added    time.Time
 	fresh    bool // has not entered a build yet
 	checking bool // in a build, not yet known whether a replay serves it
 }
@@ -62,7 +63,7 @@ func (g *Group) add(b *Builder) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.members[b] = &memberState{fresh: true}
+	g.members[b] = &memberState{added: time.Now(), fresh: true}
 }
 
 func (g *Group) remove(b *Builder) {
@@ -119,12 +120,17 @@ type groupBuild struct {
 	output   string // what it printed besides its commands
 	err      error
 	packages []string
+	built    bool // some program was built: go build got past loading
 }
 
 // build builds b with the others that need go build now, and reports
 // false when b builds alone after all.
 func (g *Group) build(ctx context.Context, b *Builder, start time.Time) (runner.BuildResult, bool) {
-	if g == nil || b.name == "" {
+	if g == nil {
+		return runner.BuildResult{}, false
+	}
+	if b.name == "" {
+		g.decided(b) // builds alone: no round waits for it
 		return runner.BuildResult{}, false
 	}
 	r := g.join(b)
@@ -179,9 +185,16 @@ func (g *Group) leave(r *round, b *Builder) {
 	if r.users--; r.users == 0 {
 		r.cancel()
 		if !r.building {
-			os.RemoveAll(r.dir)
+			go r.remove() // a cold cache's $WORK is large: not on the way to the restart
 		}
 	}
+}
+
+// remove deletes what the round's go build left: its programs not taken
+// and its $WORK, whose files each recipe holds its own links to.
+func (r *round) remove() {
+	os.RemoveAll(r.dir)
+	os.RemoveAll(r.dir + "-tmp")
 }
 
 // gather fixes r's members once no other builder is expected to join,
@@ -212,10 +225,11 @@ func (g *Group) gather(r *round) {
 	r.out = runTogether(r.ctx, together, r.dir)
 	g.mu.Lock()
 	r.building = false
-	if r.users == 0 {
-		os.RemoveAll(r.dir)
-	}
+	gone := r.users == 0
 	g.mu.Unlock()
+	if gone {
+		r.remove()
+	}
 	close(r.done)
 }
 
@@ -226,7 +240,9 @@ func (g *Group) expecting(r *round, waited time.Duration) bool {
 		if slices.Contains(r.members, b) {
 			continue
 		}
-		if st.checking && waited < gatherChecking || st.fresh && waited < gatherFresh {
+		// A builder that never builds (its build.before fails) holds no
+		// round up for longer than gatherFresh after it was made.
+		if st.checking && waited < gatherChecking || st.fresh && time.Since(st.added) < gatherFresh {
 			return true
 		}
 	}
@@ -270,7 +286,9 @@ func (b *Builder) groupKey() string {
 func runTogether(ctx context.Context, members []*Builder, dir string) groupBuild {
 	first := members[0]
 	out := groupBuild{dir: dir}
-	tmp := filepath.Join(dir, "tmp") // not any member's GOTMPDIR, which a cancelled build of its own sweeps
+	// Not any member's GOTMPDIR, which a cancelled build of its own
+	// sweeps; and not in dir, where a program could be called tmp.
+	tmp := dir + "-tmp"
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		out.err = fmt.Errorf("create work directory: %w", err)
 		return out
@@ -296,7 +314,17 @@ func runTogether(ctx context.Context, members []*Builder, dir string) groupBuild
 	if first.replay != nil {
 		out.output, _ = replay.SplitTrace(out.trace)
 	}
+	for _, m := range members {
+		if isFile(filepath.Join(dir, m.name)) {
+			out.built = true
+		}
+	}
 	return out
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }
 
 // fromGroup makes b's result of a go build of several programs: its
@@ -312,11 +340,15 @@ func (b *Builder) fromGroup(out groupBuild, start time.Time) (runner.BuildResult
 		return res, true
 	}
 	prog := filepath.Join(out.dir, b.name)
-	if _, err := os.Stat(prog); err != nil {
-		b.forget()
-		if out.err == nil {
+	if !isFile(prog) {
+		// A load error (a missing module, an import cycle) stops go build
+		// before it builds anything, for every program: each builds alone
+		// then, and only the one it is about fails. A compile error stops
+		// only the programs that need the package.
+		if out.err == nil || !out.built && !compileFailed(out.output) {
 			return runner.BuildResult{}, false
 		}
+		b.forget()
 		res.Failed = true
 		res.Diagnostics, res.Output = ParseDiagnostics(out.output, b.opts.Dir)
 		return res, true
@@ -345,6 +377,17 @@ func (b *Builder) fromGroup(out groupBuild, start time.Time) (runner.BuildResult
 		res.Output = out.output // warnings; after a failure, another program's errors
 	}
 	return res, true
+}
+
+// compileFailed reports a compile error in go build's output: its
+// lines come under a "# import/path" header; a load error's do not.
+func compileFailed(output string) bool {
+	for _, l := range strings.Split(output, "\n") {
+		if strings.HasPrefix(l, "# ") {
+			return true
+		}
+	}
+	return false
 }
 
 // learnShared learns b's recipe from its link in a go build of several.

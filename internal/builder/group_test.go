@@ -4,6 +4,7 @@ package builder
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,5 +181,23 @@ func TestGroupAloneWhenNamesCollide(t *testing.T) {
 		if res[i].Failed || res[i].Err != nil || testkit.Output(t, res[i].Binary) != want {
 			t.Fatalf("build %d: %+v, want a binary printing %q", i, res[i], want)
 		}
+	}
+}
+
+func TestGroupLoadErrorBuildsEachAlone(t *testing.T) {
+	dir := testkit.WriteModule(t, twoMains)
+	bs, said := groupBuilders(t, dir, true)
+	// A load error in a: go build stops before it builds anything, for b
+	// too; b must still get its program.
+	testkit.WriteFile(t, filepath.Join(dir, "cmd", "a", "own.go"), "package main\n\nimport \"example.com/nowhere/gone\"\n\nconst own = gone.X\n")
+	res := buildAll(bs, nil, nil)
+	if !res[0].Failed || !strings.Contains(res[0].Output+fmt.Sprint(res[0].Diagnostics), "example.com/nowhere/gone") {
+		t.Fatalf("a: %+v, want its load error", res[0])
+	}
+	if res[1].Failed || res[1].Err != nil || testkit.Output(t, res[1].Binary) != "b s1 b1" {
+		t.Fatalf("b: %+v, want its binary printing %q", res[1], "b s1 b1")
+	}
+	if n := said.count("one go build"); n != 0 {
+		t.Fatalf("%d builders said one go build built them, want 0: %q", n, said.l)
 	}
 }

@@ -11,53 +11,84 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DropCode drops from golive's resident set the pages of its binary
-// and shared libraries that it has read: code and read-only data. Most
+// DropCode drops from golive's resident set the pages of its binary and
+// shared libraries that it has read: code and read-only data. Most
 // served start-up once: the init of every package linked in (net/http
 // and crypto/tls, for the proxy) and the first build's path. They stay
 // in the kernel's page cache, shared and reclaimable, and an idle golive
-// maps back the few it touches again on use.
+// maps back the few it touches again on use. The keeper calls it too:
+// it is golive's binary, run once per program.
 //
 // MADV_DONTNEED rather than MADV_PAGEOUT, which skips pages another
 // process maps, and the keeper (golive's own binary) maps most of them.
-// The keeper calls it too: it is golive's binary, run once per program.
 // Only a mapping golive cannot write and that holds no private copy of a
-// page (Anonymous: 0 kB: no relocations written before it was made
-// read-only) is asked, so a page that comes back is the file's, as
-// before.
+// page, in memory or in swap (relocations written before it was made
+// read-only), is asked: a page that comes back is the file's, as before.
 func DropCode() {
 	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
 		return
 	}
-	var start, end uint64
-	var candidate bool
-	sc := bufio.NewScanner(bytes.NewReader(smaps))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		switch {
-		case len(f) >= 6 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
-			start, end, candidate = readOnlyFileMapping(f)
-		case candidate && len(f) >= 2 && f[0] == "Anonymous:":
-			if f[1] == "0" {
-				unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_DONTNEED)
-			}
-			candidate = false
+	for _, m := range readMappings(smaps) {
+		if m.clean() {
+			unix.Syscall(unix.SYS_MADVISE, uintptr(m.start), uintptr(m.end-m.start), unix.MADV_DONTNEED)
 		}
 	}
 }
 
-// readOnlyFileMapping reads a maps line (start-end perms offset dev
-// inode path) and reports whether it maps a file read-only.
-func readOnlyFileMapping(f []string) (start, end uint64, ok bool) {
-	if !strings.HasPrefix(f[5], "/") || len(f[1]) < 4 || f[1][1] == 'w' || f[1][3] != 'p' {
-		return 0, 0, false
+// mapping is one entry of /proc/self/smaps.
+type mapping struct {
+	start, end uint64
+	perms      string
+	path       string
+	kB         map[string]int // its "Name: N kB" fields
+}
+
+// clean reports a read-only private mapping of a file with no page of
+// its own: every field that counts private pages present and zero.
+func (m mapping) clean() bool {
+	if !strings.HasPrefix(m.path, "/") || len(m.perms) < 4 || m.perms[1] == 'w' || m.perms[3] != 'p' {
+		return false
 	}
-	from, to, found := strings.Cut(f[0], "-")
-	if !found {
-		return 0, 0, false
+	for _, field := range []string{"Anonymous", "Swap", "Private_Dirty", "Private_Hugetlb"} {
+		if n, ok := m.kB[field]; !ok || n != 0 {
+			return false
+		}
 	}
-	start, err1 := strconv.ParseUint(from, 16, 64)
-	end, err2 := strconv.ParseUint(to, 16, 64)
-	return start, end, err1 == nil && err2 == nil && end > start
+	return true
+}
+
+// readMappings parses smaps: a header line (start-end perms offset dev
+// inode path) per mapping, then its fields.
+func readMappings(smaps []byte) []mapping {
+	var out []mapping
+	sc := bufio.NewScanner(bytes.NewReader(smaps))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if name, ok := strings.CutSuffix(f[0], ":"); ok {
+			if len(out) > 0 && len(f) >= 2 {
+				if n, err := strconv.Atoi(f[1]); err == nil {
+					out[len(out)-1].kB[name] = n
+				}
+			}
+			continue
+		}
+		m := mapping{kB: map[string]int{}}
+		from, to, ok := strings.Cut(f[0], "-")
+		start, err1 := strconv.ParseUint(from, 16, 64)
+		end, err2 := strconv.ParseUint(to, 16, 64)
+		if !ok || err1 != nil || err2 != nil || end <= start || len(f) < 2 {
+			m.path = "" // not a mapping we ask about; its fields still land here
+		} else {
+			m.start, m.end, m.perms = start, end, f[1]
+			if len(f) >= 6 {
+				m.path = f[5]
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -47,3 +47,47 @@ func TestDropCodeShrinksAndKeepsWorking(t *testing.T) {
 	}
 	t.Logf("RssFile %d kB before, %d kB after", before, after)
 }
+
+func TestOnlyCleanReadOnlyFileMappings(t *testing.T) {
+	smaps := `00400000-00574000 r-xp 00000000 08:01 123 /usr/bin/golive
+Rss:                4436 kB
+Anonymous:             0 kB
+Swap:                  0 kB
+Private_Dirty:         0 kB
+Private_Hugetlb:       0 kB
+7f00-7f10 r--p 00000000 08:01 124 /usr/lib/libc.so.6
+Anonymous:             0 kB
+Swap:                  4 kB
+Private_Dirty:         0 kB
+Private_Hugetlb:       0 kB
+7f10-7f20 r--p 00000000 08:01 124 /usr/lib/libc.so.6
+Anonymous:             8 kB
+Swap:                  0 kB
+Private_Dirty:         8 kB
+Private_Hugetlb:       0 kB
+7f20-7f30 rw-p 00000000 08:01 124 /usr/lib/libc.so.6
+Anonymous:             0 kB
+Swap:                  0 kB
+Private_Dirty:         0 kB
+Private_Hugetlb:       0 kB
+7f30-7f40 r--p 00000000 00:00 0 
+Anonymous:             0 kB
+Swap:                  0 kB
+Private_Dirty:         0 kB
+Private_Hugetlb:       0 kB
+7f40-7f50 r-xp 00000000 08:01 125 /usr/lib/old.so
+Anonymous:             0 kB
+`
+	var clean []string
+	for _, m := range readMappings([]byte(smaps)) {
+		if m.clean() {
+			clean = append(clean, strconv.FormatUint(m.start, 16))
+		}
+	}
+	// Only the binary's code: the libc pages in swap or written, the
+	// writable mapping, the anonymous one and the one whose fields are
+	// missing are left alone.
+	if strings.Join(clean, " ") != "400000" {
+		t.Fatalf("clean mappings %v, want only 400000", clean)
+	}
+}

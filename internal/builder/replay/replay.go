@@ -200,13 +200,7 @@ func (r *Replayer) LearnLink(trace string, started time.Time, link, work string)
 // the $WORK the import configs name, of which the trace's is a copy.
 func (r *Replayer) learn(trace string, started time.Time, link, from string) {
 	r.Forget()
-	rec, err := parseTrace(trace, r.opts.Dir, link)
-	if err == nil && from != "" {
-		rec.linkCfg = strings.ReplaceAll(rec.linkCfg, from+"/", rec.work+"/")
-		for path, a := range rec.archives {
-			rec.archives[path] = strings.Replace(a, from+"/", rec.work+"/", 1)
-		}
-	}
+	rec, err := parseTrace(trace, r.opts.Dir, link, from)
 	if err == nil {
 		err = r.trust(rec, r.opts.Main, started)
 	}

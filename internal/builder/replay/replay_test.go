@@ -481,7 +481,8 @@ func TestParseTraceLeavesOutOtherTools(t *testing.T) {
 		os.MkdirAll(filepath.Join(work, b), 0o755)
 		testkit.WriteFile(t, filepath.Join(work, b, "importcfg"), "# import config\npackagefile fmt=/c/fmt.a\n")
 	}
-	testkit.WriteFile(t, filepath.Join(work, "b001", "importcfg.link"), "packagefile main=x\npackagefile example.com/a=/c/a.a\npackagefile example.com/b=/c/b.a\n")
+	// As go build writes it: the packages it compiled, by their archives in $WORK.
+	testkit.WriteFile(t, filepath.Join(work, "b001", "importcfg.link"), "packagefile main=x\npackagefile example.com/a="+work+"/b002/_pkg_.a\npackagefile example.com/b="+work+"/b003/_pkg_.a\n")
 	src := testkit.WriteModule(t, map[string]string{"a/a.go": "package a\n", "b/b.go": "package b\n", "main.go": "package main\n"})
 	trace := strings.ReplaceAll("WORK="+work+"\n"+
 		"cd /src/a\n/go/pkg/tool/linux_amd64/compile -o $WORK/b002/_pkg_.a -p example.com/a -importcfg $WORK/b002/importcfg -pack ./a.go\n"+
@@ -490,7 +491,7 @@ func TestParseTraceLeavesOutOtherTools(t *testing.T) {
 		"cd /src\n/go/pkg/tool/linux_amd64/compile -o $WORK/b001/_pkg_.a -p main -importcfg $WORK/b001/importcfg -pack ./main.go\n"+
 		"GOROOT='/go' /go/pkg/tool/linux_amd64/link -o $WORK/b001/exe/a.out -importcfg $WORK/b001/importcfg.link $WORK/b001/_pkg_.a\n",
 		"/src", src)
-	rec, err := parseTrace(trace, src, "")
+	rec, err := parseTrace(trace, src, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,10 @@ import (
 // generated file is left out: only go build knows how to redo those. The
 // recipe it returns, even with an error, owns the kept $WORK. link names
 // the action of the program's link in a build of several programs (go
-// build -o DIR/ with several main packages); "" takes the one link.
-func parseTrace(trace, dir, link string) (*recipe, error) {
+// build -o DIR/ with several main packages); "" takes the one link. from,
+// when set, is the $WORK the import configs name, of which the trace's
+// is a copy (LearnLink).
+func parseTrace(trace, dir, link, from string) (*recipe, error) {
 	rec := &recipe{pkgs: map[string]*pkg{}, archives: map[string]string{}}
 	cwd := dir
 	other := map[string]bool{} // actions ($WORK/bNNN) where another tool ran
@@ -74,6 +76,9 @@ func parseTrace(trace, dir, link string) (*recipe, error) {
 		return rec, err
 	}
 	rec.linkCfg = string(cfg)
+	if from != "" {
+		rec.linkCfg = strings.ReplaceAll(rec.linkCfg, from+"/", rec.work+"/")
+	}
 	for _, l := range strings.Split(rec.linkCfg, "\n") {
 		if rest, ok := strings.CutPrefix(l, "packagefile "); ok {
 			if path, file, ok := strings.Cut(rest, "="); ok {
@@ -85,8 +90,13 @@ func parseTrace(trace, dir, link string) (*recipe, error) {
 		if c.action == "" || other[c.action] {
 			continue
 		}
-		if flagValue(c.args, "-p") == "main" && c.action != rec.link.action {
-			continue // another program's main, in a build of several
+		// In a build of several programs: another one's main, or another
+		// one's compile of a package (with another profile, under PGO).
+		switch path := flagValue(c.args, "-p"); {
+		case path == "main" && c.action != rec.link.action:
+			continue
+		case path != "main" && rec.archives[path] != flagValue(c.args, "-o"):
+			continue
 		}
 		rec.addCompile(c)
 	}
