@@ -108,3 +108,31 @@ func (l *eventLog) waitFor(ctx context.Context, typ string, t time.Time, timeout
 		}
 	}
 }
+
+// waitBuilt waits for golive's first build_ok or build_failed stamped
+// after t. It is the cheap way to wait: every 2 ms it stats the file and
+// reads it only when it grew, where polling the program would cost an
+// HTTP request on each side, CPU the build needs on a small machine.
+func (l *eventLog) waitBuilt(ctx context.Context, t time.Time, timeout time.Duration) (event, error) {
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		if fi, err := os.Stat(l.path); err == nil && fi.Size() > l.off {
+			l.refresh()
+		}
+		for _, e := range l.after(t, "") {
+			if e.Type == "build_ok" || e.Type == "build_failed" {
+				return e, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return event{}, fmt.Errorf("no build_ok or build_failed event within %v", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return event{}, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
