@@ -45,12 +45,14 @@ type mapping struct {
 }
 
 // clean reports a read-only private mapping of a file with no page of
-// its own: every field that counts private pages present and zero.
+// its own: no copy written (Anonymous), none in swap (Swap). Its dirty
+// pages (Private_Dirty) may be the file's own, not yet written back
+// after a fresh build of golive: the page cache keeps those.
 func (m mapping) clean() bool {
 	if !strings.HasPrefix(m.path, "/") || len(m.perms) < 4 || m.perms[1] == 'w' || m.perms[3] != 'p' {
 		return false
 	}
-	for _, field := range []string{"Anonymous", "Swap", "Private_Dirty", "Private_Hugetlb"} {
+	for _, field := range []string{"Anonymous", "Swap", "Private_Hugetlb"} {
 		if n, ok := m.kB[field]; !ok || n != 0 {
 			return false
 		}
