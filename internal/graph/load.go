@@ -83,7 +83,13 @@ func Load(ctx context.Context, root, pkg string, tags, flags, env []string) (*Gr
 		args = append(args, "-tags", strings.Join(tags, ","))
 	}
 	args = append(args, ListFlags(flags)...)
-	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
+	args = append(args, pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	if nice, err := exec.LookPath("nice"); err == nil {
+		// Background work, run beside the program that just started (or
+		// several, with services): they come first.
+		cmd = exec.CommandContext(ctx, nice, append([]string{"-n", "10", "go"}, args...)...)
+	}
 	cmd.Dir = root
 	// PWD as the go command's own directory: else it resolves a symlinked
 	// start directory, and every file would lie "outside" it.
