@@ -40,6 +40,10 @@ type Group struct {
 	members map[*Builder]*memberState
 	open    *round // the round that takes joins, or nil
 	seq     int
+	// expected builders, of which added have been made so far: one
+	// whose session is still starting counts as fresh from created on.
+	expected, added int
+	created         time.Time
 }
 
 type memberState struct {
@@ -54,8 +58,11 @@ const (
 	gatherFresh    = time.Second
 )
 
-// NewGroup returns a group for the builders of one golive's services.
-func NewGroup() *Group { return &Group{members: map[*Builder]*memberState{}} }
+// NewGroup returns a group for the builders of one golive's services,
+// of which there will be expected.
+func NewGroup(expected int) *Group {
+	return &Group{members: map[*Builder]*memberState{}, expected: expected, created: time.Now()}
+}
 
 func (g *Group) add(b *Builder) {
 	if g == nil {
@@ -64,6 +71,7 @@ func (g *Group) add(b *Builder) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.members[b] = &memberState{added: time.Now(), fresh: true}
+	g.added++
 }
 
 func (g *Group) remove(b *Builder) {
@@ -236,6 +244,9 @@ func (g *Group) gather(r *round) {
 // expecting reports whether a builder not in r may join it soon. The
 // lock is held.
 func (g *Group) expecting(r *round, waited time.Duration) bool {
+	if g.added < g.expected && time.Since(g.created) < gatherFresh {
+		return true // a service whose builder is not made yet: its first build is near
+	}
 	for b, st := range g.members {
 		if slices.Contains(r.members, b) {
 			continue

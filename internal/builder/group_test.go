@@ -40,7 +40,7 @@ func mainImports(path string) ([]string, bool) {
 func groupBuilders(t *testing.T, dir string, replay bool) ([]*Builder, *lines) {
 	t.Helper()
 	testkit.OwnCache(t)
-	g := NewGroup()
+	g := NewGroup(2)
 	said := &lines{}
 	var bs []*Builder
 	for _, name := range []string{"a", "b"} {
@@ -161,7 +161,7 @@ func TestGroupAloneWhenNamesCollide(t *testing.T) {
 	}
 	dir := testkit.WriteModule(t, files)
 	testkit.OwnCache(t)
-	g := NewGroup()
+	g := NewGroup(2)
 	var bs []*Builder
 	for _, pkg := range []string{"./x/server", "./y/server/v2"} {
 		work, err := NewServiceWorkDir(dir, pkg, "server")

@@ -68,7 +68,7 @@ func (s *Session) runServices(ctx context.Context) error {
 		}
 	}
 	var sessions []*Session
-	builds := builder.NewGroup()
+	builds := builder.NewGroup(len(s.cfg.Services))
 	for i, sv := range s.cfg.Services {
 		rebuild[sv.Name] = make(chan struct{}, 1)
 		opts := s.opts
