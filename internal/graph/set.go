@@ -225,6 +225,12 @@ func (s *Set) Why(rel string) string {
 	return "not in the build of " + s.opts.Package + ": it imports no package there"
 }
 
+// AfterStart is how long background go commands (go list here, the
+// builder's dry run) wait after a build, so that the program it made
+// starts without them: the stop and start take 10–30 ms, and a program's
+// own start-up more. Measured in docs/benchmarks.md.
+const AfterStart = 250 * time.Millisecond
+
 // Run refreshes the set after each build that Built records whose changes
 // could have changed it (mayChange): the first, a full one, or one whose
 // changes hold a module file, or a .go file that is new, gone, or has an
@@ -250,6 +256,28 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 			s.follow(ctx) // wider after a failure, narrow again after the next good build
 			continue
 		}
+		// The new program starts first: go list beside its start-up, on a
+		// machine of two cores, delays its first answer. Files that change
+		// meanwhile are reported when their directories are first watched
+		// (load), as those that changed during the build are.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(AfterStart):
+		}
+		// A build that failed meanwhile keeps the set, as above, and these
+		// changes wait with its own for the next good build; one that
+		// succeeded adds its changes to this refresh.
+		s.mu.Lock()
+		if s.failed {
+			s.pending, s.full = append(changed, s.pending...), s.full || full
+			s.mu.Unlock()
+			s.follow(ctx)
+			continue
+		}
+		changed = append(changed, s.pending...)
+		s.pending, s.full = nil, false
+		s.mu.Unlock()
 		why := s.load(ctx, changed)
 		select {
 		case loaded <- struct{}{}:
