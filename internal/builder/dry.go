@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/golive-dev/golive/internal/builder/replay"
 	"github.com/golive-dev/golive/internal/procgroup"
@@ -38,11 +37,6 @@ func (b *Builder) learnMissing() {
 	b.dry.wg.Add(1)
 	go func() {
 		defer b.dry.wg.Done()
-		select { // the program this build made starts first (graph.AfterStart)
-		case <-ctx.Done():
-			return
-		case <-time.After(afterStart):
-		}
 		cmd := exec.Command("go", args...)
 		if nice, err := exec.LookPath("nice"); err == nil {
 			// Background work: the program starting beside it comes first.
@@ -62,11 +56,6 @@ func (b *Builder) learnMissing() {
 		b.say("the go command's dry run gave the compiles the recipe lacked: the next edit of those packages can replay")
 	}()
 }
-
-// afterStart is how long a dry run waits after the build it is for: the
-// program that build made starts first, without a go command beside it
-// (as graph.AfterStart, which builder does not import).
-const afterStart = 250 * time.Millisecond
 
 // stopDry kills the dry run that may run and waits for it.
 func (b *Builder) stopDry() {

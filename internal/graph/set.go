@@ -225,10 +225,11 @@ func (s *Set) Why(rel string) string {
 	return "not in the build of " + s.opts.Package + ": it imports no package there"
 }
 
-// AfterStart is how long background go commands (go list here, the
-// builder's dry run) wait after a build, so that the program it made
-// starts without them: the stop and start take 10–30 ms, and a program's
-// own start-up more. Measured in docs/benchmarks.md.
+// AfterStart is how long go list waits after a build, so that the
+// program it made starts without it: the stop and start take 10–30 ms,
+// and a program's own start-up more. (The builder's dry run does not
+// wait: the next edit replays only once it is done.) Measured in
+// docs/benchmarks.md.
 const AfterStart = 250 * time.Millisecond
 
 // Run refreshes the set after each build that Built records whose changes
