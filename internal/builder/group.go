@@ -366,11 +366,9 @@ func (b *Builder) fromGroup(out groupBuild, start time.Time) (runner.BuildResult
 	}
 	b.say("one go build for " + strings.Join(out.packages, ", "))
 	if b.replay != nil {
-		if out.err == nil {
-			b.learnShared(out, prog)
-		} else {
-			b.forget() // another program's build failed: the trace is no recipe
-		}
+		// b's link ran, after every package it links was compiled: its part
+		// of the trace is whole, whatever failed for another program.
+		b.learnShared(out, prog)
 	}
 	tmp := b.opts.Work.nextTemp()
 	if err := os.Rename(prog, tmp); err != nil {

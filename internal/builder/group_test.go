@@ -131,6 +131,7 @@ func TestGroupFailureOfOneKeepsTheOther(t *testing.T) {
 	// and a's own file is broken.
 	testkit.WriteFile(t, filepath.Join(dir, "cmd", "a", "own.go"), "package main\n\nconst own = undefined\n")
 	testkit.WriteFile(t, filepath.Join(dir, "shared", "shared.go"), "package shared\n\nimport \"strings\"\n\nvar Word = strings.ToUpper(\"s3\")\n")
+	testkit.FileClockPast() // the edits are older than the build's start
 	res := buildAll(bs, nil, nil)
 	if !res[0].Failed || len(res[0].Diagnostics) == 0 || res[0].Diagnostics[0].File != "cmd/a/own.go" {
 		t.Fatalf("a: %+v, want its compile error in cmd/a/own.go", res[0])
@@ -144,11 +145,16 @@ func TestGroupFailureOfOneKeepsTheOther(t *testing.T) {
 	if n := said.count("one go build"); n != 1 {
 		t.Fatalf("%d builders said they were built by one go build, want 1 (b): %q", n, said.l)
 	}
-	// b forgot the failed build's trace: its next edit is a go build, which
-	// gives the right binary.
+	// b learned its recipe from its own link in the failed build: its next
+	// edit replays, and gives what go build would.
 	testkit.WriteFile(t, filepath.Join(dir, "cmd", "b", "own.go"), "package main\n\nconst own = \"b2\"\n")
-	if r := bs[1].Build(context.Background(), []string{"cmd/b/own.go"}); r.Replayed || testkit.Output(t, r.Binary) != "b S3 b2" {
-		t.Fatalf("b after the failed group build: replayed %v, printed %q", r.Replayed, testkit.Output(t, r.Binary))
+	if r := bs[1].Build(context.Background(), []string{"cmd/b/own.go"}); !r.Replayed || testkit.Output(t, r.Binary) != "b S3 b2" {
+		t.Fatalf("b after the failed group build: replayed %v, printed %q; want a replay printing %q (said %q)", r.Replayed, testkit.Output(t, r.Binary), "b S3 b2", said.l)
+	}
+	// a's fix goes to go build (a has no recipe), alone, and serves both edits.
+	testkit.WriteFile(t, filepath.Join(dir, "cmd", "a", "own.go"), "package main\n\nconst own = \"a2\"\n")
+	if r := bs[0].Build(context.Background(), []string{"cmd/a/own.go"}); r.Failed || r.Replayed || testkit.Output(t, r.Binary) != "a S3 a2" {
+		t.Fatalf("a's fix: %+v, printed %q", r, testkit.Output(t, r.Binary))
 	}
 }
 
