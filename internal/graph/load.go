@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -85,9 +86,11 @@ func Load(ctx context.Context, root, pkg string, tags, flags, env []string) (*Gr
 	args = append(args, ListFlags(flags)...)
 	args = append(args, pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
-	if nice, err := exec.LookPath("nice"); err == nil {
+	if nice, err := exec.LookPath("nice"); err == nil && runtime.GOOS != "windows" {
 		// Background work, run beside the program that just started (or
-		// several, with services): they come first.
+		// several, with services): they come first. nice execs go, so a
+		// cancel kills go itself; a Windows nice (MSYS) would start go as
+		// its child instead, out of the cancel's reach.
 		cmd = exec.CommandContext(ctx, nice, append([]string{"-n", "10", "go"}, args...)...)
 	}
 	cmd.Dir = root

@@ -244,7 +244,7 @@ func TestRunRefreshesOnlyWhenTheSetCanChange(t *testing.T) {
 	select {
 	case <-loaded:
 		t.Fatal("a build of lib.go, which embeds nothing, refreshed the set")
-	case <-time.After(100 * time.Millisecond):
+	case <-time.After(AfterStart + 200*time.Millisecond): // a refresh waits AfterStart
 	}
 	e.Built(runner.Built{Changed: []string{"main.go"}, Started: buildStart(t, dir)})
 	testkit.WriteFile(t, filepath.Join(dir, "data/5.txt"), "5\n")
@@ -256,5 +256,49 @@ func TestRunRefreshesOnlyWhenTheSetCanChange(t *testing.T) {
 		}
 	case <-time.After(testkit.Timeout):
 		t.Fatalf("no rebuild asked for data/5.txt; log:\n%s", out)
+	}
+}
+
+// A build that fails while a refresh waits for the new program to start
+// keeps the set as it is; the refresh comes with the next good build,
+// with both builds' paths.
+func TestRunWaitsOutAFailedBuild(t *testing.T) {
+	t.Parallel()
+	e, dir, out := embedProject(t)
+	loaded := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx, make(chan runner.Request, 1), loaded)
+	}()
+	defer func() { cancel(); <-done }()
+	e.Built(runner.Built{Started: buildStart(t, dir)})
+	select {
+	case <-loaded:
+	case <-time.After(testkit.Timeout):
+		t.Fatalf("no refresh after the first build; log:\n%s", out)
+	}
+
+	testkit.WriteFile(t, filepath.Join(dir, "extra.txt"), "new\n")
+	testkit.WriteFile(t, filepath.Join(dir, "main.go"), strings.Replace(embedMain, "banner.txt", "banner.txt extra.txt", 1))
+	e.Built(runner.Built{Changed: []string{"main.go"}, Started: buildStart(t, dir)})
+	e.Built(runner.Built{Changed: []string{"extra.txt"}, Started: buildStart(t, dir), Failed: true})
+	select {
+	case <-loaded:
+		t.Fatal("the set was refreshed although a build failed while the refresh waited")
+	case <-time.After(AfterStart + 300*time.Millisecond):
+	}
+	if e.Has("extra.txt") {
+		t.Fatal("the set counts extra.txt before a good build")
+	}
+	e.Built(runner.Built{Changed: []string{"lib.go"}, Started: buildStart(t, dir)}) // no change of the set by itself
+	select {
+	case <-loaded:
+	case <-time.After(testkit.Timeout):
+		t.Fatalf("no refresh after the good build that followed; log:\n%s", out)
+	}
+	if !e.Has("extra.txt") {
+		t.Fatal("the refresh after the good build lacks extra.txt: main.go's paths were lost")
 	}
 }
