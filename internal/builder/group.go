@@ -125,6 +125,7 @@ type groupBuild struct {
 	started  time.Time
 	dir      string // where the programs are
 	trace    string // all it printed, with -x -work
+	work     string // the $WORK it kept, with -x -work
 	output   string // what it printed besides its commands
 	err      error
 	packages []string
@@ -323,7 +324,7 @@ func runTogether(ctx context.Context, members []*Builder, dir string) groupBuild
 	out.err = procgroup.Run(ctx, cmd)
 	out.trace, out.output = buf.String(), buf.String()
 	if first.replay != nil {
-		out.output, _ = replay.SplitTrace(out.trace)
+		out.output, out.work = replay.SplitTrace(out.trace)
 	}
 	for _, m := range members {
 		if isFile(filepath.Join(dir, m.name)) {
@@ -401,7 +402,7 @@ func compileFailed(output string) bool {
 
 // learnShared learns b's recipe from its link in a go build of several.
 func (b *Builder) learnShared(out groupBuild, prog string) {
-	work, err := replay.ShareWork(workOf(out.trace), b.opts.Work.GoTmp())
+	work, err := replay.ShareWork(out.work, b.opts.Work.GoTmp())
 	if err != nil {
 		b.forget()
 		return
@@ -414,11 +415,6 @@ func (b *Builder) forget() {
 	if b.replay != nil {
 		b.replay.Forget()
 	}
-}
-
-func workOf(trace string) string {
-	_, work := replay.SplitTrace(trace)
-	return work
 }
 
 // execName is the name go build -o DIR/ gives the program in the main
