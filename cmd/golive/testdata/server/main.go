@@ -17,11 +17,11 @@ import (
 )
 
 func main() {
-	os.WriteFile("pid", []byte(strconv.Itoa(os.Getpid())), 0o644)
+	writePID("pid", os.Getpid())
 	if os.Getenv("SPAWN") != "" {
 		child := exec.Command("sleep", "300")
 		child.Start()
-		os.WriteFile("child.pid", []byte(strconv.Itoa(child.Process.Pid)), 0o644)
+		writePID("child.pid", child.Process.Pid)
 	}
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "version=%s pid=%d greeting=%s\n", version(), os.Getpid(), os.Getenv("GREETING"))
@@ -34,4 +34,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// writePID writes aside, then renames: a script that sees the file sees
+// the pid, even when a signal ends the server between the two.
+func writePID(name string, pid int) {
+	os.WriteFile(name+".tmp", []byte(strconv.Itoa(pid)), 0o644)
+	os.Rename(name+".tmp", name)
 }
