@@ -104,8 +104,8 @@ func (e *Engine) Apply(ctx context.Context, paths []string) Result {
 				return Result{Ran: true, Err: err}
 			}
 			for _, f := range out {
-				if r.Match(f) && !e.builds(f) {
-					continue // its own input, saved meanwhile: the next batch runs it again
+				if slices.Contains(matched, f) && !e.builds(f) {
+					continue // its own input, saved again meanwhile: the next batch runs it again
 				}
 				e.claim(f)
 				wrote[f] = i

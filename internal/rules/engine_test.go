@@ -229,6 +229,41 @@ func TestApplyNoLoops(t *testing.T) {
 	}
 }
 
+// TestApplyOwnMatch: a rule whose output its own glob matches (a CSS
+// build that writes web/out.css under match = ["web/*.css"]) runs once
+// a save: what it wrote is claimed, and its batch starts nothing. A file
+// of the batch it ran for that changed again while it ran is a save of
+// yours, which the next batch runs it for.
+func TestApplyOwnMatch(t *testing.T) {
+	t.Parallel()
+	d := newDisk(t, map[string]string{"web/in.css": "a", "web/out.css": ""})
+	e := engine(d, rule("css", "*.css", `date +%s%N > web/out.css; echo run >> runs`, Rebuild))
+	for i := range 3 {
+		d.save(t, "web/in.css", time.Now().String())
+		if res := e.Apply(context.Background(), []string{"web/in.css"}); res.Err != nil || !res.Ran || len(res.Paths) != 0 || res.Then != Reload {
+			t.Fatalf("save %d: Apply = %+v, want one run and a reload", i, res)
+		}
+		if res := e.Apply(context.Background(), []string{"web/out.css"}); res.Err != nil || res.Ran || len(res.Paths) != 0 {
+			t.Fatalf("save %d: the batch of what the rule wrote: %+v, want nothing", i, res)
+		}
+	}
+	if got := d.read(t, "runs"); got != "run\nrun\nrun\n" {
+		t.Errorf("runs: %q, want one a save", got)
+	}
+
+	// The input saved again while the command runs (the command stands
+	// in for you here): the next batch runs the rule again.
+	d2 := newDisk(t, map[string]string{"a.css": "a"})
+	again := engine(d2, rule("css", "*.css", `[ -e saved ] || { touch saved; echo again > a.css; }; echo run >> runs`, None))
+	d2.save(t, "a.css", "b")
+	if res := again.Apply(context.Background(), []string{"a.css"}); res.Err != nil || !res.Ran {
+		t.Fatalf("Apply = %+v, want a run", res)
+	}
+	if res := again.Apply(context.Background(), []string{"a.css"}); res.Err != nil || !res.Ran {
+		t.Fatalf("the batch of the input saved during the command: %+v, want the rule to run again", res)
+	}
+}
+
 // TestCommands: a command list runs in order and stops at the first
 // failure; what it writes is claimed.
 func TestCommands(t *testing.T) {
