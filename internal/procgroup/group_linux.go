@@ -63,10 +63,63 @@ func BecomeSubreaper() error {
 	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 }
 
-// Descendants lists the live (not zombie) descendants of root, from one
-// scan of /proc. Linux only: the keeper, a child subreaper, finds every
-// process of the program's tree this way.
+// Descendants lists the live (not zombie) descendants of root. Linux
+// only: the keeper, a child subreaper, finds every process of the
+// program's tree this way. It follows the kernel's lists of each task's
+// children, a few reads for a small tree where a scan of /proc reads
+// every process on the machine (about 3 ms for 80 of them); without
+// those lists (a kernel built without CONFIG_PROC_CHILDREN) it scans.
 func Descendants(root int) []int {
+	if _, err := os.Stat(childrenFile(root, root)); err != nil {
+		return scanDescendants(root)
+	}
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range childrenOf(p) {
+			if st, ok := readStat(c); ok && st.state != 'Z' {
+				out = append(out, c)
+			}
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+func childrenFile(pid, tid int) string {
+	return "/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid) + "/children"
+}
+
+// childrenOf lists the children of every thread of pid: a child belongs
+// to the thread that forked it.
+func childrenOf(pid int) []int {
+	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		return nil // gone meanwhile
+	}
+	var out []int
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(childrenFile(pid, tid))
+		if err != nil {
+			continue
+		}
+		for _, f := range bytes.Fields(data) {
+			if c, err := strconv.Atoi(string(f)); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// scanDescendants is Descendants from one scan of /proc.
+func scanDescendants(root int) []int {
 	children := map[int][]int{}
 	live := map[int]bool{}
 	eachProc(func(st procStat) {

@@ -1,6 +1,7 @@
 package procgroup
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,5 +53,48 @@ func TestGroupTreeFindsRealEscaper(t *testing.T) {
 	}
 	if !slices.Contains(Descendants(os.Getpid()), gc) {
 		t.Errorf("Descendants of the test misses the escaper %d, which the test (a subreaper) inherits", gc)
+	}
+}
+
+// TestDescendantsFromChildrenLists: the kernel's children lists give
+// what a scan of /proc gives: a live child and its child are listed, a
+// zombie child is not.
+func TestDescendantsFromChildrenLists(t *testing.T) {
+	if _, err := os.Stat(childrenFile(os.Getpid(), os.Getpid())); err != nil {
+		t.Skipf("no children lists in this kernel (%v): Descendants scans /proc", err)
+	}
+	live := exec.Command("sh", "-c", "sleep 300 & echo $!; wait")
+	out, err := live.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		live.Process.Kill()
+		live.Wait()
+	}()
+	var grandchild int
+	if _, err := fmt.Fscan(out, &grandchild); err != nil {
+		t.Fatal(err)
+	}
+	defer syscallKill(grandchild)
+	zombie := exec.Command("true")
+	if err := zombie.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer zombie.Wait()
+	testkit.Until(t, 0, "true to exit", func() bool {
+		st, ok := readStat(zombie.Process.Pid)
+		return ok && st.state == 'Z'
+	})
+	for name, got := range map[string][]int{"children lists": Descendants(os.Getpid()), "scan": scanDescendants(os.Getpid())} {
+		if !slices.Contains(got, live.Process.Pid) || !slices.Contains(got, grandchild) {
+			t.Errorf("%s: %v misses sh %d or its sleep %d", name, got, live.Process.Pid, grandchild)
+		}
+		if slices.Contains(got, zombie.Process.Pid) {
+			t.Errorf("%s: %v lists the zombie %d", name, got, zombie.Process.Pid)
+		}
 	}
 }
