@@ -94,6 +94,10 @@ const (
 // RuleTimeout is a rule's timeout when it names none.
 const RuleTimeout = Duration(time.Minute)
 
+// CommandTimeout is the default of build.commands_timeout and
+// run.before_start_timeout: a rule's.
+const CommandTimeout = RuleTimeout
+
 // Argv is the rule's command as the argv to run, nil when it has none.
 // Validate has made Run a string or a []string.
 func (r Rule) Argv() []string { return argvOf(r.Run, r.Shell) }
@@ -136,6 +140,9 @@ type Build struct {
 	Replay  bool              `toml:"replay"`     // rebuild edits of compiled packages without the go command
 	Before  []string          `toml:"before"`     // shell commands before every build
 	After   []string          `toml:"after"`      // shell commands after every good build, before the restart
+	// CommandsTimeout bounds each command of Before and After, as a
+	// rule's timeout does its command; 0: no limit.
+	CommandsTimeout Duration `toml:"commands_timeout"`
 }
 
 // Run is how the program is run and stopped.
@@ -151,6 +158,8 @@ type Run struct {
 	Debug       bool              `toml:"debug"`        // run under one headless delve that survives reloads
 	DebugListen string            `toml:"debug_listen"` // delve's API address
 	BeforeStart []string          `toml:"before_start"` // shell commands before every start
+	// BeforeStartTimeout bounds each command of BeforeStart; 0: no limit.
+	BeforeStartTimeout Duration `toml:"before_start_timeout"`
 }
 
 // Plugins lists packages reloaded inside the running program.
@@ -205,12 +214,13 @@ type Duration time.Duration
 func Default() Config {
 	return Config{
 		Watch: Watch{Debounce: Duration(10 * time.Millisecond), Mode: "graph", Interval: Duration(500 * time.Millisecond), GitIgnore: true},
-		Build: Build{Replay: true},
+		Build: Build{Replay: true, CommandsTimeout: CommandTimeout},
 		Run: Run{
-			StopSignal:  "SIGTERM",
-			StopTimeout: Duration(5 * time.Second),
-			Restart:     "never",
-			DebugListen: "127.0.0.1:2345",
+			StopSignal:         "SIGTERM",
+			StopTimeout:        Duration(5 * time.Second),
+			Restart:            "never",
+			DebugListen:        "127.0.0.1:2345",
+			BeforeStartTimeout: CommandTimeout,
 		},
 		Plugins: Plugins{MaxReloads: 50},
 		Proxy: Proxy{

@@ -69,6 +69,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration", "[run]\nstop_signal = \"SIGINT\"\nstop_timeout = \"5 sec\"\n", `.reload.toml:3: run.stop_timeout: bad duration "5 sec" (want e.g. "5s", "150ms")`},
 		{"bare number", "watch.debounce = 20\n", `.reload.toml:1: watch.debounce: want a duration string like "5s" or "150ms", got an integer`},
 		{"negative duration", "[run]\n\nstop_timeout = \"-1s\"\n", `.reload.toml:3: run.stop_timeout: negative duration "-1s"`},
+		{"negative commands timeout", "[build]\ncommands_timeout = \"-1s\"\n", `.reload.toml:2: build.commands_timeout: negative duration "-1s"`},
 
 		// Values Validate refuses, located through the key index.
 		{"signal", "[run]\nargs = []\nstop_signal = \"SIGFOO\"\n", `.reload.toml:3: run.stop_signal: unknown signal "SIGFOO" (want one of ` + signalList + `)`},
@@ -134,6 +135,7 @@ debug = true
 replay = false
 before = ["templ generate"]
 after = ["echo built"]
+commands_timeout = "30s"
 
 [run]
 args = ["-port", "8080"]
@@ -148,6 +150,7 @@ stdin = true
 debug = true
 debug_listen = "127.0.0.1:40000"
 before_start = ["./migrate up"]
+before_start_timeout = "0"
 
 [plugins]
 packages = ["./greeter"]
@@ -187,27 +190,29 @@ func fullConfig() Config {
 	return Config{
 		Watch: Watch{Include: []string{"**/*.tmpl", "*.sql"}, Exclude: []string{"vendor/**"}, Debounce: 0, Mode: "tree", Poll: true, Interval: Duration(2 * time.Second), AllowRoot: true},
 		Build: Build{
-			Package: "./cmd/server",
-			Flags:   []string{"-race", "-trimpath"},
-			Tags:    []string{"dev"},
-			LDFlags: "-X main.version=dev",
-			Env:     map[string]string{"CGO_ENABLED": "0"},
-			Debug:   true,
-			Before:  []string{"templ generate"},
-			After:   []string{"echo built"},
+			Package:         "./cmd/server",
+			Flags:           []string{"-race", "-trimpath"},
+			Tags:            []string{"dev"},
+			LDFlags:         "-X main.version=dev",
+			Env:             map[string]string{"CGO_ENABLED": "0"},
+			Debug:           true,
+			Before:          []string{"templ generate"},
+			After:           []string{"echo built"},
+			CommandsTimeout: Duration(30 * time.Second),
 		},
 		Run: Run{
-			Args:        []string{"-port", "8080"},
-			Env:         map[string]string{"PORT": "8080", "DATABASE_URL": "postgres://localhost/dev"},
-			EnvFile:     ".env",
-			StopSignal:  "SIGINT",
-			StopTimeout: Duration(90 * time.Second),
-			Restart:     "on-failure",
-			Ready:       "http://127.0.0.1:8080/health",
-			Stdin:       true,
-			Debug:       true,
-			DebugListen: "127.0.0.1:40000",
-			BeforeStart: []string{"./migrate up"},
+			Args:               []string{"-port", "8080"},
+			Env:                map[string]string{"PORT": "8080", "DATABASE_URL": "postgres://localhost/dev"},
+			EnvFile:            ".env",
+			StopSignal:         "SIGINT",
+			StopTimeout:        Duration(90 * time.Second),
+			Restart:            "on-failure",
+			Ready:              "http://127.0.0.1:8080/health",
+			Stdin:              true,
+			Debug:              true,
+			DebugListen:        "127.0.0.1:40000",
+			BeforeStart:        []string{"./migrate up"},
+			BeforeStartTimeout: 0, // "0": no limit
 		},
 		Plugins: Plugins{Packages: []string{"./greeter"}, MaxReloads: 0},
 		Proxy: Proxy{

@@ -40,6 +40,10 @@ type Options struct {
 	// bytes: what a command list wrote, which the watcher's batch may
 	// already have recorded (Commands claims them all).
 	Touched func(since time.Time) []string
+	// Timeouts bound each command of a command list, by the list's key
+	// ("build.before"): past it, the command fails as a rule's does past
+	// its own. A key it lacks, or 0: no limit.
+	Timeouts map[string]time.Duration
 }
 
 // Engine applies the rules to batches and runs command lists, and keeps
@@ -253,7 +257,8 @@ func (e *Engine) written(since time.Time) []string {
 
 // Commands runs a command list (build.before, build.after,
 // run.before_start) in order, each with argv's command for its line and
-// env (nil: the engine's), and stops at the first that fails. The files
+// env (nil: the engine's) and the list's timeout (Options.Timeouts), and
+// stops at the first that fails. The files
 // they write are claimed: they start no batch of their own. It returns
 // what the commands wrote.
 func (e *Engine) Commands(ctx context.Context, key string, lines, changed, env []string, argv func(string) []string) ([]string, error) {
@@ -266,7 +271,7 @@ func (e *Engine) Commands(ctx context.Context, key string, lines, changed, env [
 	for i, line := range lines {
 		name := fmt.Sprintf("%s[%d] (%s)", key, i, line)
 		since := time.Now()
-		files, err := e.command(ctx, Command{Name: name, Argv: argv(line), Dir: e.opts.Dir, Env: env, Changed: changed})
+		files, err := e.command(ctx, Command{Name: name, Argv: argv(line), Dir: e.opts.Dir, Env: env, Changed: changed, Timeout: e.opts.Timeouts[key]})
 		if err != nil {
 			return wrote, err
 		}

@@ -285,4 +285,19 @@ func TestCommands(t *testing.T) {
 	if res := e.Apply(context.Background(), []string{"gen.go"}); len(res.Paths) != 0 {
 		t.Errorf("gen.go's own batch: %+v, want nothing", res)
 	}
+
+	// A command past its list's timeout fails as a non-zero exit does,
+	// and the next one does not run.
+	slow := New(Options{Dir: d.dir, Env: os.Environ(), Timeouts: map[string]time.Duration{"build.before": 100 * time.Millisecond}})
+	start := time.Now()
+	_, err = slow.Commands(context.Background(), "build.before", []string{"echo slow; sleep 10", "echo next > next"}, nil, nil, sh)
+	if !errors.As(err, &f) || f.Name != "build.before[0] (echo slow; sleep 10)" || !strings.Contains(f.Error(), "timed out after 100ms") || f.Output != "slow\n" {
+		t.Fatalf("a command past its timeout: %v, want its failure with its output", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the timeout took %s to stop the command", took)
+	}
+	if _, err := os.Stat(filepath.Join(d.dir, "next")); err == nil {
+		t.Error("the command after the one that timed out ran")
+	}
 }

@@ -44,7 +44,7 @@ func BuildOnce(ctx context.Context, cfg config.Config, dir string, work *builder
 	if err != nil {
 		return runner.BuildResult{Err: err}
 	}
-	eng := rules.New(rules.Options{Dir: dir, Env: withEnv(os.Environ(), cfg.Build.Env), Rules: rs,
+	eng := rules.New(rules.Options{Dir: dir, Env: withEnv(os.Environ(), cfg.Build.Env), Rules: rs, Timeouts: commandTimeouts(cfg),
 		Ran: func(name string, took time.Duration, output string, wrote []string) {
 			log.Emit(events.Event{Type: events.Command, Message: name, Duration: took, Output: output, Paths: wrote})
 		}})
@@ -60,6 +60,16 @@ func BuildOnce(ctx context.Context, cfg config.Config, dir string, work *builder
 	res := b.Build(ctx, nil)
 	res.Duration = time.Since(start)
 	return res
+}
+
+// commandTimeouts bound the commands of each command list, by its key.
+func commandTimeouts(cfg config.Config) map[string]time.Duration {
+	build := time.Duration(cfg.Build.CommandsTimeout)
+	return map[string]time.Duration{
+		"build.before":     build,
+		"build.after":      build,
+		"run.before_start": time.Duration(cfg.Run.BeforeStartTimeout),
+	}
 }
 
 // templDev reports whether the program runs in templ's development mode:
@@ -90,7 +100,7 @@ func (s *Session) newRules(watching func() *watcher.Watcher, set *graph.Set) (*r
 	}
 	log := s.opts.Log
 	return rules.New(rules.Options{
-		Dir: s.opts.Dir, Env: s.buildEnv(), Rules: rs, TemplDev: s.templDev(),
+		Dir: s.opts.Dir, Env: s.buildEnv(), Rules: rs, TemplDev: s.templDev(), Timeouts: commandTimeouts(s.cfg),
 		Written: func(since time.Time) []string {
 			if w := watching(); w != nil {
 				return w.Written(since)
