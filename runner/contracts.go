@@ -40,6 +40,12 @@ type Starter interface {
 	// old program running.
 	Check() error
 	Start(bin string) (Program, error)
+	// Prepare may do ahead of time what the next start needs (the
+	// keeper's own start-up): the loop calls it once the program is
+	// ready, or when a build begins if it has no readiness check, so that
+	// the work is done in a quiet moment, not between the stop and the
+	// start.
+	Prepare()
 }
 
 // Program is one running instance of the program.

@@ -50,6 +50,10 @@ type Options struct {
 	MaxReloads int
 }
 
+// PrepareAfter is how long after a start the loop calls Prepare when no
+// readiness check says the program is up.
+const PrepareAfter = time.Second
+
 // Runner is the build-and-restart loop.
 type Runner struct {
 	opts Options
@@ -102,6 +106,7 @@ type loop struct {
 	readyGen  int              // the current check's number
 	stopReady context.CancelFunc
 	retry     <-chan time.Time // an automatic restart after an exit
+	prepareAt <-chan time.Time // the next start's Prepare, for a program with no readiness check
 	backoff   Backoff
 
 	retryAfterBuild bool // an automatic restart came due during a build
@@ -166,6 +171,9 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 			l.onExit()
 		case res := <-l.ready:
 			l.onReady(res)
+		case <-l.prepareAt:
+			l.prepareAt = nil
+			l.opts.Starter.Prepare()
 		case <-l.retry:
 			l.retry = nil
 			if l.build != nil {
@@ -389,6 +397,11 @@ func (l *loop) restart(bin string, saved time.Time) {
 	l.reloads = 0
 	l.opts.Log.Emit(events.Event{Type: events.Start, PID: p.PID()})
 	l.watchReady(p)
+	if l.opts.Ready == nil {
+		// No check says when the program is up: prepare once its start
+		// has surely had the cores.
+		l.prepareAt = time.After(PrepareAfter)
+	}
 }
 
 // replace restarts the running program in place when it can (under a
@@ -457,6 +470,7 @@ func (l *loop) onReady(res readyResult) {
 	}
 	l.cancelReady()
 	l.opts.Log.Emit(events.Event{Type: events.Ready, PID: res.prog.PID(), Duration: time.Since(l.saved)})
+	l.opts.Starter.Prepare() // the next start's part, now that this one's is done
 }
 
 // stopProgram stops the running program with its tree. A program that

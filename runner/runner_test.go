@@ -43,12 +43,19 @@ func (b *fakeBuilder) Build(ctx context.Context, changed []string) BuildResult {
 
 // fakeStarter records which binaries were started.
 type fakeStarter struct {
-	mu      sync.Mutex
-	started []string
-	progs   []*fakeProgram
+	mu       sync.Mutex
+	started  []string
+	progs    []*fakeProgram
+	prepared chan struct{} // one per Prepare, when set
 }
 
 func (s *fakeStarter) Check() error { return nil }
+
+func (s *fakeStarter) Prepare() {
+	if s.prepared != nil {
+		s.prepared <- struct{}{}
+	}
+}
 
 func (s *fakeStarter) Start(bin string) (Program, error) {
 	s.mu.Lock()
@@ -227,6 +234,41 @@ func TestRunnerBuildsAndStarts(t *testing.T) {
 	}
 	if !h.starter.progs[1].stopped {
 		t.Fatal("the program was not stopped on shutdown")
+	}
+}
+
+// The loop has the next start prepared once the program is ready, or,
+// with no readiness check, PrepareAfter after its start; not before.
+func TestRunnerPreparesTheNextStart(t *testing.T) {
+	t.Parallel()
+	for _, withReady := range []bool{true, false} {
+		rd := newFakeReady()
+		h := startRunnerWith(t, func(o *Options) {
+			if withReady {
+				o.Ready = rd
+			}
+			o.Starter.(*fakeStarter).prepared = make(chan struct{}, 10)
+		})
+		h.buildAndStart(t, "bin1")
+		started := time.Now()
+		if withReady {
+			select {
+			case <-h.starter.prepared:
+				t.Fatal("prepared before the program was ready")
+			case <-time.After(PrepareAfter + 200*time.Millisecond):
+			}
+			rd.pass <- struct{}{}
+			h.events.Next(t, events.Ready)
+		}
+		select {
+		case <-h.starter.prepared:
+			// Half: the test saw the start later than the loop timed it.
+			if !withReady && time.Since(started) < PrepareAfter/2 {
+				t.Errorf("prepared %s after the start, want %s", time.Since(started), PrepareAfter)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("ready check %v: the next start was not prepared", withReady)
+		}
 	}
 }
 

@@ -263,6 +263,7 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 		reloaderOpt = reloader
 	}
 	starter := s.starter(ctx, runOpts, eng)
+	defer starter.Close()
 	if starter.Stdin != nil {
 		defer starter.Stdin.Close()
 	}

@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -63,15 +64,36 @@ type keptProcess struct {
 }
 
 func startKept(bin string, opts Options) (runner.Program, error) {
-	lifeR, lifeW, err := os.Pipe()
+	sp, err := newSpare(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	return sp.start(bin, opts)
+}
+
+// spare is a keeper started ahead of its program. Go's start-up in a
+// fresh process (the runtime, the page faults of golive's binary) takes
+// about 10 ms; a spare takes them while the old program still runs, and
+// the start only hands it the spec.
+type spare struct {
+	cmd      *exec.Cmd
+	lifeline *os.File      // golive's end: the spec, then nothing until EOF
+	report   *os.File      // golive's end of the keeper's report
+	done     chan struct{} // the keeper exited and was reaped
+}
+
+// newSpare starts a keeper that waits for its spec. opts gives it the
+// program's stdin, stdout and stderr, which the program inherits.
+func newSpare(opts Options) (*spare, error) {
+	lifeR, lifeW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("keeper: %w", err)
 	}
 	repR, repW, err := os.Pipe()
 	if err != nil {
 		lifeR.Close()
 		lifeW.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return nil, fmt.Errorf("keeper: %w", err)
 	}
 	k := exec.Command(keeperPath())
 	// golive's own name first, as ps's args column shows it; the word
@@ -90,17 +112,41 @@ func startKept(bin string, opts Options) (runner.Program, error) {
 	if err != nil {
 		lifeW.Close()
 		repR.Close()
-		return nil, fmt.Errorf("start %s: keeper: %w", bin, err)
+		return nil, fmt.Errorf("keeper: %w", err)
 	}
-	p := &keptProcess{keeper: k, lifeline: lifeW, opts: opts, code: -1,
-		done: make(chan struct{}), reportDone: make(chan struct{}), keeperDone: make(chan struct{})}
+	sp := &spare{cmd: k, lifeline: lifeW, report: repR, done: make(chan struct{})}
 	go func() {
 		k.Wait()
-		close(p.keeperDone)
+		close(sp.done)
 	}()
-	if err := p.handshake(bin, opts, repR); err != nil {
-		lifeW.Close() // the keeper kills whatever it started
-		<-p.keeperDone
+	return sp, nil
+}
+
+// alive reports whether the keeper still waits for its spec.
+func (sp *spare) alive() bool {
+	select {
+	case <-sp.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// close ends a spare that will start nothing: at EOF before a spec, the
+// keeper exits.
+func (sp *spare) close() {
+	sp.lifeline.Close()
+	sp.report.Close()
+	<-sp.done
+}
+
+// start hands the spare its program.
+func (sp *spare) start(bin string, opts Options) (runner.Program, error) {
+	p := &keptProcess{keeper: sp.cmd, lifeline: sp.lifeline, opts: opts, code: -1,
+		done: make(chan struct{}), reportDone: make(chan struct{}), keeperDone: sp.done}
+	if err := p.handshake(bin, opts, sp.report); err != nil {
+		sp.lifeline.Close() // the keeper kills whatever it started
+		<-sp.done
 		return nil, err
 	}
 	return p, nil
@@ -220,6 +266,7 @@ func (p *keptProcess) Exit() (int, string) {
 // at once.
 func (p *keptProcess) Stop(force <-chan struct{}) runner.StopResult {
 	start := time.Now()
+	fmt.Fprintf(os.Stderr, "KT stop %d\n", start.UnixMicro())
 	p.keeper.Process.Signal(syscall.SIGTERM)
 	grace := time.NewTimer(p.opts.StopTimeout + 5*time.Second)
 	defer grace.Stop()
@@ -228,6 +275,7 @@ func (p *keptProcess) Stop(force <-chan struct{}) runner.StopResult {
 	case <-force:
 	case <-grace.C:
 	}
+	fmt.Fprintf(os.Stderr, "KT keeperdone %d\n", time.Now().UnixMicro())
 	p.lifeline.Close()
 	<-p.keeperDone
 	<-p.reportDone
@@ -266,7 +314,13 @@ func RunKeeper() int {
 	syscall.CloseOnExec(3)
 	syscall.CloseOnExec(4)
 	k := &keeper{report: report}
+	// A spare may wait for its spec for hours: what start-up read goes
+	// back to the page cache meanwhile.
+	resident.DropCode()
 	line, err := bufio.NewReader(lifeline).ReadBytes('\n')
+	if len(line) == 0 && errors.Is(err, io.EOF) {
+		return 0 // a spare that golive closed unused
+	}
 	var spec keeperSpec
 	if err == nil {
 		err = json.Unmarshal(line, &spec)
@@ -332,10 +386,12 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	for {
 		select {
 		case <-term:
+			fmt.Fprintf(os.Stderr, "KT term %d\n", time.Now().UnixMicro())
 			// With nothing left (reaped closed), the program's group id
 			// may already name someone else's group: signal no one.
 			if !stopping && reaped != nil {
 				k.signalTree(stopSig)
+				fmt.Fprintf(os.Stderr, "KT signalled %d\n", time.Now().UnixMicro())
 				deadline = time.After(time.Duration(spec.StopTimeout))
 			}
 			stopping = true
@@ -360,6 +416,7 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 			}
 		}
 		if stopping && reaped == nil {
+			fmt.Fprintf(os.Stderr, "KT echild %d\n", time.Now().UnixMicro())
 			k.say("stopped %t %s", killed, reason)
 			return 0
 		}
@@ -381,6 +438,7 @@ func (k *keeper) reap(done chan<- struct{}) {
 			return
 		}
 		if pid == k.pid {
+			fmt.Fprintf(os.Stderr, "KT reaped %d\n", time.Now().UnixMicro())
 			if ws.Signaled() {
 				k.say("exit -1 %s", signals.Name(ws.Signal()))
 			} else {

@@ -166,3 +166,70 @@ func TestKeeperShowsAsGolive(t *testing.T) {
 		t.Errorf("the keeper's args are %q, want [%s keeper]", args, os.Args[0])
 	}
 }
+
+// A Starter's Prepare starts the next keeper ahead: the start hands the
+// program to that keeper, which goes on as a keeper does (stops its
+// program and exits), and a keeper prepared for nothing leaves with
+// Close, quietly.
+func TestStarterPreparesTheKeeper(t *testing.T) {
+	t.Parallel()
+	out := testkit.NewLineWaiter()
+	s := &Starter{Opts: helperOptions(t, "plain", out, false)}
+	s.Prepare()
+	if s.spare == nil {
+		t.Fatal("Prepare made no keeper")
+	}
+	keeper := s.spare.cmd.Process.Pid
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if s.spare.cmd.Process.Pid != keeper {
+		t.Fatal("Check made a second keeper beside the prepared one")
+	}
+	p, err := s.Start(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.(*keptProcess).keeper.Process.Pid; got != keeper {
+		t.Errorf("the program's keeper is %d, want the prepared %d", got, keeper)
+	}
+	if s.spare != nil {
+		t.Error("the start left its keeper as the next one's")
+	}
+	if res := p.Stop(nil); res.Killed {
+		t.Errorf("stop: %+v, want a plain stop", res)
+	}
+	if syscall.Kill(keeper, 0) == nil {
+		t.Errorf("keeper %d outlived its stopped program", keeper)
+	}
+
+	s.Prepare()
+	spare := s.spare.cmd
+	s.Close()
+	if s.spare != nil || spare.ProcessState == nil || !spare.ProcessState.Success() {
+		t.Errorf("Close left the unused keeper %v (%v)", spare.Process.Pid, spare.ProcessState)
+	}
+}
+
+// A prepared keeper that died before its start (killed from outside) is
+// replaced: the start makes a keeper of its own.
+func TestStarterReplacesADeadSpare(t *testing.T) {
+	t.Parallel()
+	out := testkit.NewLineWaiter()
+	s := &Starter{Opts: helperOptions(t, "plain", out, false)}
+	s.Prepare()
+	dead := s.spare.cmd.Process.Pid
+	syscall.Kill(dead, syscall.SIGKILL)
+	<-s.spare.done
+	p, err := s.Start(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop(nil)
+	if got := p.(*keptProcess).keeper.Process.Pid; got == dead {
+		t.Errorf("the program was handed to the dead keeper %d", dead)
+	}
+	if syscall.Kill(p.PID(), 0) != nil {
+		t.Errorf("program %d not running", p.PID())
+	}
+}

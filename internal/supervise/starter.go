@@ -23,13 +23,36 @@ type Starter struct {
 	// command to start and its arguments.
 	Under func(bin string, args []string) (string, []string)
 
-	env []string // from Check, for the Start that follows it
+	env   []string // from Check, for the Start that follows it
+	spare *spare   // a keeper started ahead (Prepare), for the next Start
+}
+
+// Prepare starts the next program's keeper ahead, where there is one,
+// so that its start-up overlaps the build or the old program's stop
+// rather than following them. A program that reads golive's stdin gets a
+// keeper at its start: its stdin is known only then.
+func (s *Starter) Prepare() {
+	if s.spare != nil || s.Stdin != nil || !keeperAvailable || s.Opts.Direct {
+		return
+	}
+	if sp, err := newSpare(s.Opts); err == nil {
+		s.spare = sp
+	} // else the start makes its own keeper, and reports what fails
+}
+
+// Close ends a keeper started ahead that no start took.
+func (s *Starter) Close() {
+	if s.spare != nil {
+		s.spare.close()
+		s.spare = nil
+	}
 }
 
 // Check reads the next start's environment before the old program is
 // stopped, so that an env file that does not parse leaves the old
 // program running; the Start that follows uses what it read.
 func (s *Starter) Check() error {
+	s.Prepare()
 	if s.Env == nil {
 		return nil
 	}
@@ -65,6 +88,13 @@ func (s *Starter) Start(bin string) (runner.Program, error) {
 	}
 	if s.Under != nil {
 		bin, opts.Args = s.Under(bin, opts.Args)
+	}
+	if sp := s.spare; sp != nil {
+		s.spare = nil
+		if sp.alive() {
+			return sp.start(bin, opts)
+		}
+		sp.close()
 	}
 	return Start(bin, opts)
 }
