@@ -94,25 +94,54 @@ type converter struct {
 	done  map[string]bool // keys read, mapped or noted
 }
 
+// note adds key's line, once: a key read twice (include_ext, for the
+// watch and for a rule) gets one line for one problem.
 func (c *converter) note(key, format string, args ...any) {
 	c.done[key] = true
-	c.notes = append(c.notes, Note{Key: key, Line: c.ix.line(key), Why: fmt.Sprintf(format, args...)})
+	n := Note{Key: key, Line: c.ix.line(key), Why: fmt.Sprintf(format, args...)}
+	if !slices.Contains(c.notes, n) {
+		c.notes = append(c.notes, n)
+	}
 }
 
-// get returns the value at a dotted key and marks it read.
+// get returns the value at a dotted key, whose parts may index an array
+// of tables ("build.rules[1].cmd"), and marks it read.
 func (c *converter) get(key string) (any, bool) {
 	var v any = c.doc
 	for _, part := range strings.Split(key, ".") {
+		name, i := splitIndex(part)
 		m, ok := v.(map[string]any)
 		if !ok {
 			return nil, false
 		}
-		if v, ok = m[part]; !ok {
+		if v, ok = m[name]; !ok {
+			return nil, false
+		}
+		if i < 0 {
+			continue
+		}
+		if list, ok := v.([]any); ok && i < len(list) {
+			v = list[i]
+		} else {
 			return nil, false
 		}
 	}
 	c.done[key] = true
 	return v, true
+}
+
+// splitIndex splits "rules[1]" into "rules" and 1; a part with no index
+// gives -1.
+func splitIndex(part string) (string, int) {
+	name, rest, ok := strings.Cut(part, "[")
+	if !ok || !strings.HasSuffix(rest, "]") {
+		return part, -1
+	}
+	i, err := strconv.Atoi(strings.TrimSuffix(rest, "]"))
+	if err != nil || i < 0 {
+		return part, -1
+	}
+	return name, i
 }
 
 func (c *converter) str(key string) (string, bool) {
@@ -202,29 +231,25 @@ func (c *converter) top() {
 	}
 }
 
-// build maps the build command, the binary and its arguments, with the
-// [build.GOOS] table for this system over [build].
+// build maps the build command, the commands around it and how the
+// program starts, from [build] and from this system's [build.GOOS]
+// table, key by key, as air reads them.
 func (c *converter) build() {
-	field := func(name string) string {
-		key := "build." + c.goos + "." + name
-		if _, ok := c.get(key); ok {
-			return key
-		}
-		return "build." + name
-	}
-	if cmds, ok := c.strs(field("pre_cmd")); ok {
+	c.osTables()
+	if cmds, ok := c.strs(c.field("pre_cmd")); ok {
 		c.cfg.Build.Before = append(c.cfg.Build.Before, cmds...)
 	}
-	if key := field("post_cmd"); c.has(key) {
+	if key := c.field("post_cmd"); c.has(key) {
 		c.note(key, "golive runs no command when it exits; left out")
 	}
-	if cmd, ok := c.str(field("cmd")); ok && strings.TrimSpace(cmd) != "" {
-		c.buildCmd(field("cmd"), cmd)
+	key := c.field("cmd")
+	if cmd, ok := c.str(key); ok && strings.TrimSpace(cmd) != "" {
+		c.buildCmd(key, cmd)
 	}
-	if key := field("bin"); c.has(key) {
+	if key := c.field("bin"); c.has(key) {
 		c.note(key, "golive runs the binary it builds itself; left out")
 	}
-	if key := field("entrypoint"); c.has(key) {
+	if key := c.field("entrypoint"); c.has(key) {
 		v, _ := c.get(key)
 		switch e := v.(type) {
 		case []any:
@@ -238,22 +263,42 @@ func (c *converter) build() {
 			c.note(key, "golive runs the binary it builds itself; left out")
 		}
 	}
-	if key := field("full_bin"); c.has(key) {
+	if key := c.field("full_bin"); c.has(key) {
 		s, _ := c.str(key)
 		c.fullBin(key, s)
 	}
-	if args, ok := c.strs(field("args_bin")); ok {
+	if args, ok := c.strs(c.field("args_bin")); ok {
 		c.cfg.Run.Args = append(c.cfg.Run.Args, args...)
 	}
+}
+
+// osTables leaves out the [build.GOOS] tables of other systems, one line
+// each. This system's is read key by key (field), so a key air does not
+// read there gets its own line (unknown), as one in [build] does.
+func (c *converter) osTables() {
 	for _, goos := range []string{"windows", "darwin", "linux"} {
-		if key := "build." + goos; goos != c.goos && c.has(key) {
-			c.markTable(key)
-			c.note(key, "golive builds alike on every system; the table for %s left out", goos)
+		key := "build." + goos
+		if _, ok := c.get(key); !ok || goos == c.goos {
+			continue
 		}
+		c.markTable(key)
+		c.note(key, "golive builds alike on every system; the table for %s left out", goos)
 	}
-	if c.has("build." + c.goos) {
-		c.markTable("build." + c.goos)
+}
+
+// field is the key air reads the [build] setting name from on this
+// system: the [build.GOOS] table's when that sets it (an empty string
+// there leaves [build]'s, as in air), else [build]'s. A [build] value the table
+// replaces gets a line: golive's settings are the same on every system.
+func (c *converter) field(name string) string {
+	key, base := "build."+c.goos+"."+name, "build."+name
+	if v, ok := c.get(key); !ok || v == "" {
+		return base
 	}
+	if c.has(base) {
+		c.note(base, "[build.%s] replaces it on %s, and golive's settings are the same on every system; left out", c.goos, c.goos)
+	}
+	return key
 }
 
 func (c *converter) has(key string) bool {
@@ -303,7 +348,9 @@ func (c *converter) buildCmd(key, line string) {
 func (c *converter) ruleFromCmd(key, line, why string) {
 	var match []string
 	for _, g := range c.includeGlobs() {
-		match = append(match, g)
+		if doublestar.ValidatePattern(g) { // a bad one gets its line from watch.include's
+			match = append(match, g)
+		}
 	}
 	if len(match) == 0 {
 		match = []string{"**/*.go"}
@@ -488,62 +535,6 @@ func killDelay(v any) (time.Duration, error) {
 	return 0, fmt.Errorf("want a duration or an integer, got %T", v)
 }
 
-// rules maps [[build.rules]]: air runs their command on a change without
-// a build of its own; what the command writes is built if the build
-// reads it, as golive's then = "none" does.
-func (c *converter) rules() {
-	v, ok := c.get("build.rules")
-	if !ok {
-		return
-	}
-	list, _ := v.([]any)
-	for i := range list {
-		key := fmt.Sprintf("build.rules[%d]", i)
-		c.markTable(key)
-		m, _ := list[i].(map[string]any)
-		sub := func(name string) []string {
-			var out []string
-			l, _ := m[name].([]any)
-			for _, e := range l {
-				if str, ok := e.(string); ok {
-					out = append(out, str)
-				}
-			}
-			return out
-		}
-		cmd, _ := m["cmd"].(string)
-		var match []string
-		exts, dirs := sub("include_ext"), sub("include_dir")
-		if len(exts) == 0 {
-			exts = []string{"*"}
-		}
-		for _, ext := range exts {
-			glob := "*." + ext
-			if ext == "*" {
-				glob = "*"
-			}
-			if len(dirs) == 0 {
-				match = append(match, "**/"+glob)
-			}
-			for _, d := range dirs {
-				match = append(match, strings.TrimSuffix(d, "/")+"/**/"+glob)
-			}
-		}
-		match = append(match, sub("include_file")...)
-		if cmd == "" {
-			c.note(key, "no cmd: air refuses it; left out")
-			continue
-		}
-		c.cfg.Rules = append(c.cfg.Rules, config.Rule{Match: match, Run: cmd, Shell: true, Then: config.ThenNone})
-		if len(sub("exclude_regex")) > 0 {
-			c.note(key+".exclude_regex", "a regular expression has no glob equal; the rule matches those files too")
-		}
-		if _, ok := m["delay"]; ok {
-			c.note(key+".delay", "golive runs a rule once per batch, after watch.debounce; left out")
-		}
-	}
-}
-
 func (c *converter) proxy() {
 	enabled, _ := c.boolean("proxy.enabled")
 	proxyPort, hasProxy := c.integer("proxy.proxy_port")
@@ -599,7 +590,7 @@ func (c *converter) output() {
 func (c *converter) unknown() {
 	var noted []string
 	for _, k := range c.ix.keys {
-		if c.done[k] || tables[k] || strings.HasPrefix(k, "build.rules[") || known(k) {
+		if c.done[k] || tables[k] || known(k) {
 			continue
 		}
 		if slices.ContainsFunc(noted, func(t string) bool { return strings.HasPrefix(k, t+".") }) {
@@ -633,14 +624,18 @@ func usableDir(d string) bool {
 
 func validPort(p int64) bool { return p > 0 && p < 65536 }
 
-// dropBadGlobs notes and leaves out the globs golive cannot read.
+// dropBadGlobs notes and leaves out the watch globs golive cannot read
+// (a rule's are checked where it is made), and the second of two equal
+// ones (tmp_dir's tmp/** and exclude_dir's "tmp").
 func (c *converter) dropBadGlobs() {
 	keep := func(key string, globs []string) []string {
 		var out []string
 		for _, g := range globs {
-			if doublestar.ValidatePattern(g) && g != "" {
+			switch {
+			case slices.Contains(out, g):
+			case doublestar.ValidatePattern(g) && g != "":
 				out = append(out, g)
-			} else {
+			default:
 				c.notes = append(c.notes, Note{Key: key, Line: c.ix.line(key), Why: fmt.Sprintf("%q is no glob golive can read; left out", g)})
 			}
 		}
@@ -648,11 +643,4 @@ func (c *converter) dropBadGlobs() {
 	}
 	c.cfg.Watch.Include = keep("build.include_file", c.cfg.Watch.Include)
 	c.cfg.Watch.Exclude = keep("build.exclude_file", c.cfg.Watch.Exclude)
-	rs := c.cfg.Rules[:0]
-	for _, r := range c.cfg.Rules {
-		if r.Match = keep("build.rules", r.Match); len(r.Match) > 0 {
-			rs = append(rs, r)
-		}
-	}
-	c.cfg.Rules = rs
 }

@@ -96,7 +96,7 @@ func TestConvertEveryKey(t *testing.T) {
 	}
 	want := config.Default()
 	want.Watch.Include = []string{"**/*.tpl", "**/*.html", "config.yaml"}
-	want.Watch.Exclude = []string{"tmp/**", "assets/**", "tmp/**", "vendor/**", "frontend/node_modules/**", "web/gen.go"}
+	want.Watch.Exclude = []string{"tmp/**", "assets/**", "vendor/**", "frontend/node_modules/**", "web/gen.go"}
 	want.Watch.Debounce = config.Duration(250 * time.Millisecond)
 	want.Watch.Poll = true
 	want.Watch.Interval = config.Duration(700 * time.Millisecond)
@@ -138,7 +138,9 @@ func TestConvertEveryKey(t *testing.T) {
 		".air.toml:23: build.log: golive writes no log file",
 		".air.toml:27: build.stop_on_error: golive keeps the old program serving",
 		".air.toml:31: build.rerun_delay: golive restarts with a back-off",
+		".air.toml:13: build.args_bin: [build.linux] replaces it on linux, and golive's settings are the same on every system; left out",
 		".air.toml:32: build.includ_ext: air does not read this key and ignores it (a typo?); left out",
+		".air.toml:35: build.rules[0].name: golive's [[rule]] has no name",
 		".air.toml:40: build.rules[0].exclude_regex:",
 		".air.toml:41: build.rules[0].delay:",
 		".air.toml:43: build.windows: golive builds alike on every system; the table for windows left out",
@@ -157,7 +159,7 @@ func TestConvertEveryKey(t *testing.T) {
 			t.Errorf("no note %q in:\n%s", w, text)
 		}
 	}
-	for _, quiet := range []string{"root:", "build.cmd:", "build.pre_cmd", "build.kill_delay", "build.poll:", "proxy.enabled", "build.linux", "color.mode", "build.args_bin", "build.full_bin"} {
+	for _, quiet := range []string{"root:", "build.cmd:", "build.pre_cmd", "build.kill_delay", "build.poll:", "proxy.enabled", "build.linux:", "color.mode", "build.full_bin"} {
 		if strings.Contains(text, quiet) {
 			t.Errorf("a note on %s, which maps as it is:\n%s", quiet, text)
 		}
@@ -224,5 +226,52 @@ func TestConvertOddValues(t *testing.T) {
 		if !strings.Contains(all, w) {
 			t.Errorf("no note %q in:\n%s", w, all)
 		}
+	}
+}
+
+// formatNotes is the notes as golive init --from-air prints them for a
+// file named .air.toml.
+func formatNotes(notes []Note) string {
+	var b strings.Builder
+	for _, n := range notes {
+		b.WriteString(n.Format(".air.toml") + "\n")
+	}
+	return b.String()
+}
+
+// TestConvertOneLineEach: a key read for two purposes (include_ext, for
+// the watch and for the rule a make build becomes) has one line for one
+// problem.
+func TestConvertOneLineEach(t *testing.T) {
+	t.Parallel()
+	_, notes, err := Convert([]byte("[build]\ninclude_ext = \"go\"\ncmd = \"make\"\n"), "linux")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := formatNotes(notes); strings.Count(text, "build.include_ext:") != 1 {
+		t.Errorf("want one build.include_ext line:\n%s", text)
+	}
+}
+
+// TestConvertThisSystemsTable: a key air does not read in this system's
+// [build.GOOS] table gets its line as one in [build] does, and a [build]
+// value the table replaces gets one too; another system's table is one
+// line, whatever it holds.
+func TestConvertThisSystemsTable(t *testing.T) {
+	t.Parallel()
+	doc := "[build]\nargs_bin = [\"-a\"]\n[build.linux]\nargs_bin = [\"-l\"]\narg_bin = [\"-typo\"]\nexclude_dir = [\"x\"]\n[build.darwin]\narg_bin = [\"-typo\"]\n"
+	got, notes, err := Convert([]byte(doc), "linux")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Run.Args, []string{"-l"}) || len(got.Watch.Exclude) != 0 {
+		t.Errorf("run.args %q, watch.exclude %q; want [-l] and none", got.Run.Args, got.Watch.Exclude)
+	}
+	want := ".air.toml:2: build.args_bin: [build.linux] replaces it on linux, and golive's settings are the same on every system; left out\n" +
+		".air.toml:5: build.linux.arg_bin: air does not read this key and ignores it (a typo?); left out\n" +
+		".air.toml:6: build.linux.exclude_dir: air does not read this key and ignores it (air reads exclude_dir in [build]); left out\n" +
+		".air.toml:7: build.darwin: golive builds alike on every system; the table for darwin left out\n"
+	if text := formatNotes(notes); text != want {
+		t.Errorf("lines:\n%s\nwant:\n%s", text, want)
 	}
 }

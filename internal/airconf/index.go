@@ -130,11 +130,26 @@ func indexValue(ix *index, prefix string, kv *unstable.Node, lineOf func(*unstab
 		key = prefix + "." + key
 	}
 	ix.add(key, line)
-	if v := kv.Value(); v.Kind == unstable.InlineTable {
-		for it := v.Children(); it.Next(); {
-			if c := it.Node(); c.Kind == unstable.KeyValue {
-				indexValue(ix, key, c, lineOf)
+	switch v := kv.Value(); v.Kind {
+	case unstable.InlineTable:
+		indexTable(ix, key, v, lineOf)
+	case unstable.Array:
+		// rules = [{...}, {...}] is [[build.rules]] written inline: its
+		// tables are indexed as the headers' would be.
+		for i, it := 0, v.Children(); it.Next(); i++ {
+			if t := it.Node(); t.Kind == unstable.InlineTable {
+				elem := fmt.Sprintf("%s[%d]", key, i)
+				ix.add(elem, line)
+				indexTable(ix, elem, t, lineOf)
 			}
+		}
+	}
+}
+
+func indexTable(ix *index, prefix string, table *unstable.Node, lineOf func(*unstable.Node) int) {
+	for it := table.Children(); it.Next(); {
+		if c := it.Node(); c.Kind == unstable.KeyValue {
+			indexValue(ix, prefix, c, lineOf)
 		}
 	}
 }

@@ -1,0 +1,64 @@
+package airconf
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestConvertRules: an air rule becomes a [[rule]] over what air matches
+// with it (a directory narrows, extensions and files widen), and one with
+// no matcher left is left out with a line rather than run on every
+// change; each key of a rule that air does not read gets its line.
+func TestConvertRules(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		doc   string
+		match [][]string // the rules' globs; nil: no rule
+		notes []string
+	}{
+		{"extensions", "[[build.rules]]\ncmd = \"x\"\ninclude_ext = [\"js\", \"*\"]\n", [][]string{{"**/*.js", "**/*"}}, nil},
+		{"a directory alone", "[[build.rules]]\ncmd = \"x\"\ninclude_dir = [\"web/\", \"\"]\n", [][]string{{"web/**/*"}}, nil},
+		{"files alone", "[[build.rules]]\ncmd = \"x\"\ninclude_file = [\"schema.sql\", \"./db/q.sql\"]\n", [][]string{{"schema.sql", "db/q.sql"}}, nil},
+		{"files under the directory", "[[build.rules]]\ncmd = \"x\"\ninclude_dir = [\"db\"]\ninclude_file = [\"db/q.sql\", \"other.sql\"]\n",
+			[][]string{{"db/q.sql"}}, []string{`.air.toml:4: build.rules[0].include_file: "other.sql" is under none of include_dir`}},
+		{"a typo", "[[build.rules]]\ncmd = \"sqlc generate\"\nincludd_ext = [\"sql\"]\n", nil, []string{
+			`.air.toml:1: build.rules[0]: no include_dir, include_ext or include_file left: air refuses such a rule, and golive would run "sqlc generate" on every change; left out`,
+			".air.toml:3: build.rules[0].includd_ext: air does not read this key and ignores it (a typo?); left out"}},
+		{"a key of [build]", "[[build.rules]]\ncmd = \"x\"\ninclude_ext = [\"js\"]\nexclude_dir = [\"node_modules\"]\n", [][]string{{"**/*.js"}},
+			[]string{".air.toml:4: build.rules[0].exclude_dir: air does not read this key and ignores it (air reads exclude_dir in [build]); left out"}},
+		{"only a directory out of reach", "[[build.rules]]\ncmd = \"x\"\ninclude_dir = [\"../shared\"]\n", nil, []string{
+			`.air.toml:3: build.rules[0].include_dir: "../shared" lies outside the project`, ".air.toml:1: build.rules[0]: no include_dir"}},
+		{"a bad glob", "[[build.rules]]\ncmd = \"x\"\ninclude_ext = [\"[\"]\n", nil, []string{
+			`.air.toml:3: build.rules[0].include_ext: "**/*.[" is no glob golive can read; left out`, ".air.toml:1: build.rules[0]: no include_dir"}},
+		{"no cmd", "[[build.rules]]\ninclude_ext = [\"js\"]\n", nil, []string{".air.toml:1: build.rules[0]: no cmd: air refuses it; left out"}},
+		{"a name", "[[build.rules]]\nname = \"assets\"\ncmd = \"x\"\ninclude_ext = [\"js\"]\n", [][]string{{"**/*.js"}},
+			[]string{`.air.toml:2: build.rules[0].name: golive's [[rule]] has no name: its lines name a rule by its command; "assets" left out`}},
+		{"written inline", "[build]\nrules = [\n  {cmd = \"x\", include_ext = [\"js\"]},\n  {cmd = \"y\", includd_ext = [\"css\"]},\n]\n", [][]string{{"**/*.js"}}, []string{
+			".air.toml:2: build.rules[1]: no include_dir",
+			".air.toml:4: build.rules[1].includd_ext: air does not read this key and ignores it (a typo?)"}},
+		{"one table", "[build.rules]\ncmd = \"x\"\ninclude_ext = [\"js\"]\n", nil, []string{".air.toml:1: build.rules: want [[build.rules]] tables; left out"}},
+	} {
+		got, notes, err := Convert([]byte(tc.doc), "linux")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var match [][]string
+		for _, r := range got.Rules {
+			match = append(match, r.Match)
+		}
+		if !reflect.DeepEqual(match, tc.match) {
+			t.Errorf("%s: rules match %q; want %q", tc.name, match, tc.match)
+		}
+		text := formatNotes(notes)
+		for _, w := range tc.notes {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: no line %q in:\n%s", tc.name, w, text)
+			}
+		}
+		if strings.Count(text, "\n") != len(tc.notes) {
+			t.Errorf("%s: lines:\n%s\nwant only %q", tc.name, text, tc.notes)
+		}
+	}
+}
