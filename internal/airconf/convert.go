@@ -92,6 +92,9 @@ type converter struct {
 	goos  string
 	notes []Note
 	done  map[string]bool // keys read, mapped or noted
+	// outputs are the paths go build -o writes the program to: a run
+	// command that starts another is not the program's.
+	outputs []string
 }
 
 // note adds key's line, once: a key read twice (include_ext, for the
@@ -246,30 +249,7 @@ func (c *converter) build() {
 	if cmd, ok := c.str(key); ok && strings.TrimSpace(cmd) != "" {
 		c.buildCmd(key, cmd)
 	}
-	if key := c.field("bin"); c.has(key) {
-		c.note(key, "golive runs the binary it builds itself; left out")
-	}
-	if key := c.field("entrypoint"); c.has(key) {
-		v, _ := c.get(key)
-		switch e := v.(type) {
-		case []any:
-			for _, a := range e[min(1, len(e)):] {
-				if s, ok := a.(string); ok {
-					c.cfg.Run.Args = append(c.cfg.Run.Args, s)
-				}
-			}
-			c.note(key, "golive runs the binary it builds itself; its arguments went to run.args")
-		default:
-			c.note(key, "golive runs the binary it builds itself; left out")
-		}
-	}
-	if key := c.field("full_bin"); c.has(key) {
-		s, _ := c.str(key)
-		c.fullBin(key, s)
-	}
-	if args, ok := c.strs(c.field("args_bin")); ok {
-		c.cfg.Run.Args = append(c.cfg.Run.Args, args...)
-	}
+	c.program()
 }
 
 // osTables leaves out the [build.GOOS] tables of other systems, one line
@@ -384,6 +364,7 @@ func (c *converter) goBuild(key string, cmd command) {
 		}
 		switch name {
 		case "-o":
+			c.outputs = append(c.outputs, value)
 		case "-tags":
 			c.cfg.Build.Tags = append(c.cfg.Build.Tags, strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == ' ' })...)
 		case "-ldflags":
@@ -402,22 +383,6 @@ func (c *converter) goBuild(key string, cmd command) {
 		c.cfg.Build.Package = pkgs[0]
 		c.note(key, "golive builds one main package; build.package = %q, %s left out", pkgs[0], strings.Join(pkgs[1:], " "))
 	}
-}
-
-// fullBin takes the environment and the arguments of air's full_bin.
-func (c *converter) fullBin(key, line string) {
-	cmds, ok := splitLine(line)
-	if !ok || len(cmds) != 1 {
-		c.note(key, "golive runs the binary it builds itself, and %q is more than an environment, a binary and arguments; left out", line)
-		return
-	}
-	for _, kv := range cmds[0].env {
-		if c.cfg.Run.Env == nil {
-			c.cfg.Run.Env = map[string]string{}
-		}
-		c.cfg.Run.Env[kv[0]] = kv[1]
-	}
-	c.cfg.Run.Args = append(c.cfg.Run.Args, cmds[0].args[1:]...)
 }
 
 // includeGlobs are the non-Go files air watched, as golive's globs:

@@ -107,7 +107,7 @@ func TestConvertEveryKey(t *testing.T) {
 	want.Build.Env = map[string]string{"CGO_ENABLED": "0"}
 	want.Build.Before = []string{"templ generate"}
 	want.Run.EnvFile = ".env"
-	want.Run.Args = []string{"-entry", "-full", "--linux"}
+	want.Run.Args = []string{"-full", "--linux"} // air runs full_bin, not entrypoint
 	want.Run.Env = map[string]string{"APP_ENV": "dev", "APP_USER": "air"}
 	want.Run.StopSignal = "SIGINT"
 	want.Run.StopTimeout = config.Duration(500 * time.Millisecond)
@@ -131,7 +131,7 @@ func TestConvertEveryKey(t *testing.T) {
 		".air.toml:4: env_files: golive reads one env file (run.env_file = \".env\"); .env.local left out",
 		".air.toml:9: build.post_cmd: golive runs no command when it exits",
 		".air.toml:10: build.bin: golive runs the binary it builds itself",
-		".air.toml:11: build.entrypoint: golive runs the binary it builds itself; its arguments went to run.args",
+		".air.toml:11: build.entrypoint: air runs full_bin instead and ignores it; left out",
 		".air.toml:19: build.exclude_regex: \"\\\\.pb\\\\.go$\": a regular expression has no glob equal",
 		".air.toml:20: build.exclude_unchanged: golive always ignores a save that changed no byte",
 		".air.toml:22: build.follow_symlink:",
