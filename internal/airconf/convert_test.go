@@ -1,6 +1,9 @@
 package airconf
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,91 +12,23 @@ import (
 	"github.com/golive-dev/golive/internal/config"
 )
 
-// everyKey sets every key air v1.67 documents (air_example.toml and its
-// runner/config.go), plus a typo and a key in the wrong table.
-const everyKey = `root = "."
-tmp_dir = "tmp"
-testdata_dir = "testdata"
-env_files = [".env", ".env.local"]
+// everyKey is a config written for these tests that sets every key air
+// v1.67.2 documents (its air_example.toml and runner/config.go), with
+// keys air would ignore; init_from_air.txtar runs golive on it too.
+const everyKey = "testdata/everykey/.air.toml"
 
-[build]
-pre_cmd = ["templ generate"]
-cmd = "CGO_ENABLED=0 go build -tags 'dev sqlite' -ldflags \"-X main.v=dev\" -race -o ./tmp/main ./cmd/server"
-post_cmd = ["echo bye"]
-bin = "tmp/main"
-entrypoint = ["./tmp/main", "-entry"]
-full_bin = "APP_ENV=dev APP_USER=air ./tmp/main -full"
-args_bin = ["hello", "world"]
-include_ext = ["go", "tpl", "html"]
-exclude_dir = ["assets", "tmp", "vendor", "frontend/node_modules"]
-include_dir = []
-include_file = ["config.yaml"]
-exclude_file = ["web/gen.go"]
-exclude_regex = ["_test\\.go", "\\.pb\\.go$"]
-exclude_unchanged = true
-ignore_dangerous_root_dir = false
-follow_symlink = true
-log = "air.log"
-poll = true
-poll_interval = 700
-delay = 250
-stop_on_error = true
-send_interrupt = true
-kill_delay = 500
-rerun = true
-rerun_delay = 500
-includ_ext = ["css"]
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
-[[build.rules]]
-name = "assets"
-cmd = "npm run build"
-include_dir = ["web"]
-include_ext = ["js", "css"]
-include_file = []
-exclude_regex = ["\\.min\\.js$"]
-delay = 1000
-
-[build.windows]
-cmd = "go build -o ./tmp/main.exe ."
-bin = "tmp\\main.exe"
-
-[build.linux]
-args_bin = ["--linux"]
-
-[log]
-time = false
-main_only = false
-silent = false
-
-[color]
-main = "magenta"
-watcher = "cyan"
-build = "yellow"
-runner = "green"
-mode = "never"
-
-[misc]
-clean_on_exit = true
-startup_banner = ""
-
-[screen]
-clear_on_rebuild = true
-keep_scroll = true
-
-[proxy]
-enabled = true
-proxy_port = 8090
-app_port = 8080
-app_start_timeout = 3000
-poll = true
-`
-
+// TestConvertEveryKey: on Linux, every key of everyKey maps or has its
+// line (testdata/everykey/notes.linux, the lines golive init --from-air
+// prints), and the settings, written as golive init --from-air writes
+// them, load strictly as what golive config prints.
 func TestConvertEveryKey(t *testing.T) {
 	t.Parallel()
-	got, notes, err := Convert([]byte(everyKey), "linux")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, notes := convertFile(t, everyKey, "linux")
+	golden(t, "testdata/everykey/notes.linux", formatNotes(notes))
+
+	loaded := writeAndLoad(t, got)
 	want := config.Default()
 	want.Watch.Include = []string{"**/*.tpl", "**/*.html", "config.yaml"}
 	want.Watch.Exclude = []string{"tmp/**", "assets/**", "vendor/**", "frontend/node_modules/**", "web/gen.go"}
@@ -105,10 +40,10 @@ func TestConvertEveryKey(t *testing.T) {
 	want.Build.Tags = []string{"dev", "sqlite"}
 	want.Build.LDFlags = "-X main.v=dev"
 	want.Build.Env = map[string]string{"CGO_ENABLED": "0"}
-	want.Build.Before = []string{"templ generate"}
+	want.Build.Before = []string{"templ generate", "sqlc generate"} // [build.linux]'s
 	want.Run.EnvFile = ".env"
-	want.Run.Args = []string{"-full", "--linux"} // air runs full_bin, not entrypoint
-	want.Run.Env = map[string]string{"APP_ENV": "dev", "APP_USER": "air"}
+	want.Run.Args = []string{"-linux", "--linux"} // full_bin's, then args_bin's, both [build.linux]'s
+	want.Run.Env = map[string]string{"APP_ENV": "linux"}
 	want.Run.StopSignal = "SIGINT"
 	want.Run.StopTimeout = config.Duration(500 * time.Millisecond)
 	want.Run.Restart = "always"
@@ -116,53 +51,117 @@ func TestConvertEveryKey(t *testing.T) {
 	want.Proxy.Target = "http://127.0.0.1:8080"
 	want.Proxy.Wait = config.Duration(3 * time.Second)
 	want.Log.Color = "never"
-	want.Rules = []config.Rule{{Match: []string{"web/**/*.js", "web/**/*.css"}, Run: "npm run build", Shell: true, Then: config.ThenNone, Timeout: config.RuleTimeout}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("converted:\n got %+v\nwant %+v", got, want)
+	want.Rules = []config.Rule{{Match: []string{"web/**/*.js", "web/**/*.css", "web/manifest.json"}, Run: "npm run build", Shell: true, Then: config.ThenNone}}
+	if err := want.Validate(); err != nil { // fills the defaults Load fills
+		t.Fatal(err)
 	}
-	var lines []string
-	for _, n := range notes {
-		lines = append(lines, n.Format(".air.toml"))
+	if g, w := encode(t, loaded), encode(t, want); g != w {
+		t.Errorf("golive config after init --from-air:\n%s\nwant:\n%s", g, w)
 	}
-	text := strings.Join(lines, "\n")
-	for _, w := range []string{
-		".air.toml:2: tmp_dir: golive keeps its binary",
-		".air.toml:3: testdata_dir: golive never watches testdata",
-		".air.toml:4: env_files: golive reads one env file (run.env_file = \".env\"); .env.local left out",
-		".air.toml:9: build.post_cmd: golive runs no command when it exits",
-		".air.toml:10: build.bin: golive runs the binary it builds itself",
-		".air.toml:11: build.entrypoint: air runs full_bin instead and ignores it; left out",
-		".air.toml:19: build.exclude_regex: \"\\\\.pb\\\\.go$\": a regular expression has no glob equal",
-		".air.toml:20: build.exclude_unchanged: golive always ignores a save that changed no byte",
-		".air.toml:22: build.follow_symlink:",
-		".air.toml:23: build.log: golive writes no log file",
-		".air.toml:27: build.stop_on_error: golive keeps the old program serving",
-		".air.toml:31: build.rerun_delay: golive restarts with a back-off",
-		".air.toml:13: build.args_bin: [build.linux] replaces it on linux, and golive's settings are the same on every system; left out",
-		".air.toml:32: build.includ_ext: air does not read this key and ignores it (a typo?); left out",
-		".air.toml:35: build.rules[0].name: golive's [[rule]] has no name",
-		".air.toml:40: build.rules[0].exclude_regex:",
-		".air.toml:41: build.rules[0].delay:",
-		".air.toml:43: build.windows: golive builds alike on every system; the table for windows left out",
-		".air.toml:51: log.time:",
-		".air.toml:52: log.main_only:",
-		".air.toml:53: log.silent:",
-		".air.toml:56: color.main:",
-		".air.toml:59: color.runner:",
-		".air.toml:63: misc.clean_on_exit:",
-		".air.toml:64: misc.startup_banner:",
-		".air.toml:67: screen.clear_on_rebuild:",
-		".air.toml:68: screen.keep_scroll:",
-		".air.toml:75: proxy.poll: air does not read this key and ignores it (air reads poll in [build]); left out",
+}
+
+// TestConvertOSTables: on each system air reads its [build.GOOS] table
+// key by key over [build], and the [build] values it replaces, and the
+// other systems' tables, get a line each.
+func TestConvertOSTables(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		goos   string
+		before []string
+		args   []string
+		env    map[string]string
+		notes  []string
+	}{
+		{"darwin", []string{"echo darwin"}, []string{"-darwin", "--darwin"}, map[string]string{"APP_ENV": "darwin"}, []string{
+			".air.toml:11: build.cmd: [build.darwin] replaces it on darwin",
+			".air.toml:64: build.darwin.bin: golive runs the binary it builds itself",
+			".air.toml:65: build.darwin.entrypoint: air runs full_bin instead",
+			".air.toml:51: build.windows: golive builds alike on every system",
+			".air.toml:69: build.linux: golive builds alike on every system",
+		}},
+		{"windows", []string{"echo windows"}, []string{"-windows", "--windows"}, nil, []string{
+			".air.toml:16: build.args_bin: [build.windows] replaces it on windows",
+			".air.toml:56: build.windows.entrypoint: air runs full_bin instead",
+			".air.toml:60: build.darwin: golive builds alike on every system",
+		}},
+		{"freebsd", []string{"templ generate"}, []string{"-full", "hello", "world"}, map[string]string{"APP_ENV": "dev", "APP_USER": "air"}, []string{
+			".air.toml:14: build.entrypoint: air runs full_bin instead",
+			".air.toml:69: build.linux: golive builds alike on every system",
+		}},
 	} {
-		if !strings.Contains(text, w) {
-			t.Errorf("no note %q in:\n%s", w, text)
+		got, notes := convertFile(t, everyKey, tc.goos)
+		if got.Build.Package != "./cmd/server" || !reflect.DeepEqual(got.Build.Before, tc.before) || !reflect.DeepEqual(got.Run.Args, tc.args) || !reflect.DeepEqual(got.Run.Env, tc.env) {
+			t.Errorf("%s: package %q, before %q, args %q, env %v; want ./cmd/server, %q, %q, %v", tc.goos, got.Build.Package, got.Build.Before, got.Run.Args, got.Run.Env, tc.before, tc.args, tc.env)
 		}
+		text := formatNotes(notes)
+		for _, w := range tc.notes {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: no line %q in:\n%s", tc.goos, w, text)
+			}
+		}
+		writeAndLoad(t, got)
 	}
-	for _, quiet := range []string{"root:", "build.cmd:", "build.pre_cmd", "build.kill_delay", "build.poll:", "proxy.enabled", "build.linux:", "color.mode", "build.full_bin"} {
-		if strings.Contains(text, quiet) {
-			t.Errorf("a note on %s, which maps as it is:\n%s", quiet, text)
+}
+
+// convertFile converts the air config at path for goos.
+func convertFile(t *testing.T, path, goos string) (config.Config, []Note) {
+	t.Helper()
+	cfg, notes, err := Read(path, goos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, notes
+}
+
+// writeAndLoad writes cfg as golive init --from-air does and loads it
+// back with golive's strict loader.
+func writeAndLoad(t *testing.T, cfg config.Config) config.Config {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), config.FileName)
+	if err := os.WriteFile(path, []byte(encode(t, cfg)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("the converted settings do not load: %v\n%s", err, encode(t, cfg))
+	}
+	return loaded
+}
+
+func encode(t *testing.T, cfg config.Config) string {
+	t.Helper()
+	out, err := config.Encode(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// formatNotes is the notes as golive init --from-air prints them for a
+// file named .air.toml.
+func formatNotes(notes []Note) string {
+	var b strings.Builder
+	for _, n := range notes {
+		b.WriteString(n.Format(".air.toml") + "\n")
+	}
+	return b.String()
+}
+
+// golden compares got with the file at path, or rewrites it with -update.
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
 		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("lines differ from %s (go test -update rewrites it):\n got:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 
@@ -227,16 +226,6 @@ func TestConvertOddValues(t *testing.T) {
 			t.Errorf("no note %q in:\n%s", w, all)
 		}
 	}
-}
-
-// formatNotes is the notes as golive init --from-air prints them for a
-// file named .air.toml.
-func formatNotes(notes []Note) string {
-	var b strings.Builder
-	for _, n := range notes {
-		b.WriteString(n.Format(".air.toml") + "\n")
-	}
-	return b.String()
 }
 
 // TestConvertOneLineEach: a key read for two purposes (include_ext, for
