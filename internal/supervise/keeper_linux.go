@@ -266,7 +266,6 @@ func (p *keptProcess) Exit() (int, string) {
 // at once.
 func (p *keptProcess) Stop(force <-chan struct{}) runner.StopResult {
 	start := time.Now()
-	fmt.Fprintf(os.Stderr, "KT stop %d\n", start.UnixMicro())
 	p.keeper.Process.Signal(syscall.SIGTERM)
 	grace := time.NewTimer(p.opts.StopTimeout + 5*time.Second)
 	defer grace.Stop()
@@ -275,7 +274,6 @@ func (p *keptProcess) Stop(force <-chan struct{}) runner.StopResult {
 	case <-force:
 	case <-grace.C:
 	}
-	fmt.Fprintf(os.Stderr, "KT keeperdone %d\n", time.Now().UnixMicro())
 	p.lifeline.Close()
 	<-p.keeperDone
 	<-p.reportDone
@@ -386,12 +384,10 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	for {
 		select {
 		case <-term:
-			fmt.Fprintf(os.Stderr, "KT term %d\n", time.Now().UnixMicro())
 			// With nothing left (reaped closed), the program's group id
 			// may already name someone else's group: signal no one.
 			if !stopping && reaped != nil {
 				k.signalTree(stopSig)
-				fmt.Fprintf(os.Stderr, "KT signalled %d\n", time.Now().UnixMicro())
 				deadline = time.After(time.Duration(spec.StopTimeout))
 			}
 			stopping = true
@@ -416,7 +412,6 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 			}
 		}
 		if stopping && reaped == nil {
-			fmt.Fprintf(os.Stderr, "KT echild %d\n", time.Now().UnixMicro())
 			k.say("stopped %t %s", killed, reason)
 			return 0
 		}
@@ -438,7 +433,6 @@ func (k *keeper) reap(done chan<- struct{}) {
 			return
 		}
 		if pid == k.pid {
-			fmt.Fprintf(os.Stderr, "KT reaped %d\n", time.Now().UnixMicro())
 			if ws.Signaled() {
 				k.say("exit -1 %s", signals.Name(ws.Signal()))
 			} else {
