@@ -152,14 +152,20 @@ func (e *Engine) needs(p string, wrote map[string]int) (Action, bool) {
 }
 
 // RunAll runs the command of every rule once, in order, with no paths
-// in ChangedVar, and stops at the first that fails.
+// in ChangedVar, and stops at the first that fails. What the commands
+// wrote is claimed, as Apply claims it: run again once the watcher is up
+// (the start-up run failed), they start no batch of their own.
 func (e *Engine) RunAll(ctx context.Context) error {
 	for _, r := range e.opts.Rules {
 		if r.Argv == nil {
 			continue
 		}
-		if _, err := e.run(ctx, r, nil); err != nil {
+		out, err := e.run(ctx, r, nil)
+		if err != nil {
 			return err
+		}
+		for _, f := range out {
+			e.claim(f)
 		}
 	}
 	return nil

@@ -264,6 +264,37 @@ func TestApplyOwnMatch(t *testing.T) {
 	}
 }
 
+// TestRunAll: every rule's command runs once, in order, with no paths;
+// the first that fails stops the rest; what they wrote is claimed, so
+// that, run again once the watcher is up, their outputs start nothing.
+func TestRunAll(t *testing.T) {
+	t.Parallel()
+	d := newDisk(t, map[string]string{"a.in": "a", "main.go": "package main\n"})
+	e := engine(d,
+		rule("gen", "*.in", `echo "[$GOLIVE_CHANGED]" >> order; date +%s%N | sed 's,^,package main // ,' > gen.go`, Rebuild),
+		rule("none", "*.md", ``, None),
+		rule("check", "*.in", `echo check >> order; [ ! -e bad ]`, None),
+		rule("after", "*.in", `echo after >> order`, None),
+	)
+	if err := e.RunAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.read(t, "order"); got != "[]\ncheck\nafter\n" {
+		t.Errorf("order: %q, want every command once, with no paths", got)
+	}
+	if res := e.Apply(context.Background(), []string{"gen.go"}); res.Ran || len(res.Paths) != 0 {
+		t.Errorf("the batch of what RunAll wrote: %+v, want nothing", res)
+	}
+	d.save(t, "bad", "")
+	var f *Failed
+	if err := e.RunAll(context.Background()); !errors.As(err, &f) || f.Name != "check" {
+		t.Fatalf("RunAll: %v, want check's failure", err)
+	}
+	if got := d.read(t, "order"); got != "[]\ncheck\nafter\n[]\ncheck\n" {
+		t.Errorf("order: %q, want nothing after the failure", got)
+	}
+}
+
 // TestCommands: a command list runs in order and stops at the first
 // failure; what it writes is claimed.
 func TestCommands(t *testing.T) {
