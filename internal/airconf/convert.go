@@ -386,7 +386,9 @@ func (c *converter) goBuild(key string, cmd command) {
 }
 
 // includeGlobs are the non-Go files air watched, as golive's globs:
-// include_ext under include_dir (or everywhere), and include_file.
+// include_ext under include_dir (or everywhere), and include_file (each
+// the one file air means, fileGlob). air's directories and files are
+// paths, not globs: their glob characters are escaped.
 func (c *converter) includeGlobs() []string {
 	exts, _ := c.strs("build.include_ext")
 	dirs, _ := c.strs("build.include_dir")
@@ -403,10 +405,15 @@ func (c *converter) includeGlobs() []string {
 			globs = append(globs, "**/"+ext)
 		}
 		for _, d := range dirs {
-			globs = append(globs, strings.TrimSuffix(d, "/")+"/**/"+ext)
+			globs = append(globs, globMeta.Replace(strings.TrimSuffix(d, "/"))+"/**/"+ext)
 		}
 	}
-	return append(globs, files...)
+	for _, f := range files {
+		if strings.TrimSpace(f) != "" { // air matches no file with it
+			globs = append(globs, fileGlob(f))
+		}
+	}
+	return globs
 }
 
 func (c *converter) watch() {
@@ -606,6 +613,6 @@ func (c *converter) dropBadGlobs() {
 		}
 		return out
 	}
-	c.cfg.Watch.Include = keep("build.include_file", c.cfg.Watch.Include)
+	c.cfg.Watch.Include = keep("build.include_ext", c.cfg.Watch.Include) // directories and files are escaped
 	c.cfg.Watch.Exclude = keep("build.exclude_file", c.cfg.Watch.Exclude)
 }

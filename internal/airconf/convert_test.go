@@ -30,7 +30,7 @@ func TestConvertEveryKey(t *testing.T) {
 
 	loaded := writeAndLoad(t, got)
 	want := config.Default()
-	want.Watch.Include = []string{"**/*.tpl", "**/*.html", "config.yaml"}
+	want.Watch.Include = []string{"**/*.tpl", "**/*.html", "./config.yaml"} // config.yaml at the root only, as air means it
 	want.Watch.Exclude = []string{"tmp/**", "assets/**", "vendor/**", "frontend/node_modules/**", "web/gen.go"}
 	want.Watch.Debounce = config.Duration(250 * time.Millisecond)
 	want.Watch.Poll = true
@@ -208,7 +208,7 @@ func TestKillDelay(t *testing.T) {
 // error or a config that watches nothing.
 func TestConvertOddValues(t *testing.T) {
 	t.Parallel()
-	doc := "tmp_dir = \".\"\n[build]\ncmd = \"\"\nexclude_dir = [\"\", \"tmp\"]\ninclude_file = [\"web/[\"]\n[proxy]\nenabled = true\nproxy_port = 99999\napp_port = 8080\n"
+	doc := "tmp_dir = \".\"\n[build]\ncmd = \"\"\nexclude_dir = [\"\", \"tmp\"]\ninclude_ext = [\"[\"]\n[proxy]\nenabled = true\nproxy_port = 99999\napp_port = 8080\n"
 	got, notes, err := Convert([]byte(doc), "linux")
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +221,7 @@ func TestConvertOddValues(t *testing.T) {
 		text = append(text, n.Format(".air.toml"))
 	}
 	all := strings.Join(text, "\n")
-	for _, w := range []string{`.air.toml:1: tmp_dir: "." is the whole project`, `build.exclude_dir: "" is the whole project`, `build.include_file: "web/[" is no glob`, `proxy: proxy_port 99999 or app_port 8080 is no port`} {
+	for _, w := range []string{`.air.toml:1: tmp_dir: "." is the whole project`, `build.exclude_dir: "" is the whole project`, `build.include_ext: "**/*.[" is no glob`, `proxy: proxy_port 99999 or app_port 8080 is no port`} {
 		if !strings.Contains(all, w) {
 			t.Errorf("no note %q in:\n%s", w, all)
 		}

@@ -92,10 +92,10 @@ func (c *converter) ruleMatch(key string) []string {
 	}
 	for _, p := range prefixes {
 		for _, ext := range exts {
-			add("include_ext", p+"**/"+extGlob(ext))
+			add("include_ext", globMeta.Replace(p)+"**/"+extGlob(ext))
 		}
 		if named && len(exts) == 0 && len(files) == 0 {
-			add("include_dir", p+"**/*")
+			add("include_dir", globMeta.Replace(p)+"**/*")
 		}
 	}
 	for _, f := range files {
@@ -104,14 +104,15 @@ func (c *converter) ruleMatch(key string) []string {
 			c.note(key+".include_file", "%q is under none of include_dir, so air never matches it; left out", f)
 			continue
 		}
-		add("include_file", f)
+		add("include_file", fileGlob(f))
 	}
 	return match
 }
 
-// ruleDirs turns a rule's include_dir into glob prefixes ("web/", and ""
-// for the whole project), and reports whether it named any directory:
-// with none, the prefix "" stands for anywhere.
+// ruleDirs turns a rule's include_dir into path prefixes ("web/", and
+// "" for the whole project; escaped where they start a glob), and
+// reports whether it named any directory: with none, the prefix ""
+// stands for anywhere.
 func (c *converter) ruleDirs(key string, dirs []string) ([]string, bool) {
 	if len(dirs) == 0 {
 		return []string{""}, false
@@ -142,6 +143,22 @@ func extGlob(ext string) string {
 func slashPath(p string) string {
 	return path.Clean(strings.ReplaceAll(p, `\`, "/"))
 }
+
+// fileGlob is the glob that matches the one file air means by an
+// include_file path: air compares the path with each file's path from
+// the root, character for character. So the glob's metacharacters are
+// escaped, and a path with no "/" gets a leading "./": golive matches a
+// glob without "/" against the base name at any depth, and drops the
+// "./" before matching from the root (docs/usage.md).
+func fileGlob(f string) string {
+	g := globMeta.Replace(slashPath(f))
+	if !strings.Contains(g, "/") {
+		g = "./" + g
+	}
+	return g
+}
+
+var globMeta = strings.NewReplacer("*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`, "{", `\{`, "}", `\}`)
 
 // trimmed drops the blank entries of list and trims the others: air
 // skips the blank ones.

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/golive-dev/golive/watcher"
 )
 
 // TestConvertRules: an air rule becomes a [[rule]] over what air matches
@@ -20,7 +22,7 @@ func TestConvertRules(t *testing.T) {
 	}{
 		{"extensions", "[[build.rules]]\ncmd = \"x\"\ninclude_ext = [\"js\", \"*\"]\n", [][]string{{"**/*.js", "**/*"}}, nil},
 		{"a directory alone", "[[build.rules]]\ncmd = \"x\"\ninclude_dir = [\"web/\", \"\"]\n", [][]string{{"web/**/*"}}, nil},
-		{"files alone", "[[build.rules]]\ncmd = \"x\"\ninclude_file = [\"schema.sql\", \"./db/q.sql\"]\n", [][]string{{"schema.sql", "db/q.sql"}}, nil},
+		{"files alone", "[[build.rules]]\ncmd = \"x\"\ninclude_file = [\"schema.sql\", \"./db/q.sql\"]\n", [][]string{{"./schema.sql", "db/q.sql"}}, nil},
 		{"files under the directory", "[[build.rules]]\ncmd = \"x\"\ninclude_dir = [\"db\"]\ninclude_file = [\"db/q.sql\", \"other.sql\"]\n",
 			[][]string{{"db/q.sql"}}, []string{`.air.toml:4: build.rules[0].include_file: "other.sql" is under none of include_dir`}},
 		{"a typo", "[[build.rules]]\ncmd = \"sqlc generate\"\nincludd_ext = [\"sql\"]\n", nil, []string{
@@ -59,6 +61,50 @@ func TestConvertRules(t *testing.T) {
 		}
 		if strings.Count(text, "\n") != len(tc.notes) {
 			t.Errorf("%s: lines:\n%s\nwant only %q", tc.name, text, tc.notes)
+		}
+	}
+}
+
+// TestAirPathsGlobs: air compares an include_file path with each file's
+// path from the root, so its glob, in watch.include and in a rule's
+// match, matches that one file by golive's own matcher: not a file of
+// that name deeper down (a glob without "/" would), and not another file
+// its glob characters would match. An include_dir is a path too.
+func TestAirPathsGlobs(t *testing.T) {
+	t.Parallel()
+	const (
+		dir   = "include_dir = [\"v[2]\"]\ninclude_ext = [\"html\"]\n"
+		files = "include_file = [\"config.yaml\", \"conf/app.yaml\", \"a[1].txt\", \"\"]\n"
+	)
+	doc := "[build]\n" + dir + files + "[[build.rules]]\ncmd = \"x\"\n" + files + "[[build.rules]]\ncmd = \"y\"\n" + dir
+	got, notes, err := Convert([]byte(doc), "linux")
+	if err != nil || len(got.Rules) != 2 {
+		t.Fatalf("Convert: %v, %d rules", err, len(got.Rules))
+	}
+	if text := formatNotes(notes); text != ".air.toml:2: build.include_dir: golive watches the Go files the build reads wherever they lie; the other extensions under v[2] went to watch.include\n" {
+		t.Errorf("lines:\n%s", text)
+	}
+	inFiles := map[string]bool{"config.yaml": true, "sub/config.yaml": false, "conf/app.yaml": true, "x/conf/app.yaml": false,
+		"a[1].txt": true, "a1.txt": false, "sub/a[1].txt": false}
+	inDir := map[string]bool{"v[2]/a.html": true, "v[2]/b/a.html": true, "v2/a.html": false, "a.html": false}
+	for _, tc := range []struct {
+		globs []string
+		want  []map[string]bool
+	}{
+		{got.Watch.Include, []map[string]bool{inFiles, inDir}},
+		{got.Rules[0].Match, []map[string]bool{inFiles}},
+		{got.Rules[1].Match, []map[string]bool{inDir}},
+	} {
+		match, err := watcher.Globs(tc.globs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range tc.want {
+			for rel, w := range want {
+				if match(rel) != w {
+					t.Errorf("%q matches %s: %v; want %v", tc.globs, rel, !w, w)
+				}
+			}
 		}
 	}
 }
