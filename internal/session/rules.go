@@ -124,14 +124,41 @@ func (s *Session) newRules(watching func() *watcher.Watcher, set *graph.Set) (*r
 // first build and before the watcher's walk, which then takes what they
 // wrote as the tree's state: a project whose generated files are not
 // kept (templ's *_templ.go in .gitignore) builds at once. A command that
-// fails is reported as a failed build; the build runs all the same.
-func (s *Session) startRules(ctx context.Context, eng *rules.Engine) {
+// fails is reported as a failed build, and nothing may be built or
+// started until the rules pass: startRules returns when they failed (the
+// zero time when they passed), the stage (stage.startFailed) runs them
+// again for what changed since then, and the loop holds the first build
+// back until they pass (awaitRules).
+func (s *Session) startRules(ctx context.Context, eng *rules.Engine) (failed time.Time) {
 	eng.Baseline() // before templ's watcher may rewrite a file the walk then records
 	start := time.Now()
-	if err := eng.RunAll(ctx); err != nil && ctx.Err() == nil {
-		reportRuleFailure(s.opts.Log, err, time.Since(start))
+	if err := eng.RunAll(ctx); err != nil {
+		if ctx.Err() == nil {
+			reportRuleFailure(s.opts.Log, err, time.Since(start), noBuildYet)
+		}
+		return time.Now()
+	}
+	return time.Time{}
+}
+
+// awaitRules holds the first build back after the rules failed at
+// start-up: it returns true once the stage passes on the empty batch that
+// says they passed (the first build, a full one, covers every change),
+// and false when ctx ends or the stage stops first.
+func awaitRules(ctx context.Context, in <-chan watcher.Batch) bool {
+	select {
+	case _, ok := <-in:
+		return ok
+	case <-ctx.Done():
+		return false
 	}
 }
+
+// What a failed rule leaves running, in its report.
+const (
+	oldKeepsRunning = "the old program keeps running"
+	noBuildYet      = "nothing is built or started until the rules pass: the next change runs them again"
+)
 
 // stage is what the batches meet between the watcher and the runner.
 type stage struct {
@@ -140,6 +167,12 @@ type stage struct {
 	sides   *side.Set
 	watched []watchedProcess
 	builds  func(rel string) bool
+	// startFailed is when the rules failed at start-up (startRules); zero
+	// when they passed. Until they pass, no build has run: what changed
+	// since, and then every batch, runs them all again, and once they pass
+	// an empty batch goes on to release the first build (awaitRules).
+	startFailed time.Time
+	walk        *walk // the start-up walk: what changed before it watched
 }
 
 // applyRules restarts the side processes whose watch globs a batch
@@ -157,6 +190,14 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 	var carried []string // the paths of a batch whose command failed
 	failed := false      // the last batch's rules failed
 	saidNoProxy := false
+	startFailed := !st.startFailed.IsZero()
+	if startFailed {
+		passed, ok := s.retryAfterWalk(ctx, st, out)
+		if !ok {
+			return
+		}
+		startFailed = !passed
+	}
 	for {
 		var b watcher.Batch
 		select {
@@ -182,6 +223,14 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 		if len(own) == 0 && len(carried) == 0 {
 			continue
 		}
+		if startFailed {
+			passed, ok := s.retryStartRules(ctx, eng, own, out)
+			if !ok {
+				return
+			}
+			startFailed = !passed
+			continue
+		}
 		paths := slices.Concat(carried, own)
 		slices.Sort(paths)
 		paths = slices.Compact(paths)
@@ -200,7 +249,7 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 			if carried = paths; errors.Is(res.Err, rules.ErrChain) {
 				carried = nil
 			}
-			reportRuleFailure(log, res.Err, time.Since(started))
+			reportRuleFailure(log, res.Err, time.Since(started), oldKeepsRunning)
 			failed = true
 			continue
 		}
@@ -237,12 +286,57 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 	}
 }
 
+// retryAfterWalk runs the rules that failed at start-up again when a
+// file changed since, before the walk watched its directory: no event
+// will say so. It waits for the walk, and reports whether the rules ran
+// and passed; ok is false when ctx ended. A walk that failed names no
+// file: its error stops golive.
+func (s *Session) retryAfterWalk(ctx context.Context, st stage, out chan<- watcher.Batch) (passed, ok bool) {
+	select {
+	case <-st.walk.done:
+	case <-ctx.Done():
+		return false, false
+	}
+	w := st.walk.watcher()
+	if w == nil {
+		return false, true
+	}
+	touched := w.Touched(st.startFailed)
+	if len(touched) == 0 {
+		return false, true
+	}
+	return s.retryStartRules(ctx, st.eng, touched, out)
+}
+
+// retryStartRules runs every rule again for a batch (its paths own) while
+// the rules that failed at start-up have not passed, and reports whether
+// they passed now; then an empty batch goes on to release the first
+// build, which covers every path. ok is false when ctx ended.
+func (s *Session) retryStartRules(ctx context.Context, eng *rules.Engine, own []string, out chan<- watcher.Batch) (passed, ok bool) {
+	log := s.opts.Log
+	log.Emit(events.Changed(own))
+	started := time.Now()
+	if err := eng.RunAll(ctx); err != nil {
+		if ctx.Err() != nil {
+			return false, false
+		}
+		reportRuleFailure(log, err, time.Since(started), noBuildYet)
+		return false, true
+	}
+	select {
+	case out <- watcher.Batch{First: started}:
+		return true, true
+	case <-ctx.Done():
+		return false, false
+	}
+}
+
 // reportRuleFailure reports a command that failed as a build that did,
 // so that editors and the browser overlay show it as they show a compile
-// error.
-func reportRuleFailure(log *events.Logger, err error, took time.Duration) {
+// error; then says what runs meanwhile.
+func reportRuleFailure(log *events.Logger, err error, took time.Duration, meanwhile string) {
 	log.Emit(events.Event{Type: events.BuildStart, Package: "rules"})
-	log.Emit(events.Event{Type: events.BuildFailed, Duration: took, Output: failureOutput(err) + "; the old program keeps running"})
+	log.Emit(events.Event{Type: events.BuildFailed, Duration: took, Output: failureOutput(err) + "; " + meanwhile})
 }
 
 // failureOutput is what a failed command printed, then why it failed.

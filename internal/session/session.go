@@ -187,7 +187,7 @@ func (s *Session) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.startRules(ctx, eng)
+	rulesFailed := s.startRules(ctx, eng)
 	// Before the caller's context can end it: a Ctrl-C during a walk that
 	// comes first still stops golive at once.
 	wk = startWalk(wopts, work.Dir())
@@ -196,12 +196,14 @@ func (s *Session) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.loop(ctx, work, wk, set, eng, runOpts, check, reloader, px)
+	return s.loop(ctx, work, wk, set, eng, rulesFailed, runOpts, check, reloader, px)
 }
 
 // loop runs the goroutines around the runner loop and the loop itself,
 // on the calling goroutine, and stops them all before it returns.
-func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set *graph.Set, eng *rules.Engine, runOpts supervise.Options, check *ready.Check, reloader *reload.Reloader, px *proxy.Server) error {
+// rulesFailed is when the rules failed at start-up (zero: they passed):
+// then the first build waits until they pass (awaitRules).
+func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set *graph.Set, eng *rules.Engine, rulesFailed time.Time, runOpts supervise.Options, check *ready.Check, reloader *reload.Reloader, px *proxy.Server) error {
 	log := s.opts.Log
 	if px != nil {
 		// Stopped last (deferred first): the proxy answers until the
@@ -239,7 +241,8 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	{ // the rules, the side processes' watch globs, templ's text-only saves
 		out := make(chan watcher.Batch)
 		in := toRunner
-		st := stage{eng: eng, px: px, sides: sides, watched: watched, builds: func(rel string) bool { return set.Builds(rel) || set.Has(rel) }}
+		st := stage{eng: eng, px: px, sides: sides, watched: watched, builds: func(rel string) bool { return set.Builds(rel) || set.Has(rel) },
+			startFailed: rulesFailed, walk: wk}
 		wg.Go(func() { s.applyRules(ctx, st, in, out) })
 		toRunner = out
 	}
@@ -315,7 +318,9 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	if check != nil { // a nil *ready.Check in the interface would not be nil
 		opts.Ready = check
 	}
-	runner.New(opts).Run(ctx, toRunner)
+	if rulesFailed.IsZero() || awaitRules(ctx, toRunner) {
+		runner.New(opts).Run(ctx, toRunner)
+	}
 	cancel()
 	wg.Wait()
 	select {
