@@ -80,7 +80,7 @@ type Rule struct {
 	Run     any      `toml:"run"`
 	Shell   bool     `toml:"shell"`
 	Then    string   `toml:"then"`    // rebuild, restart, reload or none
-	Timeout Duration `toml:"timeout"` // the command is killed after it; 0: no limit
+	Timeout Duration `toml:"timeout"` // the command is killed after it; unset or 0: a minute (RuleTimeout)
 }
 
 // The values of rule.then.
