@@ -7,6 +7,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -182,6 +183,9 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 	if err := watcher.Check(wopts); err != nil {
 		return err
+	}
+	if wopts.Poll { // golive's own switch to polling says why; this one is asked for
+		log.Infof("polling the watched directories every %s (watch.poll)", cmp.Or(wopts.PollInterval, watcher.DefaultPollInterval))
 	}
 	eng, err := s.newRules(func() *watcher.Watcher { return wk.watcher() }, set)
 	if err != nil {
