@@ -95,6 +95,9 @@ type converter struct {
 	// outputs are the paths go build -o writes the program to: a run
 	// command that starts another is not the program's.
 	outputs []string
+	// ruleWatch are the include_dir of the rules converted, which air
+	// watches even where exclude_dir says not to.
+	ruleWatch []ruleDir
 }
 
 // note adds key's line, once: a key read twice (include_ext, for the
@@ -205,9 +208,9 @@ func (c *converter) integer(key string) (int64, bool) {
 func (c *converter) convert() {
 	c.top()
 	c.build()
+	c.rules() // before watch: exclude_dir yields to the rules' directories
 	c.watch()
 	c.stop()
-	c.rules()
 	c.proxy()
 	c.output()
 }
@@ -428,6 +431,9 @@ func (c *converter) watch() {
 		for _, d := range dirs {
 			if !usableDir(d) {
 				c.note("build.exclude_dir", "%q is the whole project; left out", d)
+				continue
+			}
+			if c.hidesRule(d) {
 				continue
 			}
 			c.cfg.Watch.Exclude = append(c.cfg.Watch.Exclude, strings.TrimSuffix(d, "/")+"/**")

@@ -46,7 +46,7 @@ func (c *converter) rule(key string) (config.Rule, bool) {
 	name, hasName := c.str(key + ".name")
 	regexes, _ := c.strs(key + ".exclude_regex")
 	_, hasDelay := c.get(key + ".delay")
-	match := c.ruleMatch(key)
+	match, dirs := c.ruleMatch(key)
 	switch {
 	case strings.TrimSpace(cmd) == "":
 		c.note(key, "no cmd: air refuses it; left out")
@@ -64,25 +64,28 @@ func (c *converter) rule(key string) (config.Rule, bool) {
 	if hasDelay {
 		c.note(key+".delay", "golive runs a rule once per batch, after watch.debounce; left out")
 	}
+	for _, d := range dirs {
+		c.ruleWatch = append(c.ruleWatch, ruleDir{rule: key, dir: d})
+	}
 	return config.Rule{Match: match, Run: cmd, Shell: true, Then: config.ThenNone}, true
 }
 
-// ruleMatch turns an air rule's matchers into golive's globs. air matches
-// a file under one of include_dir, when that names any, whose extension
-// is one of include_ext or whose path is one of include_file, or any file
-// there when both of those are empty. The result is nil when no matcher
-// is left: as a [[rule]] with no glob to narrow it, the command would run
+// ruleMatch turns an air rule's matchers into golive's globs, and
+// returns the directories it names ("web"). air matches a file under one
+// of include_dir, when that names any, whose extension is one of
+// include_ext or whose path is one of include_file, or any file there
+// when both of those are empty. The globs are nil when no matcher is
+// left: as a [[rule]] with no glob to narrow it, the command would run
 // on every change.
-func (c *converter) ruleMatch(key string) []string {
-	dirs, _ := c.strs(key + ".include_dir")
+func (c *converter) ruleMatch(key string) (match, dirs []string) {
+	listed, _ := c.strs(key + ".include_dir")
 	exts, _ := c.strs(key + ".include_ext")
 	files, _ := c.strs(key + ".include_file")
 	exts, files = trimmed(exts), trimmed(files)
-	prefixes, named := c.ruleDirs(key, trimmed(dirs))
+	prefixes, named := c.ruleDirs(key, trimmed(listed))
 	if named && len(prefixes) == 0 {
-		return nil // every directory it names is out of reach
+		return nil, nil // every directory it names is out of reach
 	}
-	var match []string
 	add := func(from, glob string) {
 		if doublestar.ValidatePattern(glob) {
 			match = append(match, glob)
@@ -106,7 +109,41 @@ func (c *converter) ruleMatch(key string) []string {
 		}
 		add("include_file", fileGlob(f))
 	}
-	return match
+	for _, p := range prefixes {
+		if p != "" {
+			dirs = append(dirs, strings.TrimSuffix(p, "/"))
+		}
+	}
+	return match, dirs
+}
+
+// ruleDir is a directory a rule names in include_dir.
+type ruleDir struct{ rule, dir string }
+
+// hidesRule reports whether exclude_dir's d would keep a rule from its
+// files, and then says so: air watches a rule's include_dir even when
+// exclude_dir names it, or a directory above it (the README's example
+// pairs exclude_dir = ["web"] with a rule on web), while golive's
+// watch.exclude wins over a rule's globs, which would then match nothing,
+// silently. Left out of watch.exclude, d's files reach the rule; those the
+// rule matches run its command alone, with then = "none", and no build
+// (internal/rules: a file a rule takes goes to the build only when the
+// build reads it), as under air. For a directory above the rule's one,
+// watch.exclude has no way to say "all but the rule's directory", so the
+// rest of it is watched too, which the line says.
+func (c *converter) hidesRule(d string) bool {
+	d = slashPath(strings.TrimSpace(d))
+	for _, r := range c.ruleWatch {
+		switch {
+		case r.dir == d:
+			c.note("build.exclude_dir", "%q is %s's include_dir, which air watches all the same, and in watch.exclude it would hide the rule's files from it; left out", d, r.rule)
+			return true
+		case strings.HasPrefix(r.dir, d+"/"):
+			c.note("build.exclude_dir", "%q holds %s's include_dir %q, which air watches all the same, and in watch.exclude it would hide the rule's files from it; left out, so the rest of %s is watched too: put its other directories in watch.exclude", d, r.rule, r.dir, d)
+			return true
+		}
+	}
+	return false
 }
 
 // ruleDirs turns a rule's include_dir into path prefixes ("web/", and

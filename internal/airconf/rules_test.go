@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golive-dev/golive/internal/config"
 	"github.com/golive-dev/golive/watcher"
 )
 
@@ -104,6 +105,60 @@ func TestAirPathsGlobs(t *testing.T) {
 				if match(rel) != w {
 					t.Errorf("%q matches %s: %v; want %v", tc.globs, rel, !w, w)
 				}
+			}
+		}
+	}
+}
+
+// TestExcludedRuleDir: air watches a rule's include_dir even when
+// exclude_dir names it or a directory above it (its README pairs
+// exclude_dir = ["web"] with a rule on web), while golive's watch.exclude
+// wins over a rule's globs. So such a directory stays out of
+// watch.exclude, with a line, and the rule's files reach it through
+// golive's own filter, fed as a session feeds it (watch.include and the
+// rules' globs); an exclude that hides no rule's directory stays.
+func TestExcludedRuleDir(t *testing.T) {
+	t.Parallel()
+	const rule = "[[build.rules]]\ncmd = \"npm run build\"\ninclude_ext = [\"js\"]\n"
+	for _, tc := range []struct {
+		name    string
+		doc     string
+		exclude []string
+		reach   map[string]bool // whether a file reaches the watch's batches
+		note    string
+	}{
+		{"the README's", "[build]\nexclude_dir = [\"web\"]\n" + rule + "include_dir = [\"web\"]\n", nil,
+			map[string]bool{"web/app.js": true, "web/a/b.js": true},
+			`.air.toml:2: build.exclude_dir: "web" is build.rules[0]'s include_dir, which air watches all the same, and in watch.exclude it would hide the rule's files from it; left out`},
+		{"a directory above", "[build]\nexclude_dir = [\"web\", \"tmp\"]\n" + rule + "include_dir = [\"./web/src/\"]\n", []string{"tmp/**"},
+			map[string]bool{"web/src/app.js": true, "tmp/x.js": false},
+			`.air.toml:2: build.exclude_dir: "web" holds build.rules[0]'s include_dir "web/src", which air watches all the same, and in watch.exclude it would hide the rule's files from it; left out, so the rest of web is watched too: put its other directories in watch.exclude`},
+		{"a directory below", "[build]\nexclude_dir = [\"web/dist\", \"web2\"]\n" + rule + "include_dir = [\"web\"]\n", []string{"web/dist/**", "web2/**"},
+			map[string]bool{"web/app.js": true, "web/dist/app.js": false, "web2/app.js": false}, ""},
+		{"a rule on every directory", "[build]\nexclude_dir = [\"web\"]\n" + rule, []string{"web/**"},
+			map[string]bool{"app.js": true, "web/app.js": false}, ""},
+	} {
+		got, notes, err := Convert([]byte(tc.doc), "linux")
+		if err != nil || len(got.Rules) != 1 || got.Rules[0].Then != config.ThenNone {
+			t.Fatalf("%s: Convert: %v, rules %+v", tc.name, err, got.Rules)
+		}
+		if !reflect.DeepEqual(got.Watch.Exclude, tc.exclude) {
+			t.Errorf("%s: watch.exclude %q; want %q", tc.name, got.Watch.Exclude, tc.exclude)
+		}
+		want := ""
+		if tc.note != "" {
+			want = tc.note + "\n"
+		}
+		if text := formatNotes(notes); text != want {
+			t.Errorf("%s: lines:\n%s\nwant:\n%s", tc.name, text, want)
+		}
+		filter, err := watcher.NewFilter(watcher.Options{Root: t.TempDir(), Include: append(got.Watch.Include, got.Rules[0].Match...), Exclude: got.Watch.Exclude})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rel, w := range tc.reach {
+			if filter.Match(rel) != w {
+				t.Errorf("%s: %s reaches the rule: %v; want %v", tc.name, rel, !w, w)
 			}
 		}
 	}
