@@ -440,7 +440,15 @@ func (c *converter) watch() {
 		}
 	}
 	if files, ok := c.strs("build.exclude_file"); ok {
-		c.cfg.Watch.Exclude = append(c.cfg.Watch.Exclude, files...)
+		for _, f := range files {
+			// air matches the pattern against the file's path from the
+			// root (filepath.Match, whose * stops at "/"), and golive a
+			// glob without "/" against the base name at any depth.
+			if f != "" && !strings.Contains(f, "/") {
+				f = "./" + f
+			}
+			c.cfg.Watch.Exclude = append(c.cfg.Watch.Exclude, f)
+		}
 	}
 	if res, ok := c.strs("build.exclude_regex"); ok {
 		for _, re := range res {

@@ -110,6 +110,27 @@ func TestAirPathsGlobs(t *testing.T) {
 	}
 }
 
+// TestExcludeFileGlob: air matches an exclude_file pattern against the
+// path from the root (filepath.Match, where * stops at a "/"), so a
+// pattern with no "/" excludes files at the root only, by golive's own
+// matcher too.
+func TestExcludeFileGlob(t *testing.T) {
+	t.Parallel()
+	got, notes, err := Convert([]byte("[build]\nexclude_file = [\"*_mock.go\", \"web/gen.go\"]\n"), "linux")
+	if err != nil || len(notes) > 0 {
+		t.Fatalf("Convert: %v, lines:\n%s", err, formatNotes(notes))
+	}
+	excluded, err := watcher.Globs(got.Watch.Exclude)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rel, want := range map[string]bool{"a_mock.go": true, "sub/a_mock.go": false, "web/gen.go": true, "x/web/gen.go": false} {
+		if excluded(rel) != want {
+			t.Errorf("%q excludes %s: %v; want %v", got.Watch.Exclude, rel, !want, want)
+		}
+	}
+}
+
 // TestExcludedRuleDir: air watches a rule's include_dir even when
 // exclude_dir names it or a directory above it (its README pairs
 // exclude_dir = ["web"] with a rule on web), while golive's watch.exclude
