@@ -455,7 +455,7 @@ func (c *converter) watch() {
 			if re == `_test\.go` || re == `_test.go` {
 				continue // golive never builds on a test file
 			}
-			c.note("build.exclude_regex", "%q: a regular expression has no glob equal; write it in watch.exclude as a glob", re)
+			c.note("build.exclude_regex", "%q: a regular expression has no glob equal; write it in watch.exclude as a glob, unless the build reads those files (a rule's output, such as templ's _templ.go, must stay watched, and starts no build of its own)", re)
 		}
 	}
 	if _, ok := c.boolean("build.exclude_unchanged"); ok {
