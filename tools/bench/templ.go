@@ -17,13 +17,13 @@ import (
 )
 
 // The templ scenario (issue 11, requirement 4): the save of a .templ file
-// → the new page painted, golive's templ recipe against air with a shorter
-// form of the .air.toml templ's documentation gives (templAirConfig), on
-// copies of the same small web project. Each
-// tool serves through its own proxy to its own Chromium tab; a round saves
-// the page component with a new heading and times the program answering it
-// (polled directly) and the tab painting it (read as the browser scenario
-// reads it), then counts the builds and restarts the save caused.
+// → the new page painted, golive's templ recipe against air set up for
+// templ in each of the ways templAirForms lists, on copies of the same
+// small web project. Each tool serves through its own proxy to its own
+// Chromium tab; a round saves the page component with a new heading and
+// times the program answering it (polled directly) and the tab painting it
+// (read as the browser scenario reads it), then counts the builds and
+// restarts the save caused.
 
 // templModule is the templ release the project requires, with its go.sum
 // lines (the module cache has it: go build stays offline).
@@ -49,6 +49,29 @@ listen = "127.0.0.1:%d"
 `, port, proxyPort)
 }
 
+// templAirForm is one way of setting air up for templ: a row of its own.
+type templAirForm struct {
+	id     string // file-safe: the copy's directory and its logs
+	row    string // the report's row
+	config func(port, proxyPort int) string
+	about  string // what the report says it is
+	full   bool   // run in a full run only: -quick leaves it out
+}
+
+// templAirForms are air's set-ups, in the order of the report's rows: the
+// shorter form the scenario ran first, then the two that docs/recipes.md
+// quotes as they are (TestTemplAirConfigsAsQuoted holds them to it). The
+// last two run in a full run only: their delays (1000 ms, and two of them
+// in a row for the README's form) would double -quick's templ scenario.
+var templAirForms = []templAirForm{
+	{id: "air", row: "air, templ's .air.toml shortened", config: templAirConfig,
+		about: "a shorter form of templ's documented .air.toml (`templ generate && go build -o ./tmp/main .`, `include_ext = [\"go\", \"templ\"]`, `exclude_regex = [\".*_templ.go\"]`, `delay = 100` where templ's documentation gives 1000, air's defaults for every other key) and its proxy"},
+	{id: "air-templdocs", row: "air, templ's .air.toml", config: templAirDocsConfig, full: true,
+		about: "templ's documented .air.toml as docs/recipes.md quotes it (`templ generate && go build -o ./tmp/main .`, `delay = 1000`, `include_ext = [\"go\", \"tpl\", \"tmpl\", \"templ\", \"html\"]`, `exclude_regex = [\".*_templ.go\"]`, `stop_on_error = true` and the rest), its proxy's two ports made free ones and nothing else changed"},
+	{id: "air-rules", row: "air, README's [[build.rules]]", config: templAirRulesConfig, full: true,
+		about: "air's README's (v1.66+) templ form as docs/recipes.md quotes it (`go build -o ./tmp/main .`, and a `[[build.rules]]` block running `templ generate` on `.templ` files, whose `_templ.go` output starts the build; air's defaults for the rest, `delay = 1000` for the rule and for the build), with a `[proxy]` block on free ports added, which the README's form has not"},
+}
+
 // templAirConfig is air's config: a shorter form of the .air.toml templ's
 // documentation gives (its live-reload page, which docs/recipes.md shows
 // whole), with the scenario's ports. Its cmd, bin, exclude_regex and proxy
@@ -56,8 +79,7 @@ listen = "127.0.0.1:%d"
 // templ and html (the project has no other kind); delay is 100 where
 // templ's is 1000 (air sleeps it after a change, before it builds: each
 // build here starts 900 ms sooner than with templ's); every other key is
-// air's default. air's README (v1.66+) gives templ as a [[build.rules]] block
-// instead, which this does not run.
+// air's default.
 func templAirConfig(port, proxyPort int) string {
 	return fmt.Sprintf(`[build]
 cmd = "templ generate && go build -o ./tmp/main ."
@@ -65,6 +87,70 @@ bin = "tmp/main"
 include_ext = ["go", "templ"]
 exclude_regex = [".*_templ.go"]
 delay = 100
+
+[proxy]
+enabled = true
+proxy_port = %d
+app_port = %d
+`, proxyPort, port)
+}
+
+// templAirDocsConfig is the .air.toml templ's documentation gives (its
+// live-reload page), as docs/recipes.md quotes it, with the scenario's
+// ports for its 8383 (the proxy) and 8282 (the program). Its paths are the
+// fixture's as they are: the program is the module's root package.
+func templAirDocsConfig(port, proxyPort int) string {
+	return fmt.Sprintf(`root = "."
+tmp_dir = "tmp"
+
+[build]
+  bin = "./tmp/main"
+  cmd = "templ generate && go build -o ./tmp/main ."
+  delay = 1000
+  exclude_dir = ["assets", "tmp", "vendor"]
+  exclude_file = []
+  exclude_regex = [".*_templ.go"]
+  exclude_unchanged = false
+  follow_symlink = false
+  full_bin = ""
+  include_dir = []
+  include_ext = ["go", "tpl", "tmpl", "templ", "html"]
+  kill_delay = "0s"
+  log = "build-errors.log"
+  send_interrupt = false
+  stop_on_error = true
+
+[color]
+  app = ""
+  build = "yellow"
+  main = "magenta"
+  runner = "green"
+  watcher = "cyan"
+
+[log]
+  time = false
+
+[misc]
+  clean_on_exit = false
+
+[proxy]
+  enabled = true
+  proxy_port = %d
+  app_port = %d
+`, proxyPort, port)
+}
+
+// templAirRulesConfig is the templ form of air's README (v1.66 and later),
+// as docs/recipes.md quotes it, and a [proxy] block the README's has not,
+// on the scenario's ports: without it there is no page to reload.
+func templAirRulesConfig(port, proxyPort int) string {
+	return fmt.Sprintf(`[build]
+cmd = "go build -o ./tmp/main ."
+
+[[build.rules]]
+name = "templ"
+include_ext = ["templ"]
+cmd = "templ generate"
 
 [proxy]
 enabled = true
@@ -213,13 +299,15 @@ type templResult struct {
 	air     string // air's version
 	shape   shape
 	rounds  int
-	tools   []*templTool // golive, then air
+	tools   []*templTool // golive, then air's forms
 }
 
 // templTool is a tool on its own copy, with its own tab through its own
 // proxy.
 type templTool struct {
 	w         *watcherTool
+	row       string        // the report's row
+	air       *templAirForm // air's set-up; nil for golive
 	proxyPort int
 	tab       context.Context
 	rounds    []templRound // the warm-up first
@@ -240,9 +328,9 @@ type templRound struct {
 	builds, starts  int // counted from the save to the tool's next save
 }
 
-// templScenario starts golive, and air when it runs, each on its copy,
-// opens a tab on each proxy, then runs the rounds: a warm-up, then -n,
-// the tools in a shuffled order in each.
+// templScenario starts golive, and air in each of its forms when it runs,
+// each on its copy, opens a tab on each proxy, then runs the rounds: a
+// warm-up, then -n, the tools in a shuffled order in each.
 func (b *bench) templScenario() error {
 	res := &templResult{rounds: b.opts.rounds, shape: b.templShape}
 	b.res.templ = res
@@ -266,24 +354,34 @@ func (b *bench) templScenario() error {
 		res.air = toolVersion(air, "-v")
 	}
 
-	golive, err := b.newTemplTool("golive", templGoliveConfig, func(w *watcherTool) {
+	golive, err := b.newTemplTool("golive", "golive", ".reload.toml", templGoliveConfig, func(w *watcherTool) {
 		w.events = &eventLog{path: filepath.Join(b.work, "events-golive-templ.jsonl")}
 		w.argv = append([]string{b.golives[0].path, "-C", w.fx.dir, "--events", w.events.path}, b.opts.goliveArgs...)
 	})
 	if err != nil {
 		return fmt.Errorf("templ: %w", err)
 	}
+	golive.row = "golive"
 	res.tools = append(res.tools, golive)
-	if air != "" {
-		a, err := b.newTemplTool("air", templAirConfig, func(w *watcherTool) { w.argv = []string{air} })
+	for i := range templAirForms {
+		form := &templAirForms[i]
+		if air == "" {
+			break
+		}
+		if form.full && b.opts.quick {
+			res.notes = append(res.notes, "no row for "+form.row+" in a -quick run: full runs only")
+			continue
+		}
+		a, err := b.newTemplTool("air", form.id, ".air.toml", form.config, func(w *watcherTool) { w.argv = []string{air} })
 		if err != nil {
 			return fmt.Errorf("templ: %w", err)
 		}
+		a.row, a.air = form.row, form
 		res.tools = append(res.tools, a)
 	}
 	for _, tt := range res.tools {
 		defer tt.w.shutdown()
-		b.logf("templ: starting %s: %s", tt.w.name, strings.Join(tt.w.argv, " "))
+		b.logf("templ: starting %s: %s", tt.row, strings.Join(tt.w.argv, " "))
 		launched, _, err := tt.w.launch(b.ctx, b, 5*time.Minute)
 		if err != nil {
 			return fmt.Errorf("templ: %w", err)
@@ -312,11 +410,23 @@ func (b *bench) templScenario() error {
 				return err
 			}
 			tt := res.tools[i]
+			if n := len(tt.rounds); n > 0 && !tt.rounds[n-1].ok {
+				round := "the warm-up"
+				if r >= 0 {
+					round = fmt.Sprintf("round %d", r+1)
+				}
+				note := fmt.Sprintf("the tab of %s opened on the page again before %s, after a failed round", tt.row, round)
+				if err := b.reopenTemplTab(tt); err != nil {
+					note = fmt.Sprintf("the tab of %s could not be opened on the page again before %s, after a failed round: %v", tt.row, round, err)
+				}
+				b.logf("  templ, %s", note)
+				res.notes = append(res.notes, note)
+			}
 			x := b.templRound(tt, fmt.Sprintf("t%02d-%06d", r+1, time.Now().UnixNano()%1e6))
 			x.warm = r < 0
 			tt.rounds = append(tt.rounds, x)
 			if !x.ok {
-				b.logf("  templ, %s: %s", tt.w.name, x.err)
+				b.logf("  templ, %s: %s", tt.row, x.err)
 			}
 		}
 	}
@@ -353,27 +463,51 @@ func (b *bench) openTemplTabs(chrome string, tools []*templTool) (closeAll func(
 		}
 		tt.tab = tab
 		if err := chromedp.Do(tab, chromedp.Navigate(fmt.Sprintf("http://127.0.0.1:%d/", tt.proxyPort))); err != nil {
-			return closeAll, fmt.Errorf("%s: open the page through its proxy: %w", tt.w.name, err)
+			return closeAll, fmt.Errorf("%s: open the page through its proxy: %w", tt.row, err)
 		}
 		visible, err := chromedp.Run(tab, chromedp.Evaluate[string]("document.visibilityState"))
 		if err != nil {
-			return closeAll, fmt.Errorf("%s: %w", tt.w.name, err)
+			return closeAll, fmt.Errorf("%s: %w", tt.row, err)
 		}
 		if visible != "visible" {
-			return closeAll, fmt.Errorf("%s's tab is %s: it would paint no frame", tt.w.name, visible)
+			return closeAll, fmt.Errorf("%s's tab is %s: it would paint no frame", tt.row, visible)
 		}
 		if _, err := paintedAt(b.ctx, tab, "v0", b.opts.roundTimeout); err != nil {
-			return closeAll, fmt.Errorf("%s: %w", tt.w.name, err)
+			return closeAll, fmt.Errorf("%s: %w", tt.row, err)
 		}
 	}
 	return closeAll, nil
 }
 
-// newTemplTool writes a copy of the project for the tool name with its
-// config (written by config from the program's port and the proxy's),
-// and returns it ready to launch; set fills in the command.
-func (b *bench) newTemplTool(name string, config func(port, proxyPort int) string, set func(*watcherTool)) (*templTool, error) {
-	dir := filepath.Join(b.work, "fx-templ-"+name)
+// reopenTemplTab puts tt's tab back on the page after a failed round, so
+// that one failure costs that round and not every one after it: air's
+// proxy, for one, answers the reload it sends when the program it started
+// is not up (it failed to bind the port its old one still held) with an
+// error page that has no reload script, where the tab then stays. It waits
+// for the program to answer, then opens the page through the proxy again
+// and waits for the heading the program serves to paint.
+func (b *bench) reopenTemplTab(tt *templTool) error {
+	var heading string
+	if _, err := tt.w.c.waitMatch(b.ctx, "/", "its page", 10*time.Second, func(body string) bool {
+		_, rest, ok := strings.Cut(body, strings.TrimSuffix(templHeading(""), "</h1>"))
+		heading, _, _ = strings.Cut(rest, "</h1>")
+		return ok && heading != ""
+	}); err != nil {
+		return err
+	}
+	if err := chromedp.Do(tt.tab, chromedp.Navigate(fmt.Sprintf("http://127.0.0.1:%d/", tt.proxyPort))); err != nil {
+		return fmt.Errorf("open the page through the proxy: %w", err)
+	}
+	_, err := paintedAt(b.ctx, tt.tab, heading, b.opts.roundTimeout)
+	return err
+}
+
+// newTemplTool writes a copy of the project for the tool name, set up as
+// id says (file-safe and unique in the scenario), with its config file
+// (written by config from the program's port and the proxy's), and returns
+// it ready to launch; set fills in the command.
+func (b *bench) newTemplTool(name, id, file string, config func(port, proxyPort int) string, set func(*watcherTool)) (*templTool, error) {
+	dir := filepath.Join(b.work, "fx-templ-"+id)
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -381,10 +515,6 @@ func (b *bench) newTemplTool(name string, config func(port, proxyPort int) strin
 	proxyPort, err := freePort()
 	if err != nil {
 		return nil, err
-	}
-	file := ".reload.toml"
-	if name == "air" {
-		file = ".air.toml"
 	}
 	// The config is written before the project is committed: a user's
 	// is in the repository.
@@ -395,8 +525,12 @@ func (b *bench) newTemplTool(name string, config func(port, proxyPort int) strin
 	if err != nil {
 		return nil, err
 	}
-	w := &watcherTool{name: name, setting: "templ", fx: fx, port: port, c: newClient(port), ready: "/",
-		starts: filepath.Join(b.work, "starts-"+name+"-templ.log")}
+	setting := "templ"
+	if id != name {
+		setting += " " + id
+	}
+	w := &watcherTool{name: name, setting: setting, fx: fx, port: port, c: newClient(port), ready: "/",
+		starts: filepath.Join(b.work, "starts-"+id+"-templ.log")}
 	set(w)
 	return &templTool{w: w, proxyPort: proxyPort}, nil
 }
@@ -532,7 +666,7 @@ func (r *templResult) failures() []string {
 			}
 			n++
 			if !x.ok {
-				notes = append(notes, fmt.Sprintf("templ round %d, %s: %s", n, tt.w.name, x.err))
+				notes = append(notes, fmt.Sprintf("templ round %d, %s: %s", n, tt.row, x.err))
 			}
 		}
 	}
@@ -552,12 +686,18 @@ func reportTempl(w io.Writer, r *templResult) {
 		strings.Fields(templModule)[1], r.shape.Packages, r.shape.Files)
 	if len(r.tools) > 1 {
 		air := strings.TrimSpace(strings.Split(strings.TrimPrefix(r.air, "air: "), ",")[0])
-		fmt.Fprintf(w, " air %s: a shorter form of templ's documented .air.toml (`templ generate && go build -o ./tmp/main .`, `include_ext = [\"go\", \"templ\"]`, `exclude_regex = [\".*_templ.go\"]`, `delay = 100` where templ's documentation gives 1000, air's defaults for every other key) and its proxy.", air)
+		fmt.Fprintf(w, " air %s, a row per set-up:", air)
+		for i, tt := range r.tools[1:] {
+			sep := ";"
+			if i == len(r.tools)-2 {
+				sep = "."
+			}
+			fmt.Fprintf(w, " *%s*, %s%s", tt.row, tt.air.about, sep)
+		}
 	}
 	fmt.Fprintf(w, " Each save rewrites the page's heading; serving: the program, polled directly, answers it; painted: the tab shows it, its second animation frame after the load. Builds and restarts count from a save to the tool's next save.\n\n")
 	fmt.Fprintln(w, "| tool | save → serving, median (min–max) | save → painted, median (min–max) | painted − serving, median | builds per save | restarts per save | saves with one build and one restart | ok |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
-	var meds [][2]time.Duration
 	for _, tt := range r.tools {
 		serving, painted, of := tt.timed()
 		s, p := statsOf(serving, of), statsOf(painted, of)
@@ -567,17 +707,17 @@ func reportTempl(w io.Writer, r *templResult) {
 		}
 		builds, starts, exact, saves := tt.perSave()
 		if s.n == 0 {
-			fmt.Fprintf(w, "| %s | – | – | – | %.1f | %.1f | %d of %d | 0/%d |\n", tt.w.name, builds, starts, exact, saves, of)
-			meds = append(meds, [2]time.Duration{})
+			fmt.Fprintf(w, "| %s | – | – | – | %.1f | %.1f | %d of %d | 0/%d |\n", tt.row, builds, starts, exact, saves, of)
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %s (%s–%s) | %s (%s–%s) | %s | %.1f | %.1f | %d of %d | %d/%d |\n", tt.w.name,
+		fmt.Fprintf(w, "| %s | %s (%s–%s) | %s (%s–%s) | %s | %.1f | %.1f | %d of %d | %d/%d |\n", tt.row,
 			ms(s.med), ms(s.min), ms(s.max), ms(p.med), ms(p.min), ms(p.max), signedMS(statsOf(diffs, 0).med),
 			builds, starts, exact, saves, s.n, of)
-		meds = append(meds, [2]time.Duration{s.med, p.med})
 	}
-	if len(meds) == 2 {
-		fmt.Fprintf(w, "| golive ÷ air | %s | %s | | | | | |\n", ratio(meds[0][0], meds[1][0]), ratio(meds[0][1], meds[1][1]))
+	if meds := r.medians(); r.tools[0].w.isGolive() && meds[0][0] > 0 {
+		for i, tt := range r.tools[1:] {
+			fmt.Fprintf(w, "| golive ÷ %s | %s | %s | | | | | |\n", tt.row, ratio(meds[0][0], meds[i+1][0]), ratio(meds[0][1], meds[i+1][1]))
+		}
 	}
 	fmt.Fprintln(w)
 	if g := r.tools[0]; g.w.isGolive() {
@@ -597,27 +737,36 @@ func reportTempl(w io.Writer, r *templResult) {
 	}
 }
 
+// medians is each tool's median save → serving and save → painted, in the
+// order of r.tools; zero where no round of the tool's succeeded.
+func (r *templResult) medians() [][2]time.Duration {
+	var meds [][2]time.Duration
+	for _, tt := range r.tools {
+		serving, painted, _ := tt.timed()
+		meds = append(meds, [2]time.Duration{statsOf(serving, 0).med, statsOf(painted, 0).med})
+	}
+	return meds
+}
+
 // templSummary is the summary's clause on the scenario.
 func templSummary(r *templResult) string {
 	if r.skipped != "" {
 		return "templ: skipped, " + r.skipped
 	}
 	var parts []string
-	var meds [][2]time.Duration
-	for _, tt := range r.tools {
-		serving, painted, _ := tt.timed()
+	meds := r.medians()
+	for i, tt := range r.tools {
+		_, painted, _ := tt.timed()
 		_, _, exact, of := tt.perSave()
-		s, p := statsOf(serving, 0).med, statsOf(painted, 0).med
-		meds = append(meds, [2]time.Duration{s, p})
 		if len(painted) == 0 {
-			parts = append(parts, tt.w.name+" failed")
+			parts = append(parts, tt.row+" failed")
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s painted %s ms after the save (serving %s ms), one build and one restart in %d of %d saves", tt.w.name, ms(p), ms(s), exact, of))
+		part := fmt.Sprintf("%s painted %s ms after the save (serving %s ms), one build and one restart in %d of %d saves", tt.row, ms(meds[i][1]), ms(meds[i][0]), exact, of)
+		if i > 0 && r.tools[0].w.isGolive() && meds[0][1] > 0 {
+			part += fmt.Sprintf(", golive ÷ it %s painted, %s serving", ratio(meds[0][1], meds[i][1]), ratio(meds[0][0], meds[i][0]))
+		}
+		parts = append(parts, part)
 	}
-	out := "templ: " + strings.Join(parts, "; ")
-	if len(meds) == 2 && meds[1][1] > 0 {
-		out += fmt.Sprintf("; golive ÷ air %s painted, %s serving", ratio(meds[0][1], meds[1][1]), ratio(meds[0][0], meds[1][0]))
-	}
-	return out
+	return "templ: " + strings.Join(parts, "; ")
 }
