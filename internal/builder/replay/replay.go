@@ -40,6 +40,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golive-dev/golive/internal/fileclock"
@@ -107,6 +108,9 @@ type Options struct {
 // Replayer holds the recipe of the last full build and replays it. One
 // build at a time.
 type Replayer struct {
+	// mu guards what follows against the dry run's goroutine, which
+	// merges what it learned into the recipe while no build runs (Dry).
+	mu   sync.Mutex
 	opts Options
 	out  string // where replayed archives go: Out, or the store's
 	seq  int
@@ -134,6 +138,8 @@ func New(opts Options) *Replayer {
 // recipe's build are the edit. ErrNoReplay, or any other error, means go
 // build must run; ctx's error means the replay was cancelled.
 func (r *Replayer) Build(ctx context.Context, changed []string, bin string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if changed != nil {
 		if len(changed) == 0 {
 			return noReplay("a rebuild asked for with no edit")
@@ -178,6 +184,8 @@ func noReplay(format string, args ...any) error {
 // trace, for a successful build that started at started. Whatever it
 // cannot read or trust leaves no recipe: go build runs next.
 func (r *Replayer) Learn(trace string, started time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.learn(trace, started, "", "")
 }
 
@@ -186,9 +194,11 @@ func (r *Replayer) Learn(trace string, started time.Time) {
 // (LinkOf), and work a copy of the build's $WORK (ShareWork) that the
 // recipe then owns, as each program's recipe forgets its own.
 func (r *Replayer) LearnLink(trace string, started time.Time, link, work string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	orig := workOf(trace)
 	if orig == "" || link == "" {
-		r.Forget()
+		r.forget()
 		os.RemoveAll(work)
 		return
 	}
@@ -199,7 +209,7 @@ func (r *Replayer) LearnLink(trace string, started time.Time, link, work string)
 // learn is Learn for the link named (see parseTrace); from, when set, is
 // the $WORK the import configs name, of which the trace's is a copy.
 func (r *Replayer) learn(trace string, started time.Time, link, from string) {
-	r.Forget()
+	r.forget()
 	rec, err := parseTrace(trace, r.opts.Dir, link, from)
 	if err == nil {
 		err = r.trust(rec, r.opts.Main, started)
@@ -290,6 +300,12 @@ func setOf(paths []string) map[string]bool {
 // Forget drops the recipe and the files it kept: after a go build that
 // failed or was cancelled, the tree is not what the recipe says.
 func (r *Replayer) Forget() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.forget()
+}
+
+func (r *Replayer) forget() {
 	r.kept, r.whyNot = false, "the last go build failed or was cancelled"
 	r.gen++
 	if r.rec != nil {
@@ -353,7 +369,7 @@ func (r *Replayer) build(ctx context.Context, changed []string, bin string) erro
 	for _, f := range changed {
 		if st, err := stampOf(f); err != nil || st != now.files[f] {
 			os.Remove(bin)
-			r.Forget()
+			r.forget()
 			return noReplay("%s was saved again while it compiled", filepath.Base(f))
 		}
 	}

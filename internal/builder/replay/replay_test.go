@@ -5,6 +5,7 @@ package replay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -151,8 +152,19 @@ func goBuild(t *testing.T, dir string) string {
 // TestReplayLearnsFromTheDryRun: a go build that found every package in
 // the build cache teaches the recipe no compile; the go command's dry
 // run does, and the first edit of each package then replays.
+// Dry merges what it learned at once, off the save path, or, when a
+// build holds the recipe, leaves it to the next build.
 func TestReplayLearnsFromTheDryRun(t *testing.T) {
 	t.Parallel()
+	for _, duringBuild := range []bool{false, true} {
+		t.Run(fmt.Sprintf("during a build %v", duringBuild), func(t *testing.T) {
+			t.Parallel()
+			testLearnsFromTheDryRun(t, duringBuild)
+		})
+	}
+}
+
+func testLearnsFromTheDryRun(t *testing.T, duringBuild bool) {
 	// leaf imports nothing: the dry run writes its import config with
 	// echo, not a here-document, and compiles it from the module's root.
 	files := maps.Clone(testkit.LibModule)
@@ -175,7 +187,16 @@ func TestReplayLearnsFromTheDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dry run: %v\n%s", err, out)
 	}
+	if duringBuild {
+		r.mu.Lock() // as Build holds it
+	}
 	r.Dry(gen, string(out))
+	if merged := len(r.rec.pkgs) > 0; merged == duringBuild {
+		t.Fatalf("during a build %v: Dry merged the compiles at once: %v", duringBuild, merged)
+	}
+	if duringBuild {
+		r.mu.Unlock()
+	}
 	ctx, bin := context.Background(), filepath.Join(t.TempDir(), "prog")
 	testkit.WriteFile(t, filepath.Join(dir, "lib", "lib.go"), strings.Replace(testkit.LibModule["lib/lib.go"], `"a"`, `"b"`, 1))
 	if err := r.build(ctx, []string{filepath.Join(dir, "lib", "lib.go")}, bin); err != nil {
