@@ -173,7 +173,9 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 			l.onReady(res)
 		case <-l.prepareAt:
 			l.prepareAt = nil
-			l.opts.Starter.Prepare()
+			if l.build == nil { // else the restart's Check prepares, beside the stop
+				l.opts.Starter.Prepare()
+			}
 		case <-l.retry:
 			l.retry = nil
 			if l.build != nil {

@@ -272,6 +272,29 @@ func TestRunnerPreparesTheNextStart(t *testing.T) {
 	}
 }
 
+// A build that runs when the time comes keeps the cores: the next start
+// is not prepared then (the restart's Check does it, beside the stop).
+func TestRunnerPreparesNothingDuringABuild(t *testing.T) {
+	t.Parallel()
+	h := startRunnerWith(t, func(o *Options) {
+		o.Starter.(*fakeStarter).prepared = make(chan struct{}, 10)
+	})
+	h.buildAndStart(t, "bin1")
+	h.save("main.go")
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	b := h.build(t)
+	select {
+	case <-h.starter.prepared:
+		t.Fatal("prepared while a build ran")
+	case <-time.After(PrepareAfter + 300*time.Millisecond):
+	}
+	b.finish <- BuildResult{Binary: "bin2"}
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
+}
+
 // An edit during a build cancels it; the stale build's binary never runs.
 func TestRunnerCancelsStaleBuild(t *testing.T) {
 	t.Parallel()
