@@ -42,9 +42,9 @@ type Starter interface {
 	Start(bin string) (Program, error)
 	// Prepare may do ahead of time what the next start needs (the
 	// keeper's own start-up): the loop calls it once the program is
-	// ready, or when a build begins if it has no readiness check, so that
-	// the work is done in a quiet moment, not between the stop and the
-	// start.
+	// ready, or, with no readiness check, PrepareAfter after the start
+	// unless a build runs, so that the work is done in a quiet moment,
+	// not between the stop and the start. Check may do it too.
 	Prepare()
 }
 
