@@ -472,7 +472,9 @@ func (l *loop) onReady(res readyResult) {
 	}
 	l.cancelReady()
 	l.opts.Log.Emit(events.Event{Type: events.Ready, PID: res.prog.PID(), Duration: time.Since(l.saved)})
-	l.opts.Starter.Prepare() // the next start's part, now that this one's is done
+	if l.build == nil { // else the restart's Check prepares, beside the stop
+		l.opts.Starter.Prepare() // the next start's part, now that this one's is done
+	}
 }
 
 // stopProgram stops the running program with its tree. A program that

@@ -69,9 +69,12 @@ func BecomeSubreaper() error {
 // children, a few reads for a small tree where a scan of /proc reads
 // every process on the machine (about 3 ms for 80 of them); without
 // those lists (a kernel built without CONFIG_PROC_CHILDREN) it scans.
+// A list read while a sibling is reaped may skip a live child
+// (proc_tid_children(5)): a caller that must not miss one confirms an
+// empty answer with DescendantsByScan.
 func Descendants(root int) []int {
 	if _, err := os.Stat(childrenFile(root, root)); err != nil {
-		return scanDescendants(root)
+		return DescendantsByScan(root)
 	}
 	var out []int
 	queue := []int{root}
@@ -79,7 +82,11 @@ func Descendants(root int) []int {
 		p := queue[0]
 		queue = queue[1:]
 		for _, c := range childrenOf(p) {
-			if st, ok := readStat(c); ok && st.state != 'Z' {
+			st, ok := readStat(c)
+			if !ok || (st.ppid != p && st.ppid != root) {
+				continue // gone, or its pid reused since the list was read
+			}
+			if st.state != 'Z' {
 				out = append(out, c)
 			}
 			queue = append(queue, c)
@@ -118,8 +125,9 @@ func childrenOf(pid int) []int {
 	return out
 }
 
-// scanDescendants is Descendants from one scan of /proc.
-func scanDescendants(root int) []int {
+// DescendantsByScan is Descendants from one scan of /proc: slower, and
+// it misses no process that lives through the scan.
+func DescendantsByScan(root int) []int {
 	children := map[int][]int{}
 	live := map[int]bool{}
 	eachProc(func(st procStat) {

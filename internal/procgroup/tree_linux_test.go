@@ -89,7 +89,7 @@ func TestDescendantsFromChildrenLists(t *testing.T) {
 		st, ok := readStat(zombie.Process.Pid)
 		return ok && st.state == 'Z'
 	})
-	for name, got := range map[string][]int{"children lists": Descendants(os.Getpid()), "scan": scanDescendants(os.Getpid())} {
+	for name, got := range map[string][]int{"children lists": Descendants(os.Getpid()), "scan": DescendantsByScan(os.Getpid())} {
 		if !slices.Contains(got, live.Process.Pid) || !slices.Contains(got, grandchild) {
 			t.Errorf("%s: %v misses sh %d or its sleep %d", name, got, live.Process.Pid, grandchild)
 		}

@@ -1,6 +1,14 @@
 package supervise
 
-import "os"
+import (
+	"errors"
+	"os"
+)
+
+// errKeeperGone is a keeper that ended before it started the program:
+// a keeper started ahead may have been killed meanwhile, and a new one
+// then takes its place (Starter.Start).
+var errKeeperGone = errors.New("keeper ended before starting it")
 
 // KeeperEnv marks a golive process started as a keeper. cmd/golive's main
 // (and any test binary that starts programs) calls RunKeeper first thing

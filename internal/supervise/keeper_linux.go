@@ -181,7 +181,7 @@ func (p *keptProcess) handshake(bin string, opts Options, report *os.File) error
 	line, _ := json.Marshal(spec)
 	if _, err := p.lifeline.Write(append(line, '\n')); err != nil {
 		report.Close()
-		return fmt.Errorf("start %s: keeper: %w", bin, err)
+		return fmt.Errorf("start %s: %w: %w", bin, errKeeperGone, err)
 	}
 	r := bufio.NewReader(report)
 	first, err := r.ReadString('\n')
@@ -194,7 +194,7 @@ func (p *keptProcess) handshake(bin string, opts Options, report *os.File) error
 	if msg, ok := strings.CutPrefix(strings.TrimSpace(first), "error "); ok {
 		return fmt.Errorf("start %s: %s", bin, msg)
 	}
-	return fmt.Errorf("start %s: keeper ended before starting it", bin)
+	return fmt.Errorf("start %s: %w", bin, errKeeperGone)
 }
 
 // programEnv is env as os/exec would pass it (the last of duplicate keys
@@ -312,10 +312,7 @@ func RunKeeper() int {
 	syscall.CloseOnExec(3)
 	syscall.CloseOnExec(4)
 	k := &keeper{report: report}
-	// A spare may wait for its spec for hours: what start-up read goes
-	// back to the page cache meanwhile.
-	resident.DropCode()
-	line, err := bufio.NewReader(lifeline).ReadBytes('\n')
+	line, err := readSpec(lifeline)
 	if len(line) == 0 && errors.Is(err, io.EOF) {
 		return 0 // a spare that golive closed unused
 	}
@@ -330,9 +327,38 @@ func RunKeeper() int {
 	return k.run(spec, lifeline)
 }
 
+// readSpec reads the spec line. A keeper started ahead may wait for it
+// for hours: if it has not come within specWait, what the keeper's
+// start-up read goes back to the page cache meanwhile; one started for a
+// program at once gets it sooner and skips that.
+func readSpec(lifeline *os.File) ([]byte, error) {
+	type result struct {
+		line []byte
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		line, err := bufio.NewReader(lifeline).ReadBytes('\n')
+		got <- result{line, err}
+	}()
+	select {
+	case r := <-got:
+		return r.line, r.err
+	case <-time.After(specWait):
+		resident.DropCode()
+	}
+	r := <-got
+	return r.line, r.err
+}
+
+// specWait is how long a keeper waits for its spec before it hands its
+// start-up pages back.
+const specWait = 50 * time.Millisecond
+
 type keeper struct {
-	report *os.File
-	pid    int // the program
+	report    *os.File
+	pid       int          // the program
+	signalled map[int]bool // given the stop signal (signalTree); nil before
 }
 
 func (k *keeper) say(format string, args ...any) {
@@ -379,7 +405,10 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	if stopSig == 0 {
 		stopSig = syscall.SIGTERM
 	}
-	var deadline <-chan time.Time
+	var deadline, again <-chan time.Time
+	resignal := time.NewTicker(resignalEvery)
+	resignal.Stop()
+	defer resignal.Stop()
 	stopping, killed, reason := false, false, ""
 	for {
 		select {
@@ -389,8 +418,14 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 			if !stopping && reaped != nil {
 				k.signalTree(stopSig)
 				deadline = time.After(time.Duration(spec.StopTimeout))
+				resignal.Reset(resignalEvery)
+				again = resignal.C
 			}
 			stopping = true
+		case <-again:
+			if !killed && reaped != nil {
+				k.signalTree(stopSig)
+			}
 		case <-deadline:
 			killed, reason = true, "did not stop within "+time.Duration(spec.StopTimeout).String()
 			k.killTree()
@@ -418,6 +453,10 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	}
 }
 
+// resignalEvery is how often a stopping tree is walked again for a
+// descendant that has not had the stop signal.
+const resignalEvery = 50 * time.Millisecond
+
 // reap waits for every child, the program and the orphans re-parented to
 // the keeper, and reports the program's exit. The keeper starts no other
 // process, so wait4(-1) steals no one's status here.
@@ -443,22 +482,35 @@ func (k *keeper) reap(done chan<- struct{}) {
 }
 
 // signalTree sends sig to the program's group and to every descendant
-// outside it (a setsid escaper is in a group of its own).
+// outside it (a setsid escaper is in a group of its own) that it has not
+// signalled yet: called again while the tree stops, it reaches one that
+// was forked since, or that a walk missed, and never signals one twice
+// (a second SIGINT or SIGTERM often means "now" to a program).
 func (k *keeper) signalTree(sig syscall.Signal) {
-	syscall.Kill(-k.pid, sig)
+	if k.signalled == nil {
+		syscall.Kill(-k.pid, sig)
+		k.signalled = map[int]bool{}
+	}
 	for _, pid := range procgroup.Descendants(os.Getpid()) {
-		syscall.Kill(pid, sig)
+		if !k.signalled[pid] {
+			k.signalled[pid] = true
+			syscall.Kill(pid, sig)
+		}
 	}
 }
 
-// killTree SIGKILLs the tree. A process may fork between the scan and the
-// kill, so it scans again until a scan finds nothing alive.
+// killTree SIGKILLs the tree. A process may fork between the walk and
+// the kill, so it walks again until a walk finds nothing alive, and
+// confirms that with a scan of /proc, which a reap beside it cannot
+// make skip a process (Descendants).
 func (k *keeper) killTree() {
 	for range 50 {
 		syscall.Kill(-k.pid, syscall.SIGKILL)
 		alive := procgroup.Descendants(os.Getpid())
 		if len(alive) == 0 {
-			return
+			if alive = procgroup.DescendantsByScan(os.Getpid()); len(alive) == 0 {
+				return
+			}
 		}
 		for _, pid := range alive {
 			syscall.Kill(pid, syscall.SIGKILL)

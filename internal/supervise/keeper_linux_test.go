@@ -233,3 +233,20 @@ func TestStarterReplacesADeadSpare(t *testing.T) {
 		t.Errorf("program %d not running", p.PID())
 	}
 }
+
+// A process the program starts once it has the stop signal, out of its
+// group (setsid), gets the stop signal too, from a later walk of the
+// tree: the stop ends with no kill, well before the stop timeout.
+func TestKeeperSignalsWhatForksWhileItStops(t *testing.T) {
+	t.Parallel()
+	out := testkit.NewLineWaiter()
+	opts := helperOptions(t, "escape-on-term", out, false)
+	p, err := Start(os.Args[0], opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Wait(t, "ready")
+	if res := p.Stop(nil); res.Killed {
+		t.Errorf("stop: %+v, want the escaper stopped by the stop signal", res)
+	}
+}

@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/golive-dev/golive/runner"
@@ -92,9 +93,13 @@ func (s *Starter) Start(bin string) (runner.Program, error) {
 	if sp := s.spare; sp != nil {
 		s.spare = nil
 		if sp.alive() {
-			return sp.start(bin, opts)
+			p, err := sp.start(bin, opts)
+			if !errors.Is(err, errKeeperGone) {
+				return p, err
+			} // it died since: a new one starts it
+		} else {
+			sp.close()
 		}
-		sp.close()
 	}
 	return Start(bin, opts)
 }

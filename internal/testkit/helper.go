@@ -117,6 +117,20 @@ func helper(mode string) {
 		}
 		fmt.Println("ready")
 		time.Sleep(time.Hour)
+	case "escape-on-term": // on SIGTERM starts a setsid grandchild with the default signal actions, then exits
+		term := make(chan os.Signal, 1)
+		signal.Notify(term, syscall.SIGTERM)
+		fmt.Println("ready")
+		<-term
+		gc := exec.Command(os.Args[0])
+		gc.Env = append(os.Environ(), "GOLIVE_HELPER=plain")
+		gc.SysProcAttr = sessionAttr()
+		if err := gc.Start(); err != nil {
+			panic(err)
+		}
+		os.WriteFile(os.Getenv("GOLIVE_PIDFILE"), []byte(fmt.Sprint(gc.Process.Pid)), 0o644)
+		time.Sleep(100 * time.Millisecond) // the keeper's first walk is long done
+		os.Exit(0)
 	case "setsid-and-exit":
 		gc := exec.Command(os.Args[0])
 		gc.Env = append(os.Environ(), "GOLIVE_HELPER=stubborn")
