@@ -487,15 +487,20 @@ func (k *keeper) reap(done chan<- struct{}) {
 // was forked since, or that a walk missed, and never signals one twice
 // (a second SIGINT or SIGTERM often means "now" to a program).
 func (k *keeper) signalTree(sig syscall.Signal) {
-	if k.signalled == nil {
+	first := k.signalled == nil
+	if first {
 		syscall.Kill(-k.pid, sig)
 		k.signalled = map[int]bool{}
 	}
 	for _, pid := range procgroup.Descendants(os.Getpid()) {
-		if !k.signalled[pid] {
-			k.signalled[pid] = true
-			syscall.Kill(pid, sig)
+		if k.signalled[pid] {
+			continue
 		}
+		k.signalled[pid] = true
+		if pgid, err := unix.Getpgid(pid); first && err == nil && pgid == k.pid {
+			continue // the group's signal reached it
+		}
+		syscall.Kill(pid, sig)
 	}
 }
 
