@@ -104,17 +104,20 @@ func (e *Engine) Apply(ctx context.Context, paths []string) Result {
 			}
 			res.Ran = true
 			out, err := e.run(ctx, r, matched)
-			if err != nil {
-				return Result{Ran: true, Err: err}
-			}
 			for _, f := range out {
 				if slices.Contains(matched, f) && !e.builds(f) {
 					continue // its own input, saved again meanwhile: the next batch runs it again
 				}
 				e.claim(f)
+				if err != nil {
+					continue
+				}
 				wrote[f] = i
 				next = append(next, f)
 				pending = append(pending, f) // the rules after it see it in this round
+			}
+			if err != nil {
+				return Result{Ran: true, Err: err}
 			}
 		}
 		for _, p := range pending {
@@ -161,11 +164,11 @@ func (e *Engine) RunAll(ctx context.Context) error {
 			continue
 		}
 		out, err := e.run(ctx, r, nil)
-		if err != nil {
-			return err
-		}
 		for _, f := range out {
 			e.claim(f)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -231,12 +234,15 @@ func (e *Engine) run(ctx context.Context, r Rule, matched []string) ([]string, e
 	return e.command(ctx, Command{Name: r.Name, Argv: r.Argv, Dir: e.opts.Dir, Env: e.opts.Env, Changed: matched, Timeout: r.Timeout})
 }
 
-// command runs c and returns the files it wrote, telling Ran.
+// command runs c and returns the files it wrote, telling Ran. A command
+// that fails returns what it wrote too: its callers claim those files,
+// so that a generator that writes, then fails, does not run again on its
+// own output.
 func (e *Engine) command(ctx context.Context, c Command) ([]string, error) {
 	since := time.Now()
 	out, err := Run(ctx, c)
 	if err != nil {
-		return nil, err
+		return e.written(since), err
 	}
 	wrote := e.written(since)
 	if e.opts.Ran != nil {
@@ -278,9 +284,6 @@ func (e *Engine) Commands(ctx context.Context, key string, lines, changed, env [
 		name := fmt.Sprintf("%s[%d] (%s)", key, i, line)
 		since := time.Now()
 		files, err := e.command(ctx, Command{Name: name, Argv: argv(line), Dir: e.opts.Dir, Env: env, Changed: changed, Timeout: e.opts.Timeouts[key]})
-		if err != nil {
-			return wrote, err
-		}
 		// Claimed whatever their bytes: the watcher may have recorded
 		// them already, and then Written would not name them.
 		if e.opts.Touched != nil {
@@ -289,6 +292,9 @@ func (e *Engine) Commands(ctx context.Context, key string, lines, changed, env [
 		for _, f := range files {
 			e.claim(f)
 			wrote = append(wrote, f)
+		}
+		if err != nil {
+			return wrote, err
 		}
 	}
 	return wrote, nil

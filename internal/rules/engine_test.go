@@ -264,6 +264,33 @@ func TestApplyOwnMatch(t *testing.T) {
 	}
 }
 
+// TestFailedRuleClaimsWhatItWrote: a command that writes a file, then
+// fails, runs again only for your next save, not for what it wrote: in
+// a batch, from RunAll, and from a command list.
+func TestFailedRuleClaimsWhatItWrote(t *testing.T) {
+	t.Parallel()
+	d := newDisk(t, map[string]string{"v.in": "bad", "stamp.in": ""})
+	e := engine(d, rule("gen", "*.in", `date +%s%N > stamp.in; echo run >> runs; exit 1`, Rebuild))
+	if res := e.Apply(context.Background(), []string{"v.in"}); res.Err == nil {
+		t.Fatalf("Apply = %+v, want the command's failure", res)
+	}
+	if got := e.Unclaimed([]string{"stamp.in"}); len(got) != 0 {
+		t.Errorf("after a failed batch, what it wrote is a change of yours: %v", got)
+	}
+	if err := e.RunAll(context.Background()); err == nil {
+		t.Fatal("RunAll: want the command's failure")
+	}
+	if got := e.Unclaimed([]string{"stamp.in"}); len(got) != 0 {
+		t.Errorf("after a failed RunAll, what it wrote is a change of yours: %v", got)
+	}
+	if _, err := e.Commands(context.Background(), "build.before", []string{"date +%s%N > stamp.in; exit 1"}, nil, nil, func(line string) []string { return []string{"sh", "-c", line} }); err == nil {
+		t.Fatal("Commands: want the command's failure")
+	}
+	if got := e.Unclaimed([]string{"stamp.in"}); len(got) != 0 {
+		t.Errorf("after a failed command list, what it wrote is a change of yours: %v", got)
+	}
+}
+
 // TestRunAll: every rule's command runs once, in order, with no paths;
 // the first that fails stops the rest; what they wrote is claimed, so
 // that, run again once the watcher is up, their outputs start nothing.

@@ -125,10 +125,11 @@ func (s *Session) newRules(watching func() *watcher.Watcher, set *graph.Set) (*r
 // wrote as the tree's state: a project whose generated files are not
 // kept (templ's *_templ.go in .gitignore) builds at once. A command that
 // fails is reported as a failed build, and nothing may be built or
-// started until the rules pass: startRules returns when they failed (the
-// zero time when they passed), the stage (stage.startFailed) runs them
-// again for what changed since then, and the loop holds the first build
-// back until they pass (awaitRules).
+// started until the rules pass: startRules returns when the rules that
+// failed began (the zero time when they passed), the stage
+// (stage.startFailed) runs them again for what changed since then, a
+// file saved while they ran included, and the loop holds the first
+// build back until they pass (awaitRules).
 func (s *Session) startRules(ctx context.Context, eng *rules.Engine) (failed time.Time) {
 	eng.Baseline() // before templ's watcher may rewrite a file the walk then records
 	start := time.Now()
@@ -136,7 +137,7 @@ func (s *Session) startRules(ctx context.Context, eng *rules.Engine) (failed tim
 		if ctx.Err() == nil {
 			reportRuleFailure(s.opts.Log, err, time.Since(start), noBuildYet)
 		}
-		return time.Now()
+		return start
 	}
 	return time.Time{}
 }
@@ -144,13 +145,25 @@ func (s *Session) startRules(ctx context.Context, eng *rules.Engine) (failed tim
 // awaitRules holds the first build back after the rules failed at
 // start-up: it returns true once the stage passes on the empty batch that
 // says they passed (the first build, a full one, covers every change),
-// and false when ctx ends or the stage stops first.
-func awaitRules(ctx context.Context, in <-chan watcher.Batch) bool {
-	select {
-	case _, ok := <-in:
-		return ok
-	case <-ctx.Done():
-		return false
+// and false when ctx ends or the stage stops first. A request for a
+// rebuild meanwhile (r + Enter, SIGUSR1) asks the stage to run the rules
+// again (retry): their failure may have had an outside cause.
+func awaitRules(ctx context.Context, in <-chan watcher.Batch, requests <-chan runner.Request, retry chan<- struct{}, log *events.Logger) bool {
+	for {
+		select {
+		case _, ok := <-in:
+			return ok
+		case req := <-requests:
+			if req.Why != "" {
+				log.Infof("%s", req.Why)
+			}
+			select {
+			case retry <- struct{}{}:
+			default: // one is due already
+			}
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 
@@ -172,7 +185,8 @@ type stage struct {
 	// since, and then every batch, runs them all again, and once they pass
 	// an empty batch goes on to release the first build (awaitRules).
 	startFailed time.Time
-	walk        *walk // the start-up walk: what changed before it watched
+	walk        *walk         // the start-up walk: what changed before it watched
+	retry       chan struct{} // awaitRules: run the rules that failed at start-up again
 }
 
 // applyRules restarts the side processes whose watch globs a batch
@@ -203,6 +217,15 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 		select {
 		case <-ctx.Done():
 			return
+		case <-st.retry:
+			if startFailed {
+				passed, ok := s.retryStartRules(ctx, eng, nil, out)
+				if !ok {
+					return
+				}
+				startFailed = !passed
+			}
+			continue
 		case batch, ok := <-in:
 			if !ok {
 				return
@@ -301,7 +324,8 @@ func (s *Session) retryAfterWalk(ctx context.Context, st stage, out chan<- watch
 	if w == nil {
 		return false, true
 	}
-	touched := w.Touched(st.startFailed)
+	// What the failed commands wrote is theirs, not a change of yours.
+	touched := st.eng.Unclaimed(w.Touched(st.startFailed))
 	if len(touched) == 0 {
 		return false, true
 	}
@@ -314,7 +338,9 @@ func (s *Session) retryAfterWalk(ctx context.Context, st stage, out chan<- watch
 // build, which covers every path. ok is false when ctx ended.
 func (s *Session) retryStartRules(ctx context.Context, eng *rules.Engine, own []string, out chan<- watcher.Batch) (passed, ok bool) {
 	log := s.opts.Log
-	log.Emit(events.Changed(own))
+	if len(own) > 0 { // none: a request for a rebuild
+		log.Emit(events.Changed(own))
+	}
 	started := time.Now()
 	if err := eng.RunAll(ctx); err != nil {
 		if ctx.Err() != nil {

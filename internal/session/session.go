@@ -242,11 +242,12 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	sides := side.New(log, specs, s.opts.Force)
 	wg.Go(func() { sides.Run(ctx) })
 	toRunner := batches
-	{ // the rules, the side processes' watch globs, templ's text-only saves
+	retryRules := make(chan struct{}, 1) // awaitRules → the stage
+	{                                    // the rules, the side processes' watch globs, templ's text-only saves
 		out := make(chan watcher.Batch)
 		in := toRunner
 		st := stage{eng: eng, px: px, sides: sides, watched: watched, builds: func(rel string) bool { return set.Builds(rel) || set.Has(rel) },
-			startFailed: rulesFailed, walk: wk}
+			startFailed: rulesFailed, walk: wk, retry: retryRules}
 		wg.Go(func() { s.applyRules(ctx, st, in, out) })
 		toRunner = out
 	}
@@ -322,7 +323,7 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	if check != nil { // a nil *ready.Check in the interface would not be nil
 		opts.Ready = check
 	}
-	if rulesFailed.IsZero() || awaitRules(ctx, toRunner) {
+	if rulesFailed.IsZero() || awaitRules(ctx, toRunner, requests, retryRules, log) {
 		runner.New(opts).Run(ctx, toRunner)
 	}
 	cancel()
