@@ -310,7 +310,7 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 // program, a generator), and building again would only start it again.
 func (s *Set) load(ctx context.Context, changed []string) string {
 	s.mu.Lock()
-	old := s.g
+	old, failed := s.g, s.failed
 	s.mu.Unlock()
 	// The import blocks are read before go list reads the files: a save
 	// between the two then shows as a change of imports, and the next
@@ -333,6 +333,12 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 	// it counted was watched all along.
 	var learned, learnedDirs []string
 	for f := range g.Files {
+		if failed && watcher.BuildFile(path.Base(f)) && !strings.HasPrefix(f, "../") {
+			// Since the build failed the watcher has counted every Go file
+			// under Dir, and reported what changed since it began: a
+			// rebuild asked for here would be a second one.
+			continue
+		}
 		if !s.counts(old, f) {
 			learned = append(learned, f)
 		}

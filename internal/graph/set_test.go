@@ -147,6 +147,28 @@ func TestEmbedRefreshAsksOnceForAFileItLearns(t *testing.T) {
 	}
 }
 
+// TestRefreshAfterAFailedBuildAsksNothingOfGoFiles: after a build that
+// failed (a new import of a package not written yet), the watcher counts
+// every Go file under the start directory and reports their changes
+// itself; the refresh that then learns the new package's file asks for
+// no rebuild of its own, which would cancel the build the save started.
+func TestRefreshAfterAFailedBuildAsksNothingOfGoFiles(t *testing.T) {
+	t.Parallel()
+	e, dir, out := embedProject(t)
+	ctx := context.Background()
+	e.Built(runner.Built{Started: buildStart(t, dir)})
+	if why := e.load(ctx, nil); why != "" {
+		t.Fatalf("first refresh: %q", why)
+	}
+	main := "package main\n\nimport \"example.com/app/bar\"\n\nfunc main() { println(bar.B) }\n"
+	writeFile(t, filepath.Join(dir, "main.go"), main)
+	e.Built(runner.Built{Failed: true, Changed: []string{"main.go"}, Started: buildStart(t, dir)})
+	writeFile(t, filepath.Join(dir, "bar/b.go"), "package bar\n\nconst B = 1\n")
+	if why := e.load(ctx, []string{"main.go"}); why != "" {
+		t.Errorf("the refresh after the failed build asked %q; log:\n%s", why, out)
+	}
+}
+
 // TestEmbedRefreshSkipsWhatTheWatcherDoesNotCount: an excluded embedded
 // file, and files of a directory already watched, changed during the
 // build: neither asks for a rebuild (the first is the user's to exclude,
