@@ -212,18 +212,21 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 		}
 		startFailed = !passed
 	}
+	// retry runs the rules that failed at start-up again, for own (none:
+	// a request for a rebuild); it reports false when ctx ended.
+	retry := func(own []string) bool {
+		passed, ok := s.retryStartRules(ctx, eng, own, out)
+		startFailed = !passed
+		return ok
+	}
 	for {
 		var b watcher.Batch
 		select {
 		case <-ctx.Done():
 			return
 		case <-st.retry:
-			if startFailed {
-				passed, ok := s.retryStartRules(ctx, eng, nil, out)
-				if !ok {
-					return
-				}
-				startFailed = !passed
+			if startFailed && !retry(nil) {
+				return
 			}
 			continue
 		case batch, ok := <-in:
@@ -247,11 +250,9 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 			continue
 		}
 		if startFailed {
-			passed, ok := s.retryStartRules(ctx, eng, own, out)
-			if !ok {
+			if !retry(own) {
 				return
 			}
-			startFailed = !passed
 			continue
 		}
 		paths := slices.Concat(carried, own)
