@@ -310,7 +310,7 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 // program, a generator), and building again would only start it again.
 func (s *Set) load(ctx context.Context, changed []string) string {
 	s.mu.Lock()
-	old, failed := s.g, s.failed
+	old := s.g
 	s.mu.Unlock()
 	// The import blocks are read before go list reads the files: a save
 	// between the two then shows as a change of imports, and the next
@@ -329,6 +329,9 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 		return ""
 	}
 	s.imports = settle(s.opts.Dir, g, imports, started)
+	s.mu.Lock()
+	failed := s.failed // a build that failed while go list ran counts too
+	s.mu.Unlock()
 	// Learned: what the watcher did not count with the old graph. A file
 	// it counted was watched all along.
 	var learned, learnedDirs []string

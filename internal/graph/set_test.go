@@ -150,8 +150,9 @@ func TestEmbedRefreshAsksOnceForAFileItLearns(t *testing.T) {
 // TestRefreshAfterAFailedBuildAsksNothingOfGoFiles: after a build that
 // failed (a new import of a package not written yet), the watcher counts
 // every Go file under the start directory and reports their changes
-// itself; the refresh that then learns the new package's file asks for
-// no rebuild of its own, which would cancel the build the save started.
+// itself; a refresh that then learns the new package's file (one whose
+// go list ran while that build failed) asks for no rebuild of its own,
+// which would cancel the build the save started.
 func TestRefreshAfterAFailedBuildAsksNothingOfGoFiles(t *testing.T) {
 	t.Parallel()
 	e, dir, out := embedProject(t)

@@ -58,7 +58,7 @@ func TestRestartOnRequestAndStop(t *testing.T) {
 	log := events.New(ev, events.Options{JSON: true})
 	dir := t.TempDir()
 	// The process leaves a child in its group: a stop takes it along.
-	script := "sleep 300 & echo $! > child.pid; echo $$ > pid; wait"
+	script := "sleep 300 & echo $! > child.tmp; mv child.tmp child.pid; echo $$ > pid; wait" // whole when it appears
 	set := New(log, []Spec{shell("svc", dir, script, runner.RestartNever)}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
