@@ -41,10 +41,12 @@ type Starter interface {
 	Check() error
 	Start(bin string) (Program, error)
 	// Prepare may do ahead of time what the next start needs (the
-	// keeper's own start-up): the loop calls it once the program is
+	// keeper's own start-up), and does nothing when that is done: the
+	// loop calls it when a program build starts, and once the program is
 	// ready, or, with no readiness check, PrepareAfter after the start
-	// unless a build runs, so that the work is done in a quiet moment,
-	// not between the stop and the start. Check may do it too.
+	// unless a build runs, so that the work is done beside the build or
+	// in a quiet moment, not between the stop and the start. Check may
+	// do it too.
 	Prepare()
 }
 

@@ -173,7 +173,7 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 			l.onReady(res)
 		case <-l.prepareAt:
 			l.prepareAt = nil
-			if l.build == nil { // else the restart's Check prepares, beside the stop
+			if l.build == nil { // else the build prepared it when it started
 				l.opts.Starter.Prepare()
 			}
 		case <-l.retry:
@@ -317,6 +317,9 @@ func (l *loop) startBuild(ctx context.Context, saved time.Time, changed []string
 		changed = nil // the recipe lacks the reloaded code: a full build
 	}
 	go func() { b.done <- outcome{build: l.opts.Builder.Build(bctx, changed)} }()
+	// The build's program will need a keeper: one made at the restart
+	// would start between the old program's stop and the new start.
+	l.opts.Starter.Prepare()
 }
 
 // cancelBuild kills the build in flight, if any, and waits for it: its
@@ -472,7 +475,7 @@ func (l *loop) onReady(res readyResult) {
 	}
 	l.cancelReady()
 	l.opts.Log.Emit(events.Event{Type: events.Ready, PID: res.prog.PID(), Duration: time.Since(l.saved)})
-	if l.build == nil { // else the restart's Check prepares, beside the stop
+	if l.build == nil { // else the build prepared it when it started
 		l.opts.Starter.Prepare() // the next start's part, now that this one's is done
 	}
 }

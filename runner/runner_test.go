@@ -238,7 +238,8 @@ func TestRunnerBuildsAndStarts(t *testing.T) {
 }
 
 // The loop has the next start prepared once the program is ready, or,
-// with no readiness check, PrepareAfter after its start; not before.
+// with no readiness check, PrepareAfter after the start; the build that
+// made the program prepared its own start.
 func TestRunnerPreparesTheNextStart(t *testing.T) {
 	t.Parallel()
 	for _, withReady := range []bool{true, false} {
@@ -251,6 +252,11 @@ func TestRunnerPreparesTheNextStart(t *testing.T) {
 		})
 		h.buildAndStart(t, "bin1")
 		started := time.Now()
+		select {
+		case <-h.starter.prepared: // the first build's
+		default:
+			t.Fatal("the first build did not prepare its start")
+		}
 		if withReady {
 			select {
 			case <-h.starter.prepared:
@@ -272,21 +278,28 @@ func TestRunnerPreparesTheNextStart(t *testing.T) {
 	}
 }
 
-// A build that runs when the time comes keeps the cores: the next start
-// is not prepared then (the restart's Check does it, beside the stop).
-func TestRunnerPreparesNothingDuringABuild(t *testing.T) {
+// A build prepares the start of the program it makes when it starts,
+// beside its compiles, and the loop's later Prepare leaves the build's
+// cores alone: nothing more is prepared while it runs.
+func TestRunnerPreparesWhenABuildStarts(t *testing.T) {
 	t.Parallel()
 	h := startRunnerWith(t, func(o *Options) {
 		o.Starter.(*fakeStarter).prepared = make(chan struct{}, 10)
 	})
 	h.buildAndStart(t, "bin1")
+	<-h.starter.prepared // the first build's
 	h.save("main.go")
 	h.events.Next(t, events.Change)
 	h.events.Next(t, events.BuildStart)
 	b := h.build(t)
 	select {
 	case <-h.starter.prepared:
-		t.Fatal("prepared while a build ran")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the build did not prepare the start of its program")
+	}
+	select {
+	case <-h.starter.prepared:
+		t.Fatal("prepared again while the build ran")
 	case <-time.After(PrepareAfter + 300*time.Millisecond):
 	}
 	b.finish <- BuildResult{Binary: "bin2"}
