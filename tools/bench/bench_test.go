@@ -66,6 +66,7 @@ func TestQuick(t *testing.T) {
 		"### Debugger: save → new answer with --debug and without",
 		"### Shapes: save → serving in four kinds of project",
 		"| go.work | first save of a session |",
+		"### Shapes: a save left to go build",
 		"### templ: save of a .templ file → the new page painted",
 		"### Services: a shared package's edit in two services",
 		"| shared package | one go build of both (the floor) |",

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/golive-dev/golive/runner"
 )
 
 // The shapes scenario (issue 15): golive's save → serving in four kinds
@@ -58,15 +60,23 @@ const sessionQuiet = 500 * time.Millisecond
 
 // shapeSettle is how long a round of golive's running session waits after
 // the answer: what golive may still do after a build must not load the
-// machine under the next participant.
-const shapeSettle = 100 * time.Millisecond
+// machine under the next participant. golive starts the next restart's
+// keeper runner.PrepareAfter after a start (a new Go process: tens of
+// milliseconds of CPU), so the settle outlasts that. A -quick run, which
+// proves the scenario works and reports no figure to read, settles for
+// quickSettle.
+const (
+	shapeSettle = runner.PrepareAfter + 250*time.Millisecond
+	quickSettle = 100 * time.Millisecond
+)
 
 // shapesResult is the scenario: three rows per shape, as projectShapes
 // and the edits.
 type shapesResult struct {
-	rounds int
-	size   shapeSize
-	rows   []*shapeRow
+	rounds   int
+	size     shapeSize
+	rows     []*shapeRow
+	fallback []*fallbackRow // one per shape: a save left to go build (fallback.go)
 }
 
 // shapeRow is one shape and edit: golive's saves in both forms, and the
@@ -110,6 +120,11 @@ type shapeProject struct {
 	builds   map[string]*handBuild
 	polled   map[string]*shapeCopy // the polled hand floor's copies
 	pbuilds  map[string]*handBuild
+	// The fallback's copies: golive's session of its own, and go build's
+	// by hand (fallback.go).
+	fbLive     *watcherTool
+	fbLiveCopy *fallbackCopy
+	fbFloor    *fallbackCopy
 }
 
 // save makes one of the scenario's edits: the first save of a session is
@@ -157,9 +172,13 @@ func (b *bench) shapesScenario() error {
 			return fmt.Errorf("shapes: %s: %w", kind.name(), err)
 		}
 		defer proj.live.shutdown()
+		defer proj.fbLive.shutdown()
 		defer proj.stopPolled()
 		rows, s := b.shapeSteps(proj)
 		res.rows = append(res.rows, rows...)
+		steps = append(steps, s...)
+		fb, s := b.fallbackSteps(proj)
+		res.fallback = append(res.fallback, fb)
 		steps = append(steps, s...)
 	}
 	rng := rand.New(rand.NewPCG(15, uint64(time.Now().UnixNano())))
@@ -249,6 +268,9 @@ func (b *bench) setUpShape(kind projectShape) (_ *shapeProject, err error) {
 		if err != nil && p.live != nil {
 			p.live.shutdown()
 		}
+		if err != nil && p.fbLive != nil {
+			p.fbLive.shutdown()
+		}
 	}()
 	newCopy := func(role string) (*shapeCopy, error) {
 		name := "shape-" + kind.tag() + "-" + role
@@ -302,6 +324,23 @@ func (b *bench) setUpShape(kind projectShape) (_ *shapeProject, err error) {
 			return nil, err
 		}
 	}
+	fbLive, err := newCopy("fallback-golive")
+	if err != nil {
+		return nil, err
+	}
+	if p.fbLiveCopy, err = newFallbackCopy(fbLive); err != nil {
+		return nil, err
+	}
+	fbFloor, err := newCopy("fallback-floor")
+	if err != nil {
+		return nil, err
+	}
+	if p.fbFloor, err = newFallbackCopy(fbFloor); err != nil {
+		return nil, err
+	}
+	if _, err := b.goBuild(fbFloor.fx.dir, goliveFlags(), fbFloor.bin); err != nil {
+		return nil, err
+	}
 	// golive starts last, on files written seconds before as a user's
 	// are: a file written while its first build runs (go mod vendor's
 	// modules.txt) would make it build again and distrust the recipe.
@@ -312,6 +351,13 @@ func (b *bench) setUpShape(kind projectShape) (_ *shapeProject, err error) {
 		return nil, err
 	}
 	if _, err := p.live.events.waitFor(b.ctx, "watching", launched, b.opts.roundTimeout); err != nil {
+		return nil, err
+	}
+	p.fbLive = b.shapeGolive(fbLive, "shapes fallback, "+kind.name(), "events-shape-"+kind.tag()+"-fallback.jsonl")
+	if launched, _, err = p.fbLive.launch(b.ctx, b, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	if _, err := p.fbLive.events.waitFor(b.ctx, "watching", launched, b.opts.roundTimeout); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -332,8 +378,18 @@ func (b *bench) shapeGolive(c *shapeCopy, setting, events string) *watcherTool {
 // liveRound saves edit in the copy of golive's running session.
 func (b *bench) liveRound(p *shapeProject, edit, token string, from pollFrom) sample {
 	s := b.shapeSave(p.live, p.liveFx, edit, token, from)
-	time.Sleep(shapeSettle)
+	b.shapeRest()
 	return s
+}
+
+// shapeRest waits after a save of a running golive session, for what
+// golive does after a start (shapeSettle).
+func (b *bench) shapeRest() {
+	if b.opts.quick {
+		time.Sleep(quickSettle)
+	} else {
+		time.Sleep(shapeSettle)
+	}
 }
 
 // sessionRound starts a new golive in the session copy, where it takes up
@@ -501,7 +557,8 @@ func reportShapes(w io.Writer, b *bench) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Edits: *%s* rewrites an unexported constant only the body of edit's `//go:noinline` Body reads; *%s* rewrites edit's exported constant, which main serves and front reads; *%s* is a new golive started on the recipe the session before kept, standing %v after its `watching` event, then the exported constant saved (its floors are that edit's). The compile-and-link floor runs, by hand and in order, the compiles and the link `go build -x -work` ran for the same edit once before the rounds, with its work directory's import configs and archives kept: for *%s* the edited package's compile alone, for *%s* every compile go build ran (%s). Its polled form does it as golive does, on a copy of its own: the previous round's program keeps serving and is polled every 2 ms from the save on, as golive's is, while the commands run; then it is stopped (SIGTERM, wait) and the new binary, renamed out of the link's way, started. Its difference from the plain one is what the measurement's polling and the stop cost any tool.\n\n",
 		editBody, editExport, editFirst, sessionQuiet, editBody, editExport, compiledOf(r))
-	fmt.Fprintf(w, "golive's saves are timed in two forms, each with saves of its own in the same rounds, as many and of the same edits. *Polled from the save*: the old program keeps serving and is asked every 2 ms from the save on, as in the other scenarios; on 2 cores those requests take CPU from golive's compiles and link, so its like-for-like floor is the polled compile-and-link floor. *Polled from its `build_ok`*: the benchmark asks nothing of the program until golive's events file (stat every 2 ms, read when it grew) shows the save's `build_ok`, then asks every 2 ms until the new answer; the time is still save → that answer. The new program cannot serve before that event, so this form loses none of golive's time and leaves its build as quiet as the plain compile-and-link floor's, as a user's browser does (it does not poll during a build): its ratios are the ones to read against issue 15's targets, and it has no polled ratio.\n\n")
+	defer reportFallback(w, r)
+	fmt.Fprintf(w, "golive's saves are timed in two forms, each with saves of its own in the same rounds, as many and of the same edits. *Polled from the save*: the old program keeps serving and is asked every 2 ms from the save on, as in the other scenarios; on 2 cores those requests take CPU from golive's compiles and link, so its like-for-like floor is the polled compile-and-link floor. *Polled from its `build_ok`*: the benchmark asks nothing of the program until golive's events file (watched with inotify, read when golive writes it) shows the save's `build_ok`, then asks every 2 ms until the new answer; the time is still save → that answer. The new program cannot serve before that event, so this form loses none of golive's time and leaves its build as quiet as the plain compile-and-link floor's, as a user's browser does (it does not poll during a build): its ratios are the ones to read against issue 15's targets, and it has no polled ratio.\n\n")
 }
 
 // shapeLine prints one form of golive's saves of a row, with the row's
@@ -565,7 +622,7 @@ func (r *shapesResult) failures() []string {
 			}
 		}
 	}
-	return notes
+	return append(notes, r.fallbackFailures()...)
 }
 
 // withBuild is a series' median total with its median build in
@@ -618,8 +675,12 @@ func shapesSummary(r *shapesResult) string {
 			}
 		}
 	}
-	return fmt.Sprintf("shapes: golive polled from the save %s, polled from its build_ok %s, %d of %d saves replayed",
+	sum := fmt.Sprintf("shapes: golive polled from the save %s, polled from its build_ok %s, %d of %d saves replayed",
 		ratiosOf(r.rows, fromSave).clause(true), ratiosOf(r.rows, fromBuildOK).clause(false), rep, of)
+	if fb := fallbackSummary(r); fb != "" {
+		sum += "; " + fb
+	}
+	return sum
 }
 
 // shapeRatios is one form of golive's saves over each floor, a value per
