@@ -329,8 +329,10 @@ func RunKeeper() int {
 
 // readSpec reads the spec line. A keeper started ahead may wait for it
 // for hours: if it has not come within specWait, what the keeper's
-// start-up read goes back to the page cache meanwhile; one started for a
-// program at once gets it sooner and skips that.
+// start-up read goes back to the page cache meanwhile. One started for a
+// program at once, or beside a build (which most often ends within
+// specWait), gets it sooner and skips that: its start then needs no page
+// back, and the drop takes no CPU from the build.
 func readSpec(lifeline *os.File) ([]byte, error) {
 	type result struct {
 		line []byte
@@ -353,7 +355,7 @@ func readSpec(lifeline *os.File) ([]byte, error) {
 
 // specWait is how long a keeper waits for its spec before it hands its
 // start-up pages back.
-const specWait = 50 * time.Millisecond
+const specWait = 2 * time.Second
 
 type keeper struct {
 	report    *os.File
@@ -386,7 +388,10 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	}
 	k.pid = pid
 	k.say("pid %d", pid)
-	resident.DropCode() // what start-up ran: the keeper then waits, for hours
+	// What the keeper's start-up ran goes back once the program's own
+	// start has had the cores: reading smaps and dropping takes a few
+	// milliseconds of CPU, and the keeper then waits, for hours.
+	drop := time.After(dropAfter)
 
 	gone := make(chan struct{}) // golive closed the lifeline, or died
 	go func() {
@@ -412,6 +417,9 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	stopping, killed, reason := false, false, ""
 	for {
 		select {
+		case <-drop:
+			drop = nil
+			resident.DropCode()
 		case <-term:
 			// With nothing left (reaped closed), the program's group id
 			// may already name someone else's group: signal no one.
@@ -452,6 +460,10 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 		}
 	}
 }
+
+// dropAfter is how long after the program's start the keeper hands back
+// its start-up pages.
+const dropAfter = time.Second
 
 // resignalEvery is how often a stopping tree is walked again for a
 // descendant that has not had the stop signal.
