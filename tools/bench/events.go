@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -112,10 +114,16 @@ func (l *eventLog) waitFor(ctx context.Context, typ string, t time.Time, timeout
 }
 
 // waitBuilt waits for golive's first build_ok or build_failed stamped
+// after t (waitFirst).
+func (l *eventLog) waitBuilt(ctx context.Context, t time.Time, timeout time.Duration) (event, error) {
+	return l.waitFirst(ctx, t, timeout, "build_ok", "build_failed")
+}
+
+// waitFirst waits for golive's first event of one of the types stamped
 // after t. It is the cheap way to wait: it reads the file when golive
 // writes it, where polling the program would cost an HTTP request on
 // each side, CPU the build needs on a small machine.
-func (l *eventLog) waitBuilt(ctx context.Context, t time.Time, timeout time.Duration) (event, error) {
+func (l *eventLog) waitFirst(ctx context.Context, t time.Time, timeout time.Duration, types ...string) (event, error) {
 	deadline := time.Now().Add(timeout)
 	// inotify wakes the wait when golive writes the file, and not before:
 	// a timer every few milliseconds would take the build's CPU on 2
@@ -135,12 +143,12 @@ func (l *eventLog) waitBuilt(ctx context.Context, t time.Time, timeout time.Dura
 			l.refresh()
 		}
 		for _, e := range l.after(t, "") {
-			if e.Type == "build_ok" || e.Type == "build_failed" {
+			if slices.Contains(types, e.Type) {
 				return e, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return event{}, fmt.Errorf("no build_ok or build_failed event within %v", timeout)
+			return event{}, fmt.Errorf("no %s event within %v", strings.Join(types, " or "), timeout)
 		}
 		select {
 		case <-ctx.Done():

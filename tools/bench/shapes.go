@@ -25,12 +25,13 @@ import (
 // (handbuild.go). Only the golive built from the tree runs it.
 //
 // golive's saves are timed two ways, in the same rounds: polled from the
-// save on, as every other scenario polls, and polled only from golive's
-// build_ok on. The first pays for the measurement: on 2 cores the polling
-// of the old program takes CPU from golive's compile and link, which no
-// user's browser does. The second keeps the build quiet, as the plain
-// compile-and-link floor's is, and loses nothing: the new program cannot
-// serve before golive's build_ok.
+// save on, as every other scenario polls, and polled only from the new
+// program's start on (golive's events file says when). The first pays for
+// the measurement: on 2 cores the polling of the old program takes CPU
+// from golive's compile and link, which no user's browser does. The
+// second keeps the build and the old program's stop quiet, as the plain
+// compile-and-link floor's build is (it polls from its own start), and
+// loses nothing: the new program cannot serve before it starts.
 
 // Edits of the shapes scenario, in report order.
 const (
@@ -43,8 +44,8 @@ const (
 type pollFrom int
 
 const (
-	fromSave    pollFrom = iota // from the save on, the old program polled during the build
-	fromBuildOK                 // from golive's build_ok on, the events file watched until then
+	fromSave  pollFrom = iota // from the save on, the old program polled during the build
+	fromStart                 // from the new program's start on, golive's events file watched until then
 )
 
 // Targets of issue 15 for every row: golive over each floor.
@@ -86,7 +87,7 @@ type shapeRow struct {
 	shape     projectShape
 	edit      string
 	golive    *series // polled from the save
-	fromBuild *series // polled from golive's build_ok
+	fromBuild *series // polled from the new program's start (fromStart)
 	floor     *series // go build with golive's flags, start, first answer
 	hand      *series // the edit's compile and link commands, start, first answer
 	// polled is the hand build done as golive does it: the previous
@@ -222,7 +223,7 @@ func (b *bench) shapeSteps(proj *shapeProject) ([]*shapeRow, []shapeStep) {
 	for _, edit := range []string{editBody, editExport} {
 		row := &shapeRow{shape: proj.kind, edit: edit,
 			golive:    &series{label: name + ", " + edit + ": golive"},
-			fromBuild: &series{label: name + ", " + edit + ": golive, polled from its build_ok"},
+			fromBuild: &series{label: name + ", " + edit + ": golive, polled from its start"},
 			floor:     &series{label: name + ", " + edit + ": floor", floor: true},
 			hand:      &series{label: name + ", " + edit + ": compile-and-link floor", floor: true},
 			polled:    &series{label: name + ", " + edit + ": compile-and-link floor, polled", floor: true},
@@ -232,7 +233,7 @@ func (b *bench) shapeSteps(proj *shapeProject) ([]*shapeRow, []shapeStep) {
 		fl, hand, polled := proj.floor, proj.hand[edit], proj.polled[edit]
 		steps = append(steps,
 			shapeStep{s: row.golive, round: func(tok string) sample { return b.liveRound(proj, edit, tok, fromSave) }},
-			shapeStep{s: row.fromBuild, round: func(tok string) sample { return b.liveRound(proj, edit, tok, fromBuildOK) }},
+			shapeStep{s: row.fromBuild, round: func(tok string) sample { return b.liveRound(proj, edit, tok, fromStart) }},
 			shapeStep{s: row.floor, round: func(tok string) sample {
 				return b.shapeFloorRound(fl, edit, tok, func() (time.Duration, error) { return b.goBuild(fl.fx.dir, goliveFlags(), fl.bin) })
 			}},
@@ -245,14 +246,14 @@ func (b *bench) shapeSteps(proj *shapeProject) ([]*shapeRow, []shapeStep) {
 	ex := rows[1]
 	first := &shapeRow{shape: proj.kind, edit: editFirst, floor: ex.floor, hand: ex.hand, polled: ex.polled, compiled: ex.compiled,
 		golive:    &series{label: name + ", " + editFirst + ": golive"},
-		fromBuild: &series{label: name + ", " + editFirst + ": golive, polled from its build_ok"},
+		fromBuild: &series{label: name + ", " + editFirst + ": golive, polled from its start"},
 	}
 	// The warm-up's session is the copy's first: it keeps the recipe the
 	// first timed session takes up. Both forms' sessions start in that
 	// copy, each on the recipe the session before kept.
 	steps = append(steps,
 		shapeStep{s: first.golive, round: func(tok string) sample { return b.sessionRound(proj, tok, fromSave) }, warm: true},
-		shapeStep{s: first.fromBuild, round: func(tok string) sample { return b.sessionRound(proj, tok, fromBuildOK) }},
+		shapeStep{s: first.fromBuild, round: func(tok string) sample { return b.sessionRound(proj, tok, fromStart) }},
 	)
 	return append(rows, first), steps
 }
@@ -420,14 +421,14 @@ func (b *bench) sessionRound(p *shapeProject, token string, from pollFrom) sampl
 }
 
 // shapeSave saves edit in golive's copy and polls for the new answer,
-// from the save on or from golive's build_ok on.
+// from the save on or from the new program's start on.
 func (b *bench) shapeSave(t *watcherTool, fx *shapeFixture, edit, token string, from pollFrom) sample {
 	if err := fx.save(edit, token); err != nil {
 		return sample{err: err.Error()}
 	}
 	saved := time.Now()
-	if from == fromBuildOK {
-		if err := b.awaitBuild(t.events, saved); err != nil {
+	if from == fromStart {
+		if err := b.awaitStart(t.events, saved); err != nil {
 			return sample{err: err.Error()}
 		}
 	}
@@ -440,9 +441,11 @@ func (b *bench) shapeSave(t *watcherTool, fx *shapeFixture, edit, token string, 
 	return s
 }
 
-// awaitBuild waits for golive's build of a save made at saved to be done,
-// watching the events file only.
-func (b *bench) awaitBuild(ev *eventLog, saved time.Time) error {
+// awaitStart waits for the start of the program golive built for a
+// save made at saved, watching the events file only: the new program
+// cannot answer before it starts, and a poll of the old one while golive
+// stops it would take the stop's and the start's CPU.
+func (b *bench) awaitStart(ev *eventLog, saved time.Time) error {
 	e, err := ev.waitBuilt(b.ctx, saved, b.opts.roundTimeout)
 	if err != nil {
 		return err
@@ -450,7 +453,8 @@ func (b *bench) awaitBuild(ev *eventLog, saved time.Time) error {
 	if e.Type != "build_ok" {
 		return errors.New("golive's build failed")
 	}
-	return nil
+	_, err = ev.waitFirst(b.ctx, e.Time, b.opts.roundTimeout, "start")
+	return err
 }
 
 // shapeFloorRound is a floor by hand on c's copy: save edit, build (go
@@ -547,7 +551,7 @@ func reportShapes(w io.Writer, b *bench) {
 	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|")
 	for _, row := range r.rows {
 		shapeLine(w, row, fromSave)
-		shapeLine(w, row, fromBuildOK)
+		shapeLine(w, row, fromStart)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Medians; a cell's build is the median of golive's `build_ok.duration_ms`, of `go build`'s wall time, or of the hand build's compiles and link together (how many compiles, + the link). Shapes, each with the same server (main, a package `edit` it imports, a package `front` beside edit that imports it too, %d internal packages of %d files, %d packages in each other module):\n\n", r.size.Packages, r.size.Files, r.size.Libs)
@@ -558,7 +562,8 @@ func reportShapes(w io.Writer, b *bench) {
 	fmt.Fprintf(w, "Edits: *%s* rewrites an unexported constant only the body of edit's `//go:noinline` Body reads; *%s* rewrites edit's exported constant, which main serves and front reads; *%s* is a new golive started on the recipe the session before kept, standing %v after its `watching` event, then the exported constant saved (its floors are that edit's). The compile-and-link floor runs, by hand and in order, the compiles and the link `go build -x -work` ran for the same edit once before the rounds, with its work directory's import configs and archives kept: for *%s* the edited package's compile alone, for *%s* every compile go build ran (%s). Its polled form does it as golive does, on a copy of its own: the previous round's program keeps serving and is polled every 2 ms from the save on, as golive's is, while the commands run; then it is stopped (SIGTERM, wait) and the new binary, renamed out of the link's way, started. Its difference from the plain one is what the measurement's polling and the stop cost any tool.\n\n",
 		editBody, editExport, editFirst, sessionQuiet, editBody, editExport, compiledOf(r))
 	defer reportFallback(w, r)
-	fmt.Fprintf(w, "golive's saves are timed in two forms, each with saves of its own in the same rounds, as many and of the same edits. *Polled from the save*: the old program keeps serving and is asked every 2 ms from the save on, as in the other scenarios; on 2 cores those requests take CPU from golive's compiles and link, so its like-for-like floor is the polled compile-and-link floor. *Polled from its `build_ok`*: the benchmark asks nothing of the program until golive's events file (watched with inotify, read when golive writes it) shows the save's `build_ok`, then asks every 2 ms until the new answer; the time is still save → that answer. The new program cannot serve before that event, so this form loses none of golive's time and leaves its build as quiet as the plain compile-and-link floor's, as a user's browser does (it does not poll during a build): its ratios are the ones to read against issue 15's targets, and it has no polled ratio.\n\n")
+	defer reportShapeParts(w, r)
+	fmt.Fprintf(w, "golive's saves are timed in two forms, each with saves of its own in the same rounds, as many and of the same edits. *Polled from the save*: the old program keeps serving and is asked every 2 ms from the save on, as in the other scenarios; on 2 cores those requests take CPU from golive's compiles and link, so its like-for-like floor is the polled compile-and-link floor. *Polled from its start*: the benchmark asks nothing of the program until golive's events file (watched with inotify, read when golive writes it) shows the save's `build_ok` and then the new program's `start`, then asks every 2 ms until the new answer; the time is still save → that answer. The new program cannot serve before it starts, so this form loses none of golive's time and leaves its build and the old program's stop as quiet as the plain compile-and-link floor's build, which polls from its own start, as a user's browser does (it does not poll during a build): its ratios are the ones to read against issue 15's targets, and it has no polled ratio.\n\n")
 }
 
 // shapeLine prints one form of golive's saves of a row, with the row's
@@ -586,7 +591,7 @@ func shapeLine(w io.Writer, row *shapeRow, from pollFrom) {
 
 // form is the row's golive saves polled from from.
 func (row *shapeRow) form(from pollFrom) *series {
-	if from == fromBuildOK {
+	if from == fromStart {
 		return row.fromBuild
 	}
 	return row.golive
@@ -594,8 +599,8 @@ func (row *shapeRow) form(from pollFrom) *series {
 
 // name is the form in the report.
 func (from pollFrom) name() string {
-	if from == fromBuildOK {
-		return "its `build_ok`"
+	if from == fromStart {
+		return "its start"
 	}
 	return "the save"
 }
@@ -675,8 +680,8 @@ func shapesSummary(r *shapesResult) string {
 			}
 		}
 	}
-	sum := fmt.Sprintf("shapes: golive polled from the save %s, polled from its build_ok %s, %d of %d saves replayed",
-		ratiosOf(r.rows, fromSave).clause(true), ratiosOf(r.rows, fromBuildOK).clause(false), rep, of)
+	sum := fmt.Sprintf("shapes: golive polled from the save %s, polled from its start %s, %d of %d saves replayed",
+		ratiosOf(r.rows, fromSave).clause(true), ratiosOf(r.rows, fromStart).clause(false), rep, of)
 	if fb := fallbackSummary(r); fb != "" {
 		sum += "; " + fb
 	}
@@ -723,4 +728,48 @@ func (rs shapeRatios) clause(polled bool) string {
 // span is the range of ratios xs.
 func span(xs []float64) string {
 	return fmt.Sprintf("%.2f–%.2f×", slices.Min(xs), slices.Max(xs))
+}
+
+// reportShapeParts prints where the time of golive's saves polled from
+// their start goes, beside the plain compile-and-link floor's time from
+// its build to its answer: what golive spends outside its build.
+func reportShapeParts(w io.Writer, r *shapesResult) {
+	fmt.Fprintf(w, "### Shapes: where golive's time goes, polled from its start (medians in ms)\n\n")
+	fmt.Fprintln(w, "| shape | edit | save → build_start | build | stop the old program | start → first answer | rest | outside the build | compile-and-link floor: start → first answer |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, row := range r.rows {
+		cells := []string{row.shape.name(), row.edit}
+		for _, name := range partOrder {
+			cells = append(cells, partCell(row.fromBuild, name))
+		}
+		cells = append(cells, outsideBuild(row.fromBuild), partCell(row.hand, partAnswer))
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Each part is the median of that part over the saves, so the parts need not add up to the total. From golive's events: save → `build_start`; the build is `build_ok.duration_ms`; the stop is the `stop` event's duration; start → first answer is from the `start` event to the answer; the rest is what is left of each save's total (the stop's hand-off to the new start, the rename, the gaps between events). *Outside the build* is each save's total less its build. The compile-and-link floor has no quiet window and no old program: after its commands it starts the binary and polls it from then on.")
+	fmt.Fprintln(w)
+}
+
+// partCell is a series' median of one part, or a dash.
+func partCell(s *series, name string) string {
+	st, ok := s.part(name)
+	if !ok {
+		return "–"
+	}
+	return ms(st.med)
+}
+
+// outsideBuild is the median of each save's total less its build.
+func outsideBuild(s *series) string {
+	var ds []time.Duration
+	for _, x := range s.samples {
+		if b, ok := x.parts[partBuild]; x.ok && ok {
+			ds = append(ds, x.total-b)
+		}
+	}
+	st := statsOf(ds, len(s.samples))
+	if st.n == 0 {
+		return "–"
+	}
+	return ms(st.med)
 }
