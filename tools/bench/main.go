@@ -6,7 +6,7 @@
 // generated module. See docs/benchmarks.md.
 //
 //	go -C tools run ./bench            # full run, several minutes
-//	go -C tools run ./bench -quick     # proves it works, well under a minute
+//	go -C tools run ./bench -quick     # proves it works, in a few minutes
 //	go -C tools run ./bench -peer reflex='reflex -s -r "\.go$" -- go run .'
 //	go -C tools run ./bench -baseline /tmp/golive-old   # a second golive beside the tree's
 //	go -C tools run ./bench -only shapes   # only the scenarios named
