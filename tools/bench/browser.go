@@ -165,7 +165,7 @@ func (b *bench) browserPaint(res *browserResult, chrome, dir string, port, proxy
 			res.serving = append(res.serving, served.Sub(saved))
 			res.painted = append(res.painted, painted.Sub(saved))
 		}
-		time.Sleep(settle)
+		time.Sleep(b.settle())
 	}
 	return nil
 }

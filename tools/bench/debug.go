@@ -68,7 +68,7 @@ func (b *bench) debugScenario() error {
 			if err != nil {
 				return fmt.Errorf("debug: %s: %w", t.label(), err)
 			}
-			time.Sleep(settle)
+			time.Sleep(b.settle())
 			if r < 0 {
 				continue
 			}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/golive-dev/golive/runner"
 )
 
 // Parts of the save-to-serving time, in report order.
@@ -46,8 +48,17 @@ type series struct {
 }
 
 // settle is how long a round waits after the answer for late restarts
-// (a tool that builds twice for one save).
-const settle = 500 * time.Millisecond
+// (a tool that builds twice for one save) and, in a full run, for golive
+// to start the next restart's keeper, runner.PrepareAfter after a start:
+// a new Go process, tens of milliseconds of CPU, which must not land
+// under the next participant (a peer's or a floor's build). A -quick run
+// reports nothing to read and waits 500 ms.
+func (b *bench) settle() time.Duration {
+	if b.opts.quick {
+		return 500 * time.Millisecond
+	}
+	return runner.PrepareAfter + 250*time.Millisecond
+}
 
 // latency runs the rounds, every tool and floor once per round in a
 // shuffled order, after one warm-up round that is not counted.
@@ -120,7 +131,7 @@ func (b *bench) toolRound(t *watcherTool, token string) sample {
 	if t.isGolive() {
 		s.parts, s.replayed = b.goliveSplit(t.events, saved, at)
 	}
-	time.Sleep(settle)
+	time.Sleep(b.settle())
 	s.starts, s.bindFails, _ = t.startsSince(saved)
 	return s
 }

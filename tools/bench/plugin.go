@@ -175,7 +175,7 @@ func (b *bench) pluginRound(t *watcherTool, path, token string) sample {
 	} else {
 		s.parts, s.replayed = b.goliveSplit(t.events, saved, at)
 	}
-	time.Sleep(settle)
+	time.Sleep(b.settle())
 	s.starts, s.bindFails, _ = t.startsSince(saved)
 	switch {
 	case !ok0 || !ok1:
@@ -235,7 +235,7 @@ func (b *bench) pluginMemory(t *watcherTool, res *pluginResult) error {
 	if !ok {
 		return fmt.Errorf("no /pid answer")
 	}
-	time.Sleep(settle) // golive's post-start work, out of the way
+	time.Sleep(b.settle()) // golive's post-start work, out of the way
 	rss, _, err := memStatus(pid)
 	if err != nil {
 		return err

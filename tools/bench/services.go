@@ -45,6 +45,7 @@ type servicesResult struct {
 	warmUp bool // the rounds came after a warm-up round (not in -quick)
 	size   shape
 	rows   []*svcRow
+	settle time.Duration // a round's wait after the answer (bench.settle)
 }
 
 // svcRow is one edit: golive's saves and the floors of the same edit in
@@ -145,7 +146,7 @@ func svcServed(edit string) (names []string, path string) {
 // (not in -quick), then -n (-quick: one), every participant once per
 // round in a shuffled order.
 func (b *bench) servicesScenario() error {
-	res := &servicesResult{rounds: b.svcRounds, size: b.svcShape}
+	res := &servicesResult{rounds: b.svcRounds, size: b.svcShape, settle: b.settle()}
 	b.res.services = res
 	p, err := b.setUpServices()
 	defer p.stop()
@@ -460,7 +461,7 @@ func (b *bench) svcLiveRound(p *svcProject, edit, token string) sample {
 	if err != nil {
 		return sample{err: err.Error()}
 	}
-	time.Sleep(settle)
+	time.Sleep(b.settle())
 	counts := svcCountsOf(p.live.events, saved)
 	if now, ok := c.clients["b"].get("/pid"); ok && pidB != "" && now == pidB {
 		counts.pidKept = true
@@ -626,7 +627,7 @@ func reportServices(w io.Writer, r *servicesResult) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "One module, two mains (cmd/a, cmd/b), each an HTTP server on its own port importing `shared` (whose exported constant both serve), a package of its own (whose exported constant it serves) and %d internal packages of %d files of its own. golive runs both as `[[service]]` blocks in one session, with `-v`; each participant has its own copy. *shared package* saves shared's constant, timed to the second program serving it (both polled every 2 ms). *shared package, a new import* saves it together with an import golive's replay cannot follow (`strings` and `bytes` in turn, each kept by a use; *shared package* keeps the copy's last one), timed the same way: both services need go build, and *one go command* counts the saves after which both said, in `-v`'s line `one go build for ./cmd/a, ./cmd/b`, that a single go command built them. *a's own package* saves a's, timed to a serving it. %s golive's build is the duration_ms of the build that ended last (in parentheses, each service's); restarts, builds and replays per service come from its events, from the save to %v after the answer; b untouched counts the saves after which b answered the same `/pid` as before and had no build and no start.\n\n",
-		r.size.Packages, r.size.Files, svcFloorsText(), settle)
+		r.size.Packages, r.size.Files, svcFloorsText(), r.settle)
 }
 
 // svcFloorsText is the report's sentences on the floors.

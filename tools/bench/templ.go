@@ -556,7 +556,7 @@ func (b *bench) templRound(tt *templTool, tok string) templRound {
 		return x
 	}
 	x.ok, x.serving, x.painted = true, served.Sub(x.saved), painted.Sub(x.saved)
-	time.Sleep(settle) // late builds and restarts, out of the next round's way
+	time.Sleep(b.settle()) // late builds and restarts, out of the next round's way
 	if ev := tt.w.events; ev != nil {
 		ev.refresh()
 		for _, e := range ev.after(x.saved, "command") {
