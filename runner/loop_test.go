@@ -58,6 +58,11 @@ func startLoop(t *testing.T, opts runner.Options) *loop {
 	t.Cleanup(func() {
 		cancel()
 		<-done
+		// A real starter may hold a keeper started ahead, as a session
+		// closes it when its loop is done.
+		if c, ok := opts.Starter.(interface{ Close() }); ok {
+			c.Close()
+		}
 	})
 	return l
 }

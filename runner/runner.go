@@ -173,7 +173,7 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 			l.onReady(res)
 		case <-l.prepareAt:
 			l.prepareAt = nil
-			if l.build == nil { // else the build prepared it when it started
+			if l.build == nil { // else a program build prepared it when it started (a reload starts nothing)
 				l.opts.Starter.Prepare()
 			}
 		case <-l.retry:
@@ -475,7 +475,7 @@ func (l *loop) onReady(res readyResult) {
 	}
 	l.cancelReady()
 	l.opts.Log.Emit(events.Event{Type: events.Ready, PID: res.prog.PID(), Duration: time.Since(l.saved)})
-	if l.build == nil { // else the build prepared it when it started
+	if l.build == nil { // else a program build prepared it when it started (a reload starts nothing)
 		l.opts.Starter.Prepare() // the next start's part, now that this one's is done
 	}
 }

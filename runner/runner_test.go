@@ -283,7 +283,11 @@ func TestRunnerPreparesTheNextStart(t *testing.T) {
 // cores alone: nothing more is prepared while it runs.
 func TestRunnerPreparesWhenABuildStarts(t *testing.T) {
 	t.Parallel()
+	// A readiness check that never passes: only builds prepare, however
+	// long the test takes between the start and the save.
+	rd := newFakeReady()
 	h := startRunnerWith(t, func(o *Options) {
+		o.Ready = rd
 		o.Starter.(*fakeStarter).prepared = make(chan struct{}, 10)
 	})
 	h.buildAndStart(t, "bin1")

@@ -421,6 +421,7 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 			drop = nil
 			resident.DropCode()
 		case <-term:
+			drop = nil // the keeper exits soon: no CPU taken from the stop
 			// With nothing left (reaped closed), the program's group id
 			// may already name someone else's group: signal no one.
 			if !stopping && reaped != nil {
@@ -438,7 +439,7 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 			killed, reason = true, "did not stop within "+time.Duration(spec.StopTimeout).String()
 			k.killTree()
 		case <-gone:
-			gone = nil
+			gone, drop = nil, nil
 			stopping = true
 			if reaped != nil {
 				if !killed {

@@ -51,7 +51,8 @@ type series struct {
 // (a tool that builds twice for one save) and, in a full run, for golive
 // to start the next restart's keeper, runner.PrepareAfter after a start:
 // a new Go process, tens of milliseconds of CPU, which must not land
-// under the next participant (a peer's or a floor's build). A -quick run
+// under the next participant (a peer's or a floor's build); not the
+// hand-back of its pages 2 s later (a few ms of CPU). A -quick run
 // reports nothing to read and waits 500 ms.
 func (b *bench) settle() time.Duration {
 	if b.opts.quick {

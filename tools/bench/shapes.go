@@ -63,7 +63,9 @@ const sessionQuiet = 500 * time.Millisecond
 // the answer: what golive may still do after a build must not load the
 // machine under the next participant. golive starts the next restart's
 // keeper runner.PrepareAfter after a start (a new Go process: tens of
-// milliseconds of CPU), so the settle outlasts that. A -quick run, which
+// milliseconds of CPU), so the settle outlasts that. It does not outlast
+// that keeper's hand-back of its pages, 2 s later (2-3.5 ms of CPU,
+// supervise's specWait). A -quick run, which
 // proves the scenario works and reports no figure to read, settles for
 // quickSettle.
 const (
