@@ -93,24 +93,10 @@ func (l *eventLog) after(t time.Time, typ string) []event {
 	return out
 }
 
-// waitFor polls the file every millisecond until an event of type typ
-// stamped after t arrives.
+// waitFor waits for golive's first event of type typ stamped after t
+// (waitFirst).
 func (l *eventLog) waitFor(ctx context.Context, typ string, t time.Time, timeout time.Duration) (event, error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		l.refresh()
-		if es := l.after(t, typ); len(es) > 0 {
-			return es[0], nil
-		}
-		if time.Now().After(deadline) {
-			return event{}, fmt.Errorf("no %s event within %v", typ, timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return event{}, ctx.Err()
-		case <-time.After(time.Millisecond):
-		}
-	}
+	return l.waitFirst(ctx, t, timeout, typ)
 }
 
 // waitBuilt waits for golive's first build_ok or build_failed stamped

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/golive-dev/golive/runner"
 )
 
 // The shapes scenario (issue 15): golive's save → serving in four kinds
@@ -59,19 +57,11 @@ const (
 // save comes later than golive's own work after a start.
 const sessionQuiet = 500 * time.Millisecond
 
-// shapeSettle is how long a round of golive's running session waits after
-// the answer: what golive may still do after a build must not load the
-// machine under the next participant. golive starts the next restart's
-// keeper runner.PrepareAfter after a start (a new Go process: tens of
-// milliseconds of CPU), so the settle outlasts that. It does not outlast
-// that keeper's hand-back of its pages, 2 s later (2-3.5 ms of CPU,
-// supervise's specWait). A -quick run, which
-// proves the scenario works and reports no figure to read, settles for
-// quickSettle.
-const (
-	shapeSettle = runner.PrepareAfter + 250*time.Millisecond
-	quickSettle = 100 * time.Millisecond
-)
+// quickSettle is how long a -quick run, which proves the scenario works
+// and reports no figure to read, waits after a save of golive's running
+// session; a full run waits b.settle(), past golive's start of the next
+// restart's keeper.
+const quickSettle = 100 * time.Millisecond
 
 // shapesResult is the scenario: three rows per shape, as projectShapes
 // and the edits.
@@ -386,12 +376,12 @@ func (b *bench) liveRound(p *shapeProject, edit, token string, from pollFrom) sa
 }
 
 // shapeRest waits after a save of a running golive session, for what
-// golive does after a start (shapeSettle).
+// golive does after a start (bench.settle; quickSettle in -quick).
 func (b *bench) shapeRest() {
 	if b.opts.quick {
 		time.Sleep(quickSettle)
 	} else {
-		time.Sleep(shapeSettle)
+		time.Sleep(b.settle())
 	}
 }
 
