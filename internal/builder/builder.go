@@ -52,6 +52,11 @@ type Options struct {
 	// Group, shared by the builders of one golive's services, lets those
 	// that need go build at the same moment run one go command (Group).
 	Group *Group
+	// Reads, with Group, reports whether the program's build reads rel
+	// (slash-separated, relative to Dir): the build graph's answer. A
+	// round of the group waits for a builder that reads a file the
+	// round's builds are for.
+	Reads func(rel string) bool
 }
 
 // Builder runs go build (runner.Builder). One build at a time: the
@@ -197,7 +202,7 @@ func (b *Builder) Build(ctx context.Context, changed []string) runner.BuildResul
 	if res, ok := b.tryReplay(ctx, changed, start); ok {
 		return res
 	}
-	if res, ok := b.opts.Group.build(ctx, b, start); ok {
+	if res, ok := b.opts.Group.build(ctx, b, changed, start); ok {
 		return res
 	}
 	w := b.opts.Work

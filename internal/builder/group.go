@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -32,7 +33,10 @@ import (
 // A builder that needs go build opens a round, or joins the one that is
 // open. The round waits a moment for the others: at least gatherMin, and
 // while another builder is still deciding whether a replay serves it
-// (up to gatherChecking), or has not built at all yet (its first build
+// (up to gatherChecking after it began), reads a file the round's builds
+// are for and has not begun a build since that file changed (its
+// session's watcher has yet to hand it the edit: up to gatherChecking
+// after the round opened), or has not built at all yet (its first build
 // is near: up to gatherFresh). Then the builders with the same flags,
 // environment and directory build together; any other builds alone.
 type Group struct {
@@ -48,8 +52,9 @@ type Group struct {
 
 type memberState struct {
 	added    time.Time
-	fresh    bool // has not entered a build yet
-	checking bool // in a build, not yet known whether a replay serves it
+	entered  time.Time // when its last build began
+	fresh    bool      // has not entered a build yet
+	checking bool      // in a build, not yet known whether a replay serves it
 }
 
 const (
@@ -96,7 +101,8 @@ func (g *Group) set(b *Builder, change func(*memberState)) {
 }
 
 func (g *Group) enter(b *Builder) {
-	g.set(b, func(st *memberState) { st.fresh, st.checking = false, true })
+	now := time.Now()
+	g.set(b, func(st *memberState) { st.entered, st.fresh, st.checking = now, false, true })
 }
 
 func (g *Group) decided(b *Builder) {
@@ -108,10 +114,11 @@ func (g *Group) decided(b *Builder) {
 type round struct {
 	opened   time.Time
 	members  []*Builder
-	fixed    bool              // members no longer change
-	alone    map[*Builder]bool // once fixed: those that build on their own
-	ready    chan struct{}     // closed once fixed
-	done     chan struct{}     // closed when the build ended
+	changed  map[string]time.Time // the files the members build for, with when each changed
+	fixed    bool                 // members no longer change
+	alone    map[*Builder]bool    // once fixed: those that build on their own
+	ready    chan struct{}        // closed once fixed
+	done     chan struct{}        // closed when the build ended
 	cancel   context.CancelFunc
 	ctx      context.Context
 	users    int  // builders still to take the result
@@ -132,9 +139,9 @@ type groupBuild struct {
 	built    bool // some program was built: go build got past loading
 }
 
-// build builds b with the others that need go build now, and reports
-// false when b builds alone after all.
-func (g *Group) build(ctx context.Context, b *Builder, start time.Time) (runner.BuildResult, bool) {
+// build builds b, after an edit of changed, with the others that need
+// go build now, and reports false when b builds alone after all.
+func (g *Group) build(ctx context.Context, b *Builder, changed []string, start time.Time) (runner.BuildResult, bool) {
 	if g == nil {
 		return runner.BuildResult{}, false
 	}
@@ -142,7 +149,7 @@ func (g *Group) build(ctx context.Context, b *Builder, start time.Time) (runner.
 		g.decided(b) // builds alone: no round waits for it
 		return runner.BuildResult{}, false
 	}
-	r := g.join(b)
+	r := g.join(b, changeTimes(b.opts.Dir, changed))
 	select {
 	case <-r.ready:
 	case <-ctx.Done():
@@ -162,8 +169,21 @@ func (g *Group) build(ctx context.Context, b *Builder, start time.Time) (runner.
 	return b.fromGroup(r.out, start)
 }
 
-// join adds b to the open round, or opens one.
-func (g *Group) join(b *Builder) *round {
+// changeTimes returns when each of changed (relative to dir) last
+// changed; a file gone is left out.
+func changeTimes(dir string, changed []string) map[string]time.Time {
+	times := map[string]time.Time{}
+	for _, rel := range changed {
+		if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err == nil {
+			times[rel] = st.ModTime()
+		}
+	}
+	return times
+}
+
+// join adds b, whose build is for the files changed, to the open round,
+// or opens one.
+func (g *Group) join(b *Builder, changed map[string]time.Time) *round {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if st := g.members[b]; st != nil {
@@ -171,10 +191,11 @@ func (g *Group) join(b *Builder) *round {
 	}
 	if g.open == nil {
 		ctx, cancel := context.WithCancel(context.Background())
-		g.open = &round{opened: time.Now(), ready: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
+		g.open = &round{opened: time.Now(), changed: map[string]time.Time{}, ready: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}
 		go g.gather(g.open)
 	}
 	g.open.members = append(g.open.members, b)
+	maps.Copy(g.open.changed, changed)
 	return g.open
 }
 
@@ -254,7 +275,26 @@ func (g *Group) expecting(r *round, waited time.Duration) bool {
 		}
 		// A builder that never builds (its build.before fails) holds no
 		// round up for longer than gatherFresh after it was made.
-		if st.checking && waited < gatherChecking || st.fresh && time.Since(st.added) < gatherFresh {
+		if st.checking && time.Since(st.entered) < gatherChecking || st.fresh && time.Since(st.added) < gatherFresh {
+			return true
+		}
+		// Its watcher saw the same edit, but a loaded machine may not
+		// have run its session that far yet.
+		if waited < gatherChecking && !st.checking && b.awaits(r.changed, st.entered) {
+			return true
+		}
+	}
+	return false
+}
+
+// awaits reports whether b reads one of changed and has not begun a
+// build since it changed: the edit's build of b is still to come.
+func (b *Builder) awaits(changed map[string]time.Time, entered time.Time) bool {
+	if b.opts.Reads == nil {
+		return false
+	}
+	for rel, at := range changed {
+		if entered.Before(at) && b.opts.Reads(rel) {
 			return true
 		}
 	}

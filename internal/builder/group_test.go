@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/golive-dev/golive/internal/testkit"
 	"github.com/golive-dev/golive/runner"
@@ -121,6 +122,37 @@ func TestGroupBuildsTogetherAndLearnsEachRecipe(t *testing.T) {
 	testkit.WriteFile(t, filepath.Join(dir, "cmd", "b", "own.go"), "package main\n\nconst own = \"b2\"\n")
 	if r := bs[1].Build(context.Background(), []string{"cmd/b/own.go"}); !r.Replayed || testkit.Output(t, r.Binary) != "b s2 b2" {
 		t.Fatalf("b's own edit: replayed %v, printed %q; want a replay printing %q", r.Replayed, testkit.Output(t, r.Binary), "b s2 b2")
+	}
+}
+
+// TestGroupWaitsForAServiceThatReadsTheEdit: b's session hands it the
+// shared edit late (a loaded machine), after a's round has waited its
+// minimum; the round waits for b, which reads the edited file and has
+// not built since it changed, and one go build serves both.
+func TestGroupWaitsForAServiceThatReadsTheEdit(t *testing.T) {
+	dir := testkit.WriteModule(t, twoMains)
+	bs, said := groupBuilders(t, dir, true)
+	if res := buildAll(bs, nil, nil); res[0].Failed || res[1].Failed {
+		t.Fatalf("start-up builds: %+v", res)
+	}
+	bs[1].opts.Reads = func(rel string) bool { return rel == "shared/shared.go" || strings.HasPrefix(rel, "cmd/b/") }
+	// A new import: no replay follows it.
+	testkit.WriteFile(t, filepath.Join(dir, "shared", "shared.go"), "package shared\n\nimport \"strings\"\n\nvar Word = strings.ToUpper(\"s2\")\n")
+	changed := []string{"shared/shared.go"}
+	var a runner.BuildResult
+	done := make(chan struct{})
+	go func() { defer close(done); a = bs[0].Build(context.Background(), changed) }()
+	time.Sleep(10 * gatherMin) // b's edit comes late, but within gatherChecking
+	b := bs[1].Build(context.Background(), changed)
+	<-done
+	for i, r := range []runner.BuildResult{a, b} {
+		want := []string{"a S2 a1", "b S2 b1"}[i]
+		if r.Failed || r.Err != nil || r.Replayed || testkit.Output(t, r.Binary) != want {
+			t.Fatalf("build %d: %+v, want go build's binary printing %q", i, r, want)
+		}
+	}
+	if n := said.count("one go build for ./cmd/"); n != 4 {
+		t.Fatalf("%d lines of one go build, want 4 (2 at start-up, 2 for the edit): %q", n, said.l)
 	}
 }
 

@@ -317,7 +317,11 @@ func (e *Engine) claim(f string) {
 }
 
 // Unclaimed drops the paths whose bytes are what a command wrote, and
-// forgets every claim paths name: the next change of them is the user's.
+// forgets the claim of a path whose bytes differ: that change, and the
+// next, are the user's. A claim that matched stays: on a loaded machine
+// the watcher can report one write of a command in two batches (it
+// judged the file half written, then heard the rest after the first
+// batch was taken), and the second is no more a change than the first.
 // Apply does it first; a caller that looks at a batch's paths before
 // Apply (to say what changed) does it before that.
 func (e *Engine) Unclaimed(paths []string) []string { return e.unclaimed(paths) }
@@ -328,10 +332,10 @@ func (e *Engine) unclaimed(paths []string) []string {
 	var out []string
 	for _, p := range paths {
 		sum, claimed := e.claims[p]
-		delete(e.claims, p)
 		if claimed && sum == e.sum(p) {
 			continue
 		}
+		delete(e.claims, p)
 		out = append(out, p)
 	}
 	return out

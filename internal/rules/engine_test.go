@@ -231,7 +231,7 @@ func TestApplyNoLoops(t *testing.T) {
 
 // TestApplyOwnMatch: a rule whose output its own glob matches (a CSS
 // build that writes web/out.css under match = ["web/*.css"]) runs once
-// a save: what it wrote is claimed, and its batch starts nothing. A file
+// a save: what it wrote is claimed, and its batches start nothing. A file
 // of the batch it ran for that changed again while it ran is a save of
 // yours, which the next batch runs it for.
 func TestApplyOwnMatch(t *testing.T) {
@@ -243,8 +243,11 @@ func TestApplyOwnMatch(t *testing.T) {
 		if res := e.Apply(context.Background(), []string{"web/in.css"}); res.Err != nil || !res.Ran || len(res.Paths) != 0 || res.Then != Reload {
 			t.Fatalf("save %d: Apply = %+v, want one run and a reload", i, res)
 		}
-		if res := e.Apply(context.Background(), []string{"web/out.css"}); res.Err != nil || res.Ran || len(res.Paths) != 0 {
-			t.Fatalf("save %d: the batch of what the rule wrote: %+v, want nothing", i, res)
+		// Twice: a loaded watcher can split one write into two batches.
+		for range 2 {
+			if res := e.Apply(context.Background(), []string{"web/out.css"}); res.Err != nil || res.Ran || len(res.Paths) != 0 {
+				t.Fatalf("save %d: the batch of what the rule wrote: %+v, want nothing", i, res)
+			}
 		}
 	}
 	if got := d.read(t, "runs"); got != "run\nrun\nrun\n" {

@@ -285,6 +285,7 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	buildOpts.KeepRecipe = true         // the next session's first build can then be a replay
 	buildOpts.Importers = set.Importers // an edit of a package's export data replays its importers
 	buildOpts.Group = s.opts.Builds
+	buildOpts.Reads = set.Has // a shared edit: the group waits for this service's build of it
 	if s.cfg.Log.Verbose {
 		buildOpts.Verbose = func(line string) { log.Infof("%s", line) }
 	}
