@@ -14,11 +14,11 @@ package supervise
 // subreaper with no children has no descendants.
 //
 // Protocol: fd 3 is the lifeline (golive → keeper: one JSON line of
-// keeperSpec, then nothing until EOF); fd 4 is the report (keeper →
-// golive: "pid N", "exit CODE SIGNAL", "stopped KILLED REASON", "error
-// MESSAGE" lines). SIGTERM to the keeper asks for a stop: the stop signal
-// to the tree, SIGKILL after the stop timeout. Closing the lifeline asks
-// for an immediate kill.
+// keeperSpec, then a "stop" line or nothing until EOF); fd 4 is the
+// report (keeper → golive: "pid N", "exit CODE SIGNAL", "stopped KILLED
+// REASON", "error MESSAGE" lines). The "stop" line, or SIGTERM to the
+// keeper, asks for a stop: the stop signal to the tree, SIGKILL after
+// the stop timeout. Closing the lifeline asks for an immediate kill.
 
 import (
 	"bufio"
@@ -54,6 +54,7 @@ type keptProcess struct {
 	opts     Options
 
 	done       chan struct{} // the program exited
+	treeGone   chan struct{} // the keeper said "stopped": nothing of the tree is left
 	reportDone chan struct{} // the keeper closed its report pipe
 	keeperDone chan struct{} // the keeper exited and was reaped
 
@@ -143,7 +144,7 @@ func (sp *spare) close() {
 // start hands the spare its program.
 func (sp *spare) start(bin string, opts Options) (runner.Program, error) {
 	p := &keptProcess{keeper: sp.cmd, lifeline: sp.lifeline, opts: opts, code: -1,
-		done: make(chan struct{}), reportDone: make(chan struct{}), keeperDone: sp.done}
+		done: make(chan struct{}), treeGone: make(chan struct{}), reportDone: make(chan struct{}), keeperDone: sp.done}
 	if err := p.handshake(bin, opts, sp.report); err != nil {
 		sp.lifeline.Close() // the keeper kills whatever it started
 		<-sp.done
@@ -242,6 +243,9 @@ func (p *keptProcess) readReport(r *bufio.Reader, f *os.File) {
 			exited = true
 			close(p.done)
 		}
+		if kind == "stopped" {
+			close(p.treeGone)
+		}
 	}
 	if !exited { // the keeper died without a word; the program with it
 		close(p.done)
@@ -260,16 +264,29 @@ func (p *keptProcess) Exit() (int, string) {
 	return p.code, ""
 }
 
-// Stop asks the keeper to stop the tree and waits for the keeper to exit,
-// which it does only once the tree is gone. A close of force, or a keeper
-// that overstays the stop timeout by far, gets the lifeline closed: kill
-// at once.
+// Stop asks the keeper to stop the tree (its stop line) and waits until the keeper says
+// the tree is gone. Where the program's output goes through golive (a
+// writer, not a file), it also waits for the keeper to exit: only then
+// has the program's last output been copied, ahead of the stop's own
+// line. A close of force, or a keeper that overstays the stop timeout by
+// far, gets the lifeline closed: kill at once.
 func (p *keptProcess) Stop(force <-chan struct{}) runner.StopResult {
 	start := time.Now()
-	p.keeper.Process.Signal(syscall.SIGTERM)
+	if _, err := p.lifeline.Write([]byte("stop\n")); err != nil {
+		p.keeper.Process.Signal(syscall.SIGTERM) // it is gone, or going
+	}
 	grace := time.NewTimer(p.opts.StopTimeout + 5*time.Second)
 	defer grace.Stop()
+	var treeGone <-chan struct{}
+	if p.opts.outputToFiles() {
+		// The keeper only exits after its word: about a millisecond that
+		// the next start need not wait for (Starter.Close does).
+		treeGone = p.treeGone
+	}
 	select {
+	case <-treeGone:
+		p.lifeline.Close()
+		return p.stopResult(start)
 	case <-p.keeperDone:
 	case <-force:
 	case <-grace.C:
@@ -283,11 +300,32 @@ func (p *keptProcess) Stop(force <-chan struct{}) runner.StopResult {
 		syscall.Kill(-p.keeper.Process.Pid, syscall.SIGKILL)
 		syscall.Kill(-p.pid, syscall.SIGKILL)
 	}
+	return p.stopResult(start)
+}
+
+// keeperExited is closed once the keeper exited and was reaped.
+func (p *keptProcess) keeperExited() <-chan struct{} { return p.keeperDone }
+
+// outputToFiles reports whether the program writes its output straight
+// to files (golive's terminal, /dev/null), with no copy through golive.
+func (o Options) outputToFiles() bool {
+	for _, w := range []io.Writer{o.Stdout, o.Stderr} {
+		if _, ok := w.(*os.File); !ok && w != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// stopResult is what the keeper's "stopped" line says, or a kill when it
+// said nothing.
+func (p *keptProcess) stopResult(start time.Time) runner.StopResult {
 	res := runner.StopResult{Duration: time.Since(start)}
 	p.mu.Lock()
-	killed, reason, _ := strings.Cut(p.stopped, " ")
+	stopped := p.stopped
 	p.mu.Unlock()
-	if killed == "true" || p.stopped == "" {
+	killed, reason, _ := strings.Cut(stopped, " ")
+	if killed == "true" || stopped == "" {
 		res.Killed = true
 		res.Reason = reason
 		if reason == "" {
@@ -312,9 +350,22 @@ func RunKeeper() int {
 	syscall.CloseOnExec(3)
 	syscall.CloseOnExec(4)
 	k := &keeper{report: report}
-	line, err := readSpec(lifeline)
-	if len(line) == 0 && errors.Is(err, io.EOF) {
-		return 0 // a spare that golive closed unused
+	// Everything that needs no spec is done while the keeper waits for
+	// one: it would otherwise sit between the old program's stop and the
+	// new start (Go's first signal.Notify starts a thread: 1–2 ms).
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		k.say("error keeper: become a subreaper: %v", err)
+		return 2
+	}
+	k.term = make(chan os.Signal, 1)
+	signal.Notify(k.term, syscall.SIGTERM)
+	// Caught, not ignored: an ignored signal stays ignored across exec, and
+	// the program must keep the default actions (a stop_signal of SIGINT
+	// or SIGHUP has to work on a program without handlers).
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGINT, syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU)
+	line, err := k.readSpec(lifeline)
+	if len(line) == 0 && (errors.Is(err, io.EOF) || errors.Is(err, errStoppedUnused)) {
+		return 0 // a spare that golive closed, or stopped, unused
 	}
 	var spec keeperSpec
 	if err == nil {
@@ -327,13 +378,16 @@ func RunKeeper() int {
 	return k.run(spec, lifeline)
 }
 
+// errStoppedUnused is a spare's SIGTERM before its spec.
+var errStoppedUnused = errors.New("stopped before a spec came")
+
 // readSpec reads the spec line. A keeper started ahead may wait for it
 // for hours: if it has not come within specWait, what the keeper's
 // start-up read goes back to the page cache meanwhile. One started for a
 // program at once, or beside a build (which most often ends within
 // specWait), gets it sooner and skips that: its start then needs no page
 // back, and the drop takes no CPU from the build.
-func readSpec(lifeline *os.File) ([]byte, error) {
+func (k *keeper) readSpec(lifeline *os.File) ([]byte, error) {
 	type result struct {
 		line []byte
 		err  error
@@ -346,11 +400,17 @@ func readSpec(lifeline *os.File) ([]byte, error) {
 	select {
 	case r := <-got:
 		return r.line, r.err
+	case <-k.term:
+		return nil, errStoppedUnused
 	case <-time.After(specWait):
 		resident.DropCode()
 	}
-	r := <-got
-	return r.line, r.err
+	select {
+	case r := <-got:
+		return r.line, r.err
+	case <-k.term:
+		return nil, errStoppedUnused
+	}
 }
 
 // specWait is how long a keeper waits for its spec before it hands its
@@ -359,8 +419,10 @@ const specWait = 2 * time.Second
 
 type keeper struct {
 	report    *os.File
-	pid       int          // the program
-	signalled map[int]bool // given the stop signal (signalTree); nil before
+	term      chan os.Signal // SIGTERM: stop the tree
+	pid       int            // the program
+	signalled map[int]bool   // given the stop signal; nil before the stop
+	walked    bool           // signalTree walked the tree once
 }
 
 func (k *keeper) say(format string, args ...any) {
@@ -368,16 +430,6 @@ func (k *keeper) say(format string, args ...any) {
 }
 
 func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		k.say("error keeper: become a subreaper: %v", err)
-		return 2
-	}
-	term := make(chan os.Signal, 1)
-	signal.Notify(term, syscall.SIGTERM)
-	// Caught, not ignored: an ignored signal stays ignored across exec, and
-	// the program must keep the default actions (a stop_signal of SIGINT
-	// or SIGHUP has to work on a program without handlers).
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGINT, syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU)
 	pid, err := syscall.ForkExec(spec.Bin, append([]string{spec.Bin}, spec.Args...), &syscall.ProcAttr{
 		Dir: spec.Dir, Env: spec.Env, Files: []uintptr{0, 1, 2},
 		Sys: &syscall.SysProcAttr{Setpgid: true},
@@ -401,6 +453,12 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 				close(gone)
 				return
 			}
+			// The stop line: a pipe wakes the keeper sooner than a
+			// signal, which goes through Go's signal goroutine.
+			select {
+			case k.term <- syscall.SIGTERM:
+			default:
+			}
 		}
 	}()
 	reaped := make(chan struct{}) // closed on ECHILD: no descendant left
@@ -410,7 +468,7 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	if stopSig == 0 {
 		stopSig = syscall.SIGTERM
 	}
-	var deadline, again <-chan time.Time
+	var deadline, walk, again <-chan time.Time
 	resignal := time.NewTicker(resignalEvery)
 	resignal.Stop()
 	defer resignal.Stop()
@@ -420,17 +478,26 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 		case <-drop:
 			drop = nil
 			resident.DropCode()
-		case <-term:
+		case <-k.term:
 			drop = nil // the keeper exits soon: no CPU taken from the stop
 			// With nothing left (reaped closed), the program's group id
 			// may already name someone else's group: signal no one.
 			if !stopping && reaped != nil {
-				k.signalTree(stopSig)
+				k.signalGroup(stopSig)
+				// The walk for what left the group waits a moment: most
+				// programs are gone by then, and its reads of /proc would
+				// take a core from their exit.
+				walk = time.After(firstWalkAfter)
 				deadline = time.After(time.Duration(spec.StopTimeout))
 				resignal.Reset(resignalEvery)
 				again = resignal.C
 			}
 			stopping = true
+		case <-walk:
+			walk = nil
+			if !killed && reaped != nil {
+				k.signalTree(stopSig)
+			}
 		case <-again:
 			if !killed && reaped != nil {
 				k.signalTree(stopSig)
@@ -466,6 +533,10 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 // its start-up pages.
 const dropAfter = time.Second
 
+// firstWalkAfter is how long after the group's stop signal the keeper
+// first looks for descendants outside the group.
+const firstWalkAfter = 5 * time.Millisecond
+
 // resignalEvery is how often a stopping tree is walked again for a
 // descendant that has not had the stop signal.
 const resignalEvery = 50 * time.Millisecond
@@ -494,17 +565,21 @@ func (k *keeper) reap(done chan<- struct{}) {
 	}
 }
 
-// signalTree sends sig to the program's group and to every descendant
-// outside it (a setsid escaper is in a group of its own) that it has not
-// signalled yet: called again while the tree stops, it reaches one that
-// was forked since, or that a walk missed, and never signals one twice
-// (a second SIGINT or SIGTERM often means "now" to a program).
+// signalGroup sends sig to the program's group, which a stop signals
+// first.
+func (k *keeper) signalGroup(sig syscall.Signal) {
+	syscall.Kill(-k.pid, sig)
+	k.signalled = map[int]bool{}
+}
+
+// signalTree sends sig to every descendant outside the program's group
+// (a setsid escaper is in a group of its own) that it has not signalled
+// yet, after signalGroup: called again while the tree stops, it reaches
+// one that was forked since, or that a walk missed, and never signals one
+// twice (a second SIGINT or SIGTERM often means "now" to a program).
 func (k *keeper) signalTree(sig syscall.Signal) {
-	first := k.signalled == nil
-	if first {
-		syscall.Kill(-k.pid, sig)
-		k.signalled = map[int]bool{}
-	}
+	first := !k.walked
+	k.walked = true
 	for _, pid := range procgroup.Descendants(os.Getpid()) {
 		if k.signalled[pid] {
 			continue

@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,4 +250,82 @@ func TestKeeperSignalsWhatForksWhileItStops(t *testing.T) {
 	if res := p.Stop(nil); res.Killed {
 		t.Errorf("stop: %+v, want the escaper stopped by the stop signal", res)
 	}
+}
+
+// A program whose output goes straight to files (golive's terminal) is
+// stopped once its keeper says the tree is gone, without waiting for the
+// keeper's own exit; the Starter's Close waits for that.
+func TestStopWithOutputToFilesLeavesTheKeeperToClose(t *testing.T) {
+	t.Parallel()
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	opts := helperOptions(t, "plain", nil, false)
+	opts.Stdout, opts.Stderr = f, f
+	s := &Starter{Opts: opts}
+	p, err := s.Start(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp := p.(*keptProcess)
+	if res := p.Stop(nil); res.Killed {
+		t.Errorf("stop: %+v, want a plain stop", res)
+	}
+	if syscall.Kill(p.PID(), 0) == nil {
+		t.Errorf("program %d outlived its stop", p.PID())
+	}
+	s.Close()
+	select {
+	case <-kp.keeperDone:
+	default:
+		t.Errorf("keeper %d still running after Close", kp.keeper.Process.Pid)
+	}
+}
+
+// A keeper waiting for its spec exits on SIGTERM: it catches the signal
+// from its start, for the program's stop, and must not ignore it before.
+func TestSpareExitsOnSigtermBeforeItsSpec(t *testing.T) {
+	t.Parallel()
+	sp, err := newSpare(helperOptions(t, "plain", testkit.NewLineWaiter(), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.close()
+	pid := sp.cmd.Process.Pid
+	// It reads the lifeline for its spec once its handlers are set: only
+	// then does SIGTERM test what the keeper does with it.
+	for !readsFD(pid, 3) {
+		select {
+		case <-sp.done:
+			t.Fatal("the keeper exited before it read its lifeline")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	sp.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-sp.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("keeper %d still waits for its spec after SIGTERM", pid)
+	}
+	if !sp.cmd.ProcessState.Success() {
+		t.Errorf("keeper exited with %v, want 0: nothing was started", sp.cmd.ProcessState)
+	}
+}
+
+// readsFD reports whether a thread of process pid is blocked in read(2)
+// of fd (/proc/PID/task/TID/syscall: number 0, first argument fd).
+func readsFD(pid, fd int) bool {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, task := range tasks {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/syscall", pid, task.Name()))
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(data)); len(f) > 1 && f[0] == "0" && f[1] == fmt.Sprintf("0x%x", fd) {
+			return true
+		}
+	}
+	return false
 }

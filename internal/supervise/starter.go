@@ -3,6 +3,8 @@ package supervise
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/golive-dev/golive/runner"
 )
@@ -26,7 +28,17 @@ type Starter struct {
 
 	env   []string // from Check, for the Start that follows it
 	spare *spare   // a keeper started ahead (Prepare), for the next Start
+	// keepers are the exits of the keepers of the programs it started:
+	// a stop returns before its keeper is gone, and Close waits for them.
+	keepers []<-chan struct{}
 }
+
+// exitWaiter is a program whose keeper may outlive its Stop by a moment.
+type exitWaiter interface{ keeperExited() <-chan struct{} }
+
+// keeperWait bounds how long Close waits for the keepers: each exits
+// right after it said its tree is gone.
+const keeperWait = 2 * time.Second
 
 // Prepare starts the next program's keeper ahead, where there is one,
 // so that its start-up overlaps the build or the old program's stop
@@ -41,11 +53,36 @@ func (s *Starter) Prepare() {
 	} // else the start makes its own keeper, and reports what fails
 }
 
-// Close ends a keeper started ahead that no start took.
+// Close ends a keeper started ahead that no start took, and waits for
+// the keepers of the programs it started, which were stopped, to exit.
 func (s *Starter) Close() {
 	if s.spare != nil {
 		s.spare.close()
 		s.spare = nil
+	}
+	bound := time.After(keeperWait)
+	for _, done := range s.keepers {
+		select {
+		case <-done:
+		case <-bound:
+			return
+		}
+	}
+	s.keepers = nil
+}
+
+// track keeps p's keeper for Close, dropping those already gone.
+func (s *Starter) track(p runner.Program) {
+	s.keepers = slices.DeleteFunc(s.keepers, func(done <-chan struct{}) bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	})
+	if w, ok := p.(exitWaiter); ok {
+		s.keepers = append(s.keepers, w.keeperExited())
 	}
 }
 
@@ -95,11 +132,18 @@ func (s *Starter) Start(bin string) (runner.Program, error) {
 		if sp.alive() {
 			p, err := sp.start(bin, opts)
 			if !errors.Is(err, errKeeperGone) {
+				if err == nil {
+					s.track(p)
+				}
 				return p, err
 			} // it died since: a new one starts it
 		} else {
 			sp.close()
 		}
 	}
-	return Start(bin, opts)
+	p, err := Start(bin, opts)
+	if err == nil {
+		s.track(p)
+	}
+	return p, err
 }
