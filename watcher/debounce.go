@@ -63,8 +63,17 @@ type pending struct {
 // quiet zero the window ends at once, which still merges whatever piles up
 // while the consumer is busy. Every case of the one select also waits on
 // ctx.Done, so debounce never blocks past cancellation.
-func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time.Duration, l ledger) {
+//
+// With guesses (Options.Tentative), each event of a burst of at most
+// maxGuessPaths paths with the ordinary window is also sent at once as a
+// tentative batch, when the consumer is ready for it (never waited for);
+// the batch that ends the burst names the last guess that no event
+// followed, and a burst that ends in nothing, after a guess, is offered
+// as an empty tentative batch that withdraws it.
+func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time.Duration, l ledger, guesses bool) {
 	b := &burst{set: map[string]*pending{}}
+	var seq, guess uint64 // the last guess's number; the one that still holds (0: none)
+	guessed := false      // a guess went out for the open burst
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -82,31 +91,62 @@ func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time
 				return
 			}
 			b.add(ev)
-			offer = nil
+			offer, guess = nil, 0
 			if window = max(window, ev.quiet); window > 0 {
 				timer.Reset(window)
 				wait = timer.C
+				if guesses && window == quiet && len(b.set) <= maxGuessPaths && len(in) == 0 {
+					seq++
+					select {
+					case out <- b.guess(seq):
+						guess, guessed = seq, true
+					default: // the consumer is busy: it waits for the batch
+					}
+				}
 			} else {
 				b.drain(in)
 				ready = true
 			}
 		case <-wait:
 			if b.drain(in) {
+				guess = 0
 				timer.Reset(window) // events already waiting belong to this burst
 				continue
 			}
 			wait, ready = nil, true
 		case offer <- batch:
-			b.take(l)
-			offer = nil
+			if !batch.Tentative {
+				b.take(l)
+			}
+			offer, guessed = nil, false
 		}
 		if ready {
 			window = quiet // the next burst starts with its own
-			if batch = b.settle(l); len(batch.Changes) > 0 {
+			batch = b.settle(l)
+			batch.Guess = guess
+			switch {
+			case len(batch.Changes) > 0:
 				offer = out
+			case guessed: // withdraw what the guesses started
+				batch, offer = Batch{Tentative: true}, out
 			}
 		}
 	}
+}
+
+// maxGuessPaths bounds the paths of a burst that still gets guesses: a
+// save names one or a few, a checkout many, for which guessing is waste.
+const maxGuessPaths = 8
+
+// guess is the burst as a tentative batch numbered n: every path, judged
+// or not, as written.
+func (b *burst) guess(n uint64) Batch {
+	cs := make([]Change, 0, len(b.set))
+	for path := range b.set {
+		cs = append(cs, Change{Path: path, Op: Write})
+	}
+	slices.SortFunc(cs, func(x, y Change) int { return strings.Compare(x.Path, y.Path) })
+	return Batch{Changes: cs, First: b.first, Tentative: true, Guess: n}
 }
 
 // add puts ev in the burst, forgetting any verdict on its path.

@@ -50,7 +50,7 @@ func startDebounce(t *testing.T, quiet time.Duration) *rig {
 	r := &rig{in: make(chan event), out: make(chan Batch), l: newFakeLedger()}
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
-	go debounce(ctx, r.in, r.out, quiet, r.l)
+	go debounce(ctx, r.in, r.out, quiet, r.l, false)
 	return r
 }
 
@@ -257,7 +257,7 @@ func TestDebounceStopsOnCancel(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				debounce(ctx, in, out, quiet, newFakeLedger())
+				debounce(ctx, in, out, quiet, newFakeLedger(), false)
 			}()
 			in <- event{path: "a.go", at: time.Now()}
 			time.Sleep(2 * time.Second) // a batch is on offer, nobody reads
@@ -274,9 +274,85 @@ func TestDebounceStopsWhenInCloses(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			debounce(t.Context(), in, out, time.Second, newFakeLedger())
+			debounce(t.Context(), in, out, time.Second, newFakeLedger(), false)
 		}()
 		close(in)
 		<-done
+	})
+}
+
+// TestDebounceGuesses: with guesses, each event of a small burst goes out
+// at once as a tentative batch while the consumer waits; the batch that
+// ends the burst names the last guess no event followed; a burst that
+// changed nothing ends with a withdrawal; a busy consumer gets no guess.
+func TestDebounceGuesses(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		l := newFakeLedger()
+		l.verdicts["same.go"] = verdict{op: Write, counts: false}
+		in, out := make(chan event), make(chan Batch)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go debounce(ctx, in, out, 100*time.Millisecond, l, true)
+		var mu sync.Mutex
+		var got []Batch
+		taking := make(chan bool) // true: take batches; false: stop
+		go func() {
+			for take := range taking {
+				for take {
+					select {
+					case b := <-out:
+						mu.Lock()
+						got = append(got, b)
+						mu.Unlock()
+					case take = <-taking:
+					}
+				}
+			}
+		}()
+		send := func(p string) { in <- event{path: p, at: time.Now()} }
+		seen := func() []Batch {
+			synctest.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			b := got
+			got = nil
+			return b
+		}
+		taking <- true
+		send("a.go")
+		if b := seen(); len(b) != 1 || !b[0].Tentative || b[0].Guess != 1 || !reflect.DeepEqual(paths(b[0]), []string{"a.go"}) {
+			t.Fatalf("after one event: %+v, want guess 1 of a.go", b)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if b := seen(); len(b) != 1 || b[0].Tentative || b[0].Guess != 1 {
+			t.Fatalf("at the window's end: %+v, want the batch naming guess 1", b)
+		}
+
+		send("b.go")
+		time.Sleep(50 * time.Millisecond)
+		send("c.go")
+		if b := seen(); len(b) != 2 || b[1].Guess != 3 || !reflect.DeepEqual(paths(b[1]), []string{"b.go", "c.go"}) {
+			t.Fatalf("a burst of two events: %+v, want guesses 2 and 3, the last of both paths", b)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if b := seen(); len(b) != 1 || b[0].Tentative || b[0].Guess != 3 || len(b[0].Changes) != 2 {
+			t.Fatalf("the end of that burst: %+v, want both paths naming guess 3", b)
+		}
+
+		send("same.go") // its bytes are what golive saw before
+		time.Sleep(100 * time.Millisecond)
+		if b := seen(); len(b) != 2 || !b[1].Tentative || len(b[1].Changes) != 0 {
+			t.Fatalf("a burst that changed nothing: %+v, want a guess, then a withdrawal", b)
+		}
+
+		taking <- false // busy
+		send("d.go")
+		time.Sleep(100 * time.Millisecond)
+		taking <- true
+		if b := seen(); len(b) != 1 || b[0].Tentative || b[0].Guess != 0 {
+			t.Fatalf("a busy consumer: %+v, want only the batch, naming no guess", b)
+		}
+		close(taking)
 	})
 }

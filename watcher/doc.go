@@ -79,6 +79,17 @@ type Change struct {
 type Batch struct {
 	Changes []Change
 	First   time.Time // when the first event of the burst arrived
+	// Tentative (Options.Tentative) marks a guess at a burst still open:
+	// its paths as the events named them, not yet compared with what
+	// golive saw before. A consumer may start work on it, and keep that
+	// work only when the batch that ends the burst names this guess; a
+	// tentative batch with no changes withdraws the guesses before it
+	// (the burst changed nothing).
+	Tentative bool
+	// Guess numbers a tentative batch. On the batch that ends a burst it
+	// is the number of the last guess sent with the same events (no event
+	// came after it), or 0.
+	Guess uint64
 }
 
 // Options configure a Watcher. Zero values mean the defaults.
@@ -96,6 +107,11 @@ type Options struct {
 	// Debounce is the quiet window that ends a burst. Zero offers each
 	// event's batch as soon as the consumer takes it.
 	Debounce time.Duration
+	// Tentative sends, with each event of a burst of a few paths while
+	// the consumer waits, a tentative batch (Batch.Tentative), so that it
+	// can start before the quiet window ends; a burst whose guesses came
+	// to nothing ends with a batch that withdraws them.
+	Tentative bool
 	// Extra reports whether a path outside the patterns still counts (the
 	// files a program embeds). It may be nil and must be safe to call from
 	// the watcher's goroutine while another goroutine updates its data.

@@ -134,7 +134,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		debounce(ctx, events, out, w.opts.Debounce, w.sums)
+		debounce(ctx, events, out, w.opts.Debounce, w.sums, w.opts.Tentative)
 	}()
 	err := w.loop(ctx, events)
 	cancel()
