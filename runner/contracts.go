@@ -20,6 +20,16 @@ type Builder interface {
 	Build(ctx context.Context, changed []string) BuildResult
 }
 
+// Speculator is a Builder that can start on a tentative batch
+// (watcher.Batch.Tentative), before the quiet window ends: the loop
+// closes adopt when the batch that ends the burst names that guess, and
+// cancels ctx when it does not. Before adopt, Speculate may only do what
+// a cancel leaves no trace of (a replay's compiles); it places the
+// binary, or runs go build, after.
+type Speculator interface {
+	Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) BuildResult
+}
+
 // BuildResult is the outcome of one build. Err is set when golive could
 // not run the build at all; a compile error is Failed with Diagnostics.
 type BuildResult struct {

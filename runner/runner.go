@@ -11,6 +11,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/golive-dev/golive/internal/events"
@@ -81,6 +82,10 @@ type build struct {
 	started time.Time
 	changed []string // the paths that caused it; nil for the first build
 	reload  bool     // an in-process reload, not a program build
+	// A speculative build (Speculator) started on tentative batch guess:
+	// closing adopt makes it the build of the batch that names guess.
+	guess uint64
+	adopt chan struct{}
 }
 
 // outcome is what a build goroutine reports: a program build, or an
@@ -117,6 +122,9 @@ type loop struct {
 	// and every build's recipe lack them and no later batch names them:
 	// the next build must be a full one.
 	unlinked bool
+	// guess is a speculative build started on a tentative batch, until
+	// the batch that ends the burst adopts it (it becomes build) or not.
+	guess *build
 }
 
 type readyResult struct {
@@ -135,6 +143,7 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 		// A select picks at random among ready cases: once ctx is done,
 		// nothing else may start a build or a program.
 		if ctx.Err() != nil {
+			l.dropGuess()
 			l.cancelBuild()
 			l.stopProgram()
 			return nil
@@ -188,8 +197,17 @@ func (r *Runner) Run(ctx context.Context, batches <-chan watcher.Batch) error {
 }
 
 // onBatch rebuilds, or only restarts when every change is one that needs
-// no build (the env file) and there is a binary to restart.
+// no build (the env file) and there is a binary to restart. A tentative
+// batch may start a speculative build, which the batch that ends its
+// burst adopts or drops.
 func (l *loop) onBatch(b watcher.Batch) {
+	if b.Tentative {
+		l.onGuess(b)
+		return
+	}
+	if l.adoptGuess(b) {
+		return
+	}
 	l.reportChange(b)
 	if l.restartOnly(b) && l.bin != "" && !l.reloading() {
 		if l.build == nil { // a build in flight restarts with the new env anyway
@@ -233,6 +251,7 @@ func (l *loop) canReload(changed []string) bool {
 // startReload builds the plugin code of changed in its own goroutine and
 // hands it to the running program, like startBuild for a program build.
 func (l *loop) startReload(saved time.Time, changed []string) {
+	l.dropGuess()
 	bctx, cancel := context.WithCancel(l.ctx)
 	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, started: time.Now(), changed: changed, reload: true}
 	l.build = b
@@ -306,9 +325,71 @@ func (l *loop) progDone() <-chan struct{} {
 	return l.prog.Done()
 }
 
+// onGuess starts a speculative build for tentative batch b, in place of
+// the one before, where a build of b's paths would start now: no build in
+// flight, a Speculator, paths that are neither a restart's alone nor a
+// reload's. A tentative batch with no paths only drops the one before.
+func (l *loop) onGuess(b watcher.Batch) {
+	l.dropGuess()
+	sp, ok := l.opts.Builder.(Speculator)
+	changed := paths(b)
+	if !ok || len(changed) == 0 || l.build != nil || l.unlinked || l.restartOnly(b) || l.canReload(changed) {
+		return
+	}
+	bctx, cancel := context.WithCancel(l.ctx)
+	g := &build{cancel: cancel, done: make(chan outcome, 1), started: time.Now(), changed: changed, guess: b.Guess, adopt: make(chan struct{})}
+	go func() { g.done <- outcome{build: sp.Speculate(bctx, changed, g.adopt)} }()
+	l.guess = g
+}
+
+// adoptGuess makes the speculative build the build of batch b, when b
+// ends the burst of its guess and would start the same build now, and
+// reports whether it did. Otherwise the speculative build is dropped.
+func (l *loop) adoptGuess(b watcher.Batch) bool {
+	g := l.guess
+	if g == nil {
+		return false
+	}
+	l.guess = nil
+	changed := paths(b)
+	if b.Guess != g.guess || l.build != nil || l.restartOnly(b) || l.canReload(changed) || !subset(changed, g.changed) {
+		g.cancel()
+		<-g.done
+		return false
+	}
+	l.reportChange(b)
+	// The build began at the guess, before the quiet window ended.
+	l.opts.Log.Emit(events.Event{Type: events.BuildStart, Package: l.opts.Package, Time: g.started})
+	g.saved = b.First
+	l.build = g
+	close(g.adopt)
+	l.opts.Starter.Prepare()
+	return true
+}
+
+// dropGuess cancels the speculative build, if any, and waits for it.
+func (l *loop) dropGuess() {
+	if l.guess != nil {
+		l.guess.cancel()
+		<-l.guess.done
+		l.guess = nil
+	}
+}
+
+// subset reports whether every path of a is in b.
+func subset(a, b []string) bool {
+	for _, p := range a {
+		if !slices.Contains(b, p) {
+			return false
+		}
+	}
+	return true
+}
+
 // startBuild starts a build in its own goroutine, which ends when Build
 // returns; cancelBuild waits for that, so builds never overlap.
 func (l *loop) startBuild(ctx context.Context, saved time.Time, changed []string) {
+	l.dropGuess()
 	bctx, cancel := context.WithCancel(ctx)
 	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, started: time.Now(), changed: changed}
 	l.build = b

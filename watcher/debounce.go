@@ -64,16 +64,20 @@ type pending struct {
 // while the consumer is busy. Every case of the one select also waits on
 // ctx.Done, so debounce never blocks past cancellation.
 //
-// With guesses (Options.Tentative), each event of a burst of at most
-// maxGuessPaths paths with the ordinary window is also sent at once as a
-// tentative batch, when the consumer is ready for it (never waited for);
-// the batch that ends the burst names the last guess that no event
-// followed, and a burst that ends in nothing, after a guess, is offered
-// as an empty tentative batch that withdraws it.
+// With guesses (Options.Tentative), a burst of at most maxGuessPaths
+// paths with the ordinary window is also sent as a tentative batch once
+// it has had no event for guessAfter, when the consumer is ready for it
+// (never waited for); the batch that ends the burst names the last guess
+// that no event followed, and a burst that ends in nothing, after a
+// guess, is offered as an empty tentative batch that withdraws it.
 func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time.Duration, l ledger, guesses bool) {
 	b := &burst{set: map[string]*pending{}}
 	var seq, guess uint64 // the last guess's number; the one that still holds (0: none)
 	guessed := false      // a guess went out for the open burst
+	gtimer := time.NewTimer(time.Hour)
+	gtimer.Stop()
+	defer gtimer.Stop()
+	var gwait <-chan time.Time // the guess's short window, while one is due
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -95,25 +99,40 @@ func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time
 			if window = max(window, ev.quiet); window > 0 {
 				timer.Reset(window)
 				wait = timer.C
-				if guesses && window == quiet && len(b.set) <= maxGuessPaths && len(in) == 0 {
-					seq++
-					select {
-					case out <- b.guess(seq):
-						guess, guessed = seq, true
-					default: // the consumer is busy: it waits for the batch
-					}
+				if guesses && window == quiet && len(b.set) <= maxGuessPaths {
+					gtimer.Reset(guessAfter)
+					gwait = gtimer.C
 				}
 			} else {
 				b.drain(in)
 				ready = true
 			}
+		case <-gwait:
+			gwait = nil
+			if b.drain(in) {
+				guess = 0
+				timer.Reset(window)
+				gtimer.Reset(guessAfter)
+				gwait = gtimer.C
+				continue
+			}
+			if len(b.set) > maxGuessPaths {
+				continue
+			}
+			seq++
+			select {
+			case out <- b.guess(seq):
+				guess, guessed = seq, true
+			default: // the consumer is busy: it waits for the batch
+			}
+			continue
 		case <-wait:
 			if b.drain(in) {
 				guess = 0
 				timer.Reset(window) // events already waiting belong to this burst
 				continue
 			}
-			wait, ready = nil, true
+			wait, gwait, ready = nil, nil, true
 		case offer <- batch:
 			if !batch.Tentative {
 				b.take(l)
@@ -133,6 +152,11 @@ func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time
 		}
 	}
 }
+
+// guessAfter is the quiet a burst needs before its guess: the events of
+// one save mostly come within a millisecond or two (docs/debounce.md),
+// and a guess at the first of them would be dropped at the next.
+const guessAfter = 2 * time.Millisecond
 
 // maxGuessPaths bounds the paths of a burst that still gets guesses: a
 // save names one or a few, a checkout many, for which guessing is waste.

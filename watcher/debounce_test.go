@@ -281,8 +281,9 @@ func TestDebounceStopsWhenInCloses(t *testing.T) {
 	})
 }
 
-// TestDebounceGuesses: with guesses, each event of a small burst goes out
-// at once as a tentative batch while the consumer waits; the batch that
+// TestDebounceGuesses: with guesses, a small burst goes out as a
+// tentative batch guessAfter after its last event, while the consumer
+// waits; the batch that
 // ends the burst names the last guess no event followed; a burst that
 // changed nothing ends with a withdrawal; a busy consumer gets no guess.
 func TestDebounceGuesses(t *testing.T) {
@@ -321,10 +322,14 @@ func TestDebounceGuesses(t *testing.T) {
 		}
 		taking <- true
 		send("a.go")
+		if b := seen(); len(b) != 0 {
+			t.Fatalf("a guess before guessAfter: %+v", b)
+		}
+		time.Sleep(guessAfter)
 		if b := seen(); len(b) != 1 || !b[0].Tentative || b[0].Guess != 1 || !reflect.DeepEqual(paths(b[0]), []string{"a.go"}) {
 			t.Fatalf("after one event: %+v, want guess 1 of a.go", b)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100*time.Millisecond - guessAfter)
 		if b := seen(); len(b) != 1 || b[0].Tentative || b[0].Guess != 1 {
 			t.Fatalf("at the window's end: %+v, want the batch naming guess 1", b)
 		}
@@ -332,12 +337,15 @@ func TestDebounceGuesses(t *testing.T) {
 		send("b.go")
 		time.Sleep(50 * time.Millisecond)
 		send("c.go")
-		if b := seen(); len(b) != 2 || b[1].Guess != 3 || !reflect.DeepEqual(paths(b[1]), []string{"b.go", "c.go"}) {
-			t.Fatalf("a burst of two events: %+v, want guesses 2 and 3, the last of both paths", b)
+		time.Sleep(guessAfter / 2)
+		send("d.go") // within guessAfter of c.go: one guess for both
+		time.Sleep(guessAfter)
+		if b := seen(); len(b) != 2 || b[1].Guess != 3 || !reflect.DeepEqual(paths(b[1]), []string{"b.go", "c.go", "d.go"}) {
+			t.Fatalf("a burst of three events: %+v, want guesses 2 (b.go) and 3 (all three)", b)
 		}
 		time.Sleep(100 * time.Millisecond)
-		if b := seen(); len(b) != 1 || b[0].Tentative || b[0].Guess != 3 || len(b[0].Changes) != 2 {
-			t.Fatalf("the end of that burst: %+v, want both paths naming guess 3", b)
+		if b := seen(); len(b) != 1 || b[0].Tentative || b[0].Guess != 3 || len(b[0].Changes) != 3 {
+			t.Fatalf("the end of that burst: %+v, want the three paths naming guess 3", b)
 		}
 
 		send("same.go") // its bytes are what golive saw before
@@ -347,7 +355,7 @@ func TestDebounceGuesses(t *testing.T) {
 		}
 
 		taking <- false // busy
-		send("d.go")
+		send("e.go")
 		time.Sleep(100 * time.Millisecond)
 		taking <- true
 		if b := seen(); len(b) != 1 || b[0].Tentative || b[0].Guess != 0 {

@@ -294,6 +294,52 @@ func (b *Builder) tryReplay(ctx context.Context, changed []string, start time.Ti
 	return runner.BuildResult{Binary: bin, Duration: time.Since(start), Replayed: true}, true
 }
 
+// Speculate is Build for an edit whose burst is still open (a tentative
+// batch): it replays at once, but places the binary, or runs go build
+// when no replay serves, only once adopt is closed, which the caller
+// does when the batch that ends the burst confirms the guess. Cancelled
+// before that, it leaves nothing behind: no binary, no lines, and the
+// recipe as a replay that succeeded leaves it.
+func (b *Builder) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) runner.BuildResult {
+	start := time.Now()
+	if b.replay == nil || b.opts.Group != nil || changed == nil {
+		return b.afterAdopt(ctx, changed, adopt, start)
+	}
+	w := b.opts.Work
+	tmp := w.nextTemp()
+	err := b.replay.Build(ctx, b.absPaths(changed), tmp)
+	if err != nil || ctx.Err() != nil {
+		os.Remove(tmp)
+		return b.afterAdopt(ctx, changed, adopt, start) // Build says why no replay served
+	}
+	select {
+	case <-adopt:
+	case <-ctx.Done():
+		os.Remove(tmp)
+		return runner.BuildResult{Duration: time.Since(start), Err: ctx.Err()}
+	}
+	bin, err := w.place(tmp)
+	if err != nil {
+		os.Remove(tmp)
+		return b.Build(ctx, changed)
+	}
+	b.learnMissing()
+	return runner.BuildResult{Binary: bin, Duration: time.Since(start), Replayed: true}
+}
+
+// afterAdopt waits for adopt, then builds as Build does; the duration
+// counts from start.
+func (b *Builder) afterAdopt(ctx context.Context, changed []string, adopt <-chan struct{}, start time.Time) runner.BuildResult {
+	select {
+	case <-adopt:
+	case <-ctx.Done():
+		return runner.BuildResult{Duration: time.Since(start), Err: ctx.Err()}
+	}
+	res := b.Build(ctx, changed)
+	res.Duration = time.Since(start)
+	return res
+}
+
 // say passes line to Verbose, if set.
 func (b *Builder) say(line string) {
 	if b.opts.Verbose != nil {

@@ -190,3 +190,41 @@ func TestBuilderReplaysAndNeverServesStale(t *testing.T) {
 		t.Fatalf("after the fix the program printed %q, want %q (both edits)", got, "C v3")
 	}
 }
+
+// TestSpeculateHoldsItsBinaryUntilAdopted: a speculative build replays at
+// once but places nothing until adopted; one dropped before that leaves
+// the last binary as it was, and the next build of the same edit still
+// replays; adopted, it is the replay's binary.
+func TestSpeculateHoldsItsBinaryUntilAdopted(t *testing.T) {
+	dir := testkit.WriteModule(t, testkit.LibModule)
+	b, _ := newTestBuilder(t, dir)
+	b = New(Options{Dir: dir, Package: ".", Env: b.opts.Env, Work: b.opts.Work, Replay: true})
+	testkit.FileClockPast()
+	first := b.Build(context.Background(), nil)
+	if first.Err != nil || first.Failed {
+		t.Fatalf("first build: %+v", first)
+	}
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan runner.BuildResult, 1)
+	go func() { done <- b.Speculate(ctx, []string{"version.go"}, make(chan struct{})) }()
+	time.Sleep(100 * time.Millisecond) // part way, or done and waiting: either way not adopted
+	cancel()
+	if res := <-done; res.Err == nil || res.Binary != "" {
+		t.Fatalf("a dropped guess: %+v, want the cancel and no binary", res)
+	}
+	if got := testkit.Output(t, first.Binary); got != "A v1" {
+		t.Fatalf("after a dropped guess the last binary printed %q, want %q", got, "A v1")
+	}
+
+	adopt := make(chan struct{})
+	close(adopt)
+	res := b.Speculate(context.Background(), []string{"version.go"}, adopt)
+	if res.Err != nil || res.Failed || !res.Replayed {
+		t.Fatalf("an adopted guess: %+v, want a replay", res)
+	}
+	if got := testkit.Output(t, res.Binary); got != "A v2" {
+		t.Fatalf("the adopted guess's binary printed %q, want %q", got, "A v2")
+	}
+}

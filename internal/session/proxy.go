@@ -70,7 +70,7 @@ func (s *Session) splitAssets(ctx context.Context, in <-chan watcher.Batch, out 
 				return
 			}
 		}
-		if paths, only := assetsOnly(b, asset); only {
+		if paths, only := assetsOnly(b, asset); only && !b.Tentative {
 			s.opts.Log.Emit(events.Changed(paths))
 			px.Assets(paths)
 			continue

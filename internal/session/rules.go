@@ -235,6 +235,17 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 			}
 			b = batch
 		}
+		if b.Tentative {
+			if startFailed || len(carried) > 0 {
+				b = watcher.Batch{Tentative: true} // only a batch that ends the burst may go on: withdraw
+			}
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
 		eng.Settle()                        // a command list running now claims what it writes first
 		own := eng.Unclaimed(batchPaths(b)) // what the commands wrote is no change of yours
 		if kept, text := eng.TextOnly(own); len(text) > 0 {
@@ -287,8 +298,13 @@ func (s *Session) applyRules(ctx context.Context, st stage, in <-chan watcher.Ba
 		failed = false
 		switch {
 		case len(res.Paths) > 0:
+			// The runner's guess at this burst holds only for the same paths.
+			guess := b.Guess
+			if res.Ran || !slices.Equal(res.Paths, batchPaths(b)) {
+				guess = 0
+			}
 			select {
-			case out <- watcher.Batch{Changes: changes(b, res.Paths), First: b.First}:
+			case out <- watcher.Batch{Changes: changes(b, res.Paths), First: b.First, Guess: guess}:
 			case <-ctx.Done():
 				return
 			}

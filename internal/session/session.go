@@ -168,6 +168,7 @@ func (s *Session) Run(ctx context.Context) error {
 		wopts.ExtraDirs = []string{path.Dir(s.envFile)}
 	}
 	wopts.Warn = func(err error) { log.Warnf("%v", err) }
+	wopts.Tentative = s.guesses()
 	if s.cfg.Watch.Mode == "graph" {
 		// Only in graph mode does a watcher read outside: in tree mode the
 		// set would wait on it for ever.
@@ -373,6 +374,17 @@ func forward(ctx context.Context, in <-chan struct{}, out chan<- runner.Request)
 }
 
 func (s *Session) pkg() string { return s.cfg.Build.Package }
+
+// guesses reports whether the runner may start a build before the quiet
+// window ends (watcher.Options.Tentative): where the stage between the
+// watcher and the runner passes batches on as they are, with no rule,
+// side process, command list or reload_only asset to take a path, and
+// for a program of its own (services share go builds).
+func (s *Session) guesses() bool {
+	c := s.cfg
+	return s.opts.Service == "" && c.Watch.Debounce > 0 && len(c.Rules) == 0 && len(c.Processes) == 0 &&
+		len(c.Build.Before)+len(c.Build.After)+len(c.Run.BeforeStart) == 0 && len(c.Proxy.ReloadOnly) == 0
+}
 
 // BuildOptions turns the config into the builder's options for the
 // program in the start directory dir; work may be nil where nothing is

@@ -134,6 +134,21 @@ func (g *walkGate) Build(ctx context.Context, changed []string) runner.BuildResu
 	return g.after(ctx, g.b.Build(ctx, changed))
 }
 
+// Speculate passes a speculative build on (runner.Speculator) once the
+// walk is done; before that it builds as Build does, after adopt.
+func (g *walkGate) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) runner.BuildResult {
+	sp, ok := g.b.(runner.Speculator)
+	if !ok || !g.passed {
+		select {
+		case <-adopt:
+		case <-ctx.Done():
+			return runner.BuildResult{Err: ctx.Err()}
+		}
+		return g.Build(ctx, changed)
+	}
+	return sp.Speculate(ctx, changed, adopt)
+}
+
 func (g *walkGate) after(ctx context.Context, res runner.BuildResult) runner.BuildResult {
 	if g.passed || !g.walk.beside {
 		return res

@@ -1,0 +1,111 @@
+package runner
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/watcher"
+)
+
+// fakeSpeculator is a fakeBuilder that also speculates: each guess waits
+// for its adoption, then for the test to finish it.
+type fakeSpeculator struct {
+	*fakeBuilder
+	guesses chan *fakeGuess
+}
+
+type fakeGuess struct {
+	changed   []string
+	cancelled chan struct{} // closed when it was dropped before its adoption
+	finish    chan BuildResult
+}
+
+func (s *fakeSpeculator) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) BuildResult {
+	g := &fakeGuess{changed: changed, cancelled: make(chan struct{}), finish: make(chan BuildResult, 1)}
+	select {
+	case s.guesses <- g:
+	case <-ctx.Done():
+		return BuildResult{Err: ctx.Err()}
+	}
+	select {
+	case <-adopt:
+	case <-ctx.Done():
+		close(g.cancelled)
+		return BuildResult{Err: ctx.Err()}
+	}
+	select {
+	case res := <-g.finish:
+		return res
+	case <-ctx.Done():
+		return BuildResult{Err: ctx.Err()}
+	}
+}
+
+func (h *harness) send(b watcher.Batch) { h.batches <- b }
+
+func batchOf(guess uint64, tentative bool, paths ...string) watcher.Batch {
+	b := watcher.Batch{First: time.Now(), Guess: guess, Tentative: tentative}
+	for _, p := range paths {
+		b.Changes = append(b.Changes, watcher.Change{Path: p})
+	}
+	return b
+}
+
+// TestRunnerAdoptsItsGuess: a tentative batch starts a speculative build
+// and says nothing; the batch that ends the burst and names the guess
+// makes it the build (its build_start dated when it began), with no
+// second build. A batch naming no guess drops it for a build of its own,
+// and a withdrawal drops it for nothing.
+func TestRunnerAdoptsItsGuess(t *testing.T) {
+	t.Parallel()
+	sp := &fakeSpeculator{guesses: make(chan *fakeGuess, 1)}
+	h := startRunnerWith(t, func(o *Options) {
+		sp.fakeBuilder = o.Builder.(*fakeBuilder)
+		o.Builder = sp
+	})
+	h.buildAndStart(t, "bin1")
+
+	h.send(batchOf(1, true, "main.go"))
+	g := <-sp.guesses
+	began := time.Now()
+	h.send(batchOf(1, false, "main.go"))
+	h.events.Next(t, events.Change)
+	if ev := h.events.Next(t, events.BuildStart); ev.Time.After(began) {
+		t.Errorf("build_start dated %v, after the guess began (%v)", ev.Time, began)
+	}
+	g.finish <- BuildResult{Binary: "bin2", Replayed: true}
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
+	select {
+	case b := <-h.builder.calls:
+		t.Fatalf("a second build beside the adopted guess: %+v", b)
+	default:
+	}
+
+	h.send(batchOf(2, true, "main.go"))
+	g = <-sp.guesses
+	h.send(batchOf(0, false, "main.go")) // an event came after the guess
+	<-g.cancelled
+	h.events.Next(t, events.Change)
+	h.events.Next(t, events.BuildStart)
+	h.build(t).finish <- BuildResult{Binary: "bin3"}
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
+
+	h.send(batchOf(3, true, "main.go"))
+	g = <-sp.guesses
+	h.send(watcher.Batch{Tentative: true}) // the burst changed nothing
+	<-g.cancelled
+	select {
+	case ev := <-h.events.C():
+		t.Fatalf("event %+v after a withdrawn guess, want none", ev)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if got := h.starter.snapshot(); len(got) != 3 || got[1] != "bin2" || got[2] != "bin3" {
+		t.Fatalf("started %v, want bin1, bin2 (the adopted guess), bin3", got)
+	}
+}
