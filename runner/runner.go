@@ -333,7 +333,7 @@ func (l *loop) onGuess(b watcher.Batch) {
 	l.dropGuess()
 	sp, ok := l.opts.Builder.(Speculator)
 	changed := paths(b)
-	if !ok || len(changed) == 0 || l.build != nil || l.unlinked || l.restartOnly(b) || l.canReload(changed) {
+	if !ok || len(changed) == 0 || l.build != nil || l.unlinked || l.restartOnly(b) || l.pluginPaths(changed) {
 		return
 	}
 	bctx, cancel := context.WithCancel(l.ctx)
@@ -352,7 +352,7 @@ func (l *loop) adoptGuess(b watcher.Batch) bool {
 	}
 	l.guess = nil
 	changed := paths(b)
-	if b.Guess != g.guess || l.build != nil || l.restartOnly(b) || l.canReload(changed) || !subset(changed, g.changed) {
+	if b.Guess != g.guess || l.build != nil || l.restartOnly(b) || l.pluginPaths(changed) || !subset(changed, g.changed) {
 		g.cancel()
 		<-g.done
 		return false
@@ -365,6 +365,12 @@ func (l *loop) adoptGuess(b watcher.Batch) bool {
 	close(g.adopt)
 	l.opts.Starter.Prepare()
 	return true
+}
+
+// pluginPaths reports whether the plugin trees hold all of changed: the
+// batch may be a reload, which is no guess's to start.
+func (l *loop) pluginPaths(changed []string) bool {
+	return l.opts.Reloader != nil && l.opts.Reloader.Covers(changed)
 }
 
 // dropGuess cancels the speculative build, if any, and waits for it.

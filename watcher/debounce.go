@@ -109,6 +109,9 @@ func debounce(ctx context.Context, in <-chan event, out chan<- Batch, quiet time
 			}
 		case <-gwait:
 			gwait = nil
+			if window != quiet {
+				continue // a polled event joined the burst: its rounds, not a guess
+			}
 			if b.drain(in) {
 				guess = 0
 				timer.Reset(window)

@@ -315,13 +315,19 @@ func (b *Builder) Speculate(ctx context.Context, changed []string, adopt <-chan 
 	select {
 	case <-adopt:
 	case <-ctx.Done():
+	}
+	if ctx.Err() != nil { // dropped, perhaps right after its adoption
 		os.Remove(tmp)
 		return runner.BuildResult{Duration: time.Since(start), Err: ctx.Err()}
+	}
+	if !b.replay.Unchanged(b.absPaths(changed)) {
+		os.Remove(tmp)
+		return b.afterAdopt(ctx, changed, adopt, start) // a replay of the newer bytes, or go build
 	}
 	bin, err := w.place(tmp)
 	if err != nil {
 		os.Remove(tmp)
-		return b.Build(ctx, changed)
+		return b.afterAdopt(ctx, changed, adopt, start)
 	}
 	b.learnMissing()
 	return runner.BuildResult{Binary: bin, Duration: time.Since(start), Replayed: true}

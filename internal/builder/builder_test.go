@@ -228,3 +228,30 @@ func TestSpeculateHoldsItsBinaryUntilAdopted(t *testing.T) {
 		t.Fatalf("the adopted guess's binary printed %q, want %q", got, "A v2")
 	}
 }
+
+// TestSpeculateRechecksWhenAdopted: a file saved again after the guess's
+// replay ended, but before its adoption (its event not yet heard when the
+// burst ended), is built as it is now, not as the replay compiled it.
+func TestSpeculateRechecksWhenAdopted(t *testing.T) {
+	dir := testkit.WriteModule(t, testkit.LibModule)
+	b, _ := newTestBuilder(t, dir)
+	b = New(Options{Dir: dir, Package: ".", Env: b.opts.Env, Work: b.opts.Work, Replay: true})
+	testkit.FileClockPast()
+	if res := b.Build(context.Background(), nil); res.Err != nil || res.Failed {
+		t.Fatalf("first build: %+v", res)
+	}
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	adopt := make(chan struct{})
+	done := make(chan runner.BuildResult, 1)
+	go func() { done <- b.Speculate(context.Background(), []string{"version.go"}, adopt) }()
+	time.Sleep(3 * time.Second) // the replay of v2 has most likely ended; if not, its own check sees v3
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v3\"\n")
+	close(adopt)
+	res := <-done
+	if res.Err != nil || res.Failed {
+		t.Fatalf("adopted guess: %+v", res)
+	}
+	if got := testkit.Output(t, res.Binary); got != "A v3" {
+		t.Fatalf("the adopted guess's binary printed %q, want %q: the file as it is at the adoption", got, "A v3")
+	}
+}

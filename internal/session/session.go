@@ -379,11 +379,13 @@ func (s *Session) pkg() string { return s.cfg.Build.Package }
 // window ends (watcher.Options.Tentative): where the stage between the
 // watcher and the runner passes batches on as they are, with no rule,
 // side process, command list or reload_only asset to take a path, and
-// for a program of its own (services share go builds).
+// for a program of its own (services share go builds), outside templ's
+// development mode.
 func (s *Session) guesses() bool {
 	c := s.cfg
 	return s.opts.Service == "" && c.Watch.Debounce > 0 && len(c.Rules) == 0 && len(c.Processes) == 0 &&
-		len(c.Build.Before)+len(c.Build.After)+len(c.Run.BeforeStart) == 0 && len(c.Proxy.ReloadOnly) == 0
+		len(c.Build.Before)+len(c.Build.After)+len(c.Run.BeforeStart) == 0 && len(c.Proxy.ReloadOnly) == 0 &&
+		!s.templDev() // a _templ.go whose code stayed the same builds nothing
 }
 
 // BuildOptions turns the config into the builder's options for the

@@ -138,7 +138,7 @@ func (g *walkGate) Build(ctx context.Context, changed []string) runner.BuildResu
 // walk is done; before that it builds as Build does, after adopt.
 func (g *walkGate) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) runner.BuildResult {
 	sp, ok := g.b.(runner.Speculator)
-	if !ok || !g.passed {
+	if !ok || (!g.passed && g.walk.beside) {
 		select {
 		case <-adopt:
 		case <-ctx.Done():

@@ -468,7 +468,7 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	if stopSig == 0 {
 		stopSig = syscall.SIGTERM
 	}
-	var deadline, walk, again <-chan time.Time
+	var deadline, again <-chan time.Time
 	resignal := time.NewTicker(resignalEvery)
 	resignal.Stop()
 	defer resignal.Stop()
@@ -484,20 +484,14 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 			// may already name someone else's group: signal no one.
 			if !stopping && reaped != nil {
 				k.signalGroup(stopSig)
-				// The walk for what left the group waits a moment: most
-				// programs are gone by then, and its reads of /proc would
-				// take a core from their exit.
-				walk = time.After(firstWalkAfter)
+				// At once: a process forked into the group after the
+				// group's signal would count as signalled by it.
+				k.signalTree(stopSig)
 				deadline = time.After(time.Duration(spec.StopTimeout))
 				resignal.Reset(resignalEvery)
 				again = resignal.C
 			}
 			stopping = true
-		case <-walk:
-			walk = nil
-			if !killed && reaped != nil {
-				k.signalTree(stopSig)
-			}
 		case <-again:
 			if !killed && reaped != nil {
 				k.signalTree(stopSig)
@@ -532,10 +526,6 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 // dropAfter is how long after the program's start the keeper hands back
 // its start-up pages.
 const dropAfter = time.Second
-
-// firstWalkAfter is how long after the group's stop signal the keeper
-// first looks for descendants outside the group.
-const firstWalkAfter = 5 * time.Millisecond
 
 // resignalEvery is how often a stopping tree is walked again for a
 // descendant that has not had the stop signal.

@@ -521,6 +521,25 @@ func (r *Replayer) relink(ctx context.Context, rec *recipe, archives map[string]
 
 // commit makes a replay's archives, and the stamps of the files they were
 // compiled from, the recipe's.
+// Unchanged reports whether the files changed (absolute) are as the last
+// replay compiled them: a replay that ended before the edit's quiet
+// window did may have compiled a file saved again since, whose event the
+// watcher had not yet heard when it ended the burst.
+func (r *Replayer) Unchanged(changed []string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rec == nil {
+		return false
+	}
+	for _, f := range changed {
+		st, err := stampOf(f)
+		if want, ok := r.rec.snap.files[f]; err != nil || !ok || st != want {
+			return false
+		}
+	}
+	return true
+}
+
 func (r *Replayer) commit(rec *recipe, archives map[string]string, now *snapshot, changed []string) {
 	for path, a := range archives {
 		if old := rec.archives[path]; strings.HasPrefix(old, r.out) {
