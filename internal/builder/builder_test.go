@@ -191,11 +191,11 @@ func TestBuilderReplaysAndNeverServesStale(t *testing.T) {
 	}
 }
 
-// TestSpeculateHoldsItsBinaryUntilAdopted: a speculative build replays at
-// once but places nothing until adopted; one dropped before that leaves
-// the last binary as it was, and the next build of the same edit still
-// replays; adopted, it is the replay's binary.
-func TestSpeculateHoldsItsBinaryUntilAdopted(t *testing.T) {
+// speculating returns a replaying builder of testkit.LibModule after its
+// first build (printing "A v1"), with version.go then saved as v2: the
+// edit a guess builds.
+func speculating(t *testing.T) (*Builder, runner.BuildResult, string) {
+	t.Helper()
 	dir := testkit.WriteModule(t, testkit.LibModule)
 	b, _ := newTestBuilder(t, dir)
 	b = New(Options{Dir: dir, Package: ".", Env: b.opts.Env, Work: b.opts.Work, Replay: true})
@@ -205,6 +205,15 @@ func TestSpeculateHoldsItsBinaryUntilAdopted(t *testing.T) {
 		t.Fatalf("first build: %+v", first)
 	}
 	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	return b, first, dir
+}
+
+// TestSpeculateHoldsItsBinaryUntilAdopted: a speculative build replays at
+// once but places nothing until adopted; one dropped before that leaves
+// the last binary as it was, and the next build of the same edit still
+// replays; adopted, it is the replay's binary.
+func TestSpeculateHoldsItsBinaryUntilAdopted(t *testing.T) {
+	b, first, _ := speculating(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan runner.BuildResult, 1)
@@ -233,14 +242,7 @@ func TestSpeculateHoldsItsBinaryUntilAdopted(t *testing.T) {
 // replay ended, but before its adoption (its event not yet heard when the
 // burst ended), is built as it is now, not as the replay compiled it.
 func TestSpeculateRechecksWhenAdopted(t *testing.T) {
-	dir := testkit.WriteModule(t, testkit.LibModule)
-	b, _ := newTestBuilder(t, dir)
-	b = New(Options{Dir: dir, Package: ".", Env: b.opts.Env, Work: b.opts.Work, Replay: true})
-	testkit.FileClockPast()
-	if res := b.Build(context.Background(), nil); res.Err != nil || res.Failed {
-		t.Fatalf("first build: %+v", res)
-	}
-	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v2\"\n")
+	b, _, dir := speculating(t)
 	adopt := make(chan struct{})
 	done := make(chan runner.BuildResult, 1)
 	go func() { done <- b.Speculate(context.Background(), []string{"version.go"}, adopt) }()
