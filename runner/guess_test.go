@@ -9,8 +9,9 @@ import (
 	"github.com/golive-dev/golive/watcher"
 )
 
-// fakeSpeculator is a fakeBuilder that also speculates: each guess waits
-// for its adoption, then for the test to finish it.
+// fakeSpeculator is a fakeBuilder that also speculates: each guess
+// waits for its adoption, then builds as a fakeBuilder's Build does (the
+// test finishes it through builder.calls).
 type fakeSpeculator struct {
 	*fakeBuilder
 	guesses chan *fakeGuess
@@ -19,11 +20,10 @@ type fakeSpeculator struct {
 type fakeGuess struct {
 	changed   []string
 	cancelled chan struct{} // closed when it was dropped before its adoption
-	finish    chan BuildResult
 }
 
 func (s *fakeSpeculator) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) BuildResult {
-	g := &fakeGuess{changed: changed, cancelled: make(chan struct{}), finish: make(chan BuildResult, 1)}
+	g := &fakeGuess{changed: changed, cancelled: make(chan struct{})}
 	select {
 	case s.guesses <- g:
 	case <-ctx.Done():
@@ -31,14 +31,9 @@ func (s *fakeSpeculator) Speculate(ctx context.Context, changed []string, adopt 
 	}
 	select {
 	case <-adopt:
+		return s.Build(ctx, changed)
 	case <-ctx.Done():
 		close(g.cancelled)
-		return BuildResult{Err: ctx.Err()}
-	}
-	select {
-	case res := <-g.finish:
-		return res
-	case <-ctx.Done():
 		return BuildResult{Err: ctx.Err()}
 	}
 }
@@ -75,7 +70,11 @@ func TestRunnerAdoptsItsGuess(t *testing.T) {
 	if ev := h.events.Next(t, events.BuildStart); ev.Time.After(began) {
 		t.Errorf("build_start dated %v, after the guess began (%v)", ev.Time, began)
 	}
-	g.finish <- BuildResult{Binary: "bin2", Replayed: true}
+	adopted := h.build(t) // the guess's, once adopted
+	if len(adopted.changed) != 1 || adopted.changed[0] != g.changed[0] {
+		t.Fatalf("the adopted build is for %v, want the guess's %v", adopted.changed, g.changed)
+	}
+	adopted.finish <- BuildResult{Binary: "bin2", Replayed: true}
 	h.events.Next(t, events.BuildOK)
 	h.events.Next(t, events.Stop)
 	h.events.Next(t, events.Start)

@@ -350,13 +350,12 @@ func (l *loop) adoptGuess(b watcher.Batch) bool {
 	if g == nil {
 		return false
 	}
-	l.guess = nil
 	changed := paths(b)
 	if b.Guess != g.guess || l.build != nil || l.restartOnly(b) || l.pluginPaths(changed) || !subset(changed, g.changed) {
-		g.cancel()
-		<-g.done
+		l.dropGuess()
 		return false
 	}
+	l.guess = nil
 	l.reportChange(b)
 	// The build began at the guess, before the quiet window ended.
 	l.opts.Log.Emit(events.Event{Type: events.BuildStart, Package: l.opts.Package, Time: g.started})

@@ -421,8 +421,7 @@ type keeper struct {
 	report    *os.File
 	term      chan os.Signal // SIGTERM: stop the tree
 	pid       int            // the program
-	signalled map[int]bool   // given the stop signal; nil before the stop
-	walked    bool           // signalTree walked the tree once
+	signalled map[int]bool   // given the stop signal (signalTree); nil before
 }
 
 func (k *keeper) say(format string, args ...any) {
@@ -483,9 +482,6 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 			// With nothing left (reaped closed), the program's group id
 			// may already name someone else's group: signal no one.
 			if !stopping && reaped != nil {
-				k.signalGroup(stopSig)
-				// At once: a process forked into the group after the
-				// group's signal would count as signalled by it.
 				k.signalTree(stopSig)
 				deadline = time.After(time.Duration(spec.StopTimeout))
 				resignal.Reset(resignalEvery)
@@ -555,21 +551,17 @@ func (k *keeper) reap(done chan<- struct{}) {
 	}
 }
 
-// signalGroup sends sig to the program's group, which a stop signals
-// first.
-func (k *keeper) signalGroup(sig syscall.Signal) {
-	syscall.Kill(-k.pid, sig)
-	k.signalled = map[int]bool{}
-}
-
-// signalTree sends sig to every descendant outside the program's group
-// (a setsid escaper is in a group of its own) that it has not signalled
-// yet, after signalGroup: called again while the tree stops, it reaches
-// one that was forked since, or that a walk missed, and never signals one
-// twice (a second SIGINT or SIGTERM often means "now" to a program).
+// signalTree sends sig to the program's group and to every descendant
+// outside it (a setsid escaper is in a group of its own) that it has not
+// signalled yet: called again while the tree stops, it reaches one that
+// was forked since, or that a walk missed, and never signals one twice
+// (a second SIGINT or SIGTERM often means "now" to a program).
 func (k *keeper) signalTree(sig syscall.Signal) {
-	first := !k.walked
-	k.walked = true
+	first := k.signalled == nil
+	if first {
+		syscall.Kill(-k.pid, sig)
+		k.signalled = map[int]bool{}
+	}
 	for _, pid := range procgroup.Descendants(os.Getpid()) {
 		if k.signalled[pid] {
 			continue
