@@ -118,10 +118,11 @@ type loop struct {
 	newEnv          bool // the env file changed: the next start must be a new one, not in place
 	reloads         int  // in-process reloads since the program started
 	stale           bool // bin lacks code the program reloaded: rebuild, never restart it
-	// unlinked: a plugin's edits went to a reload, loaded or not, so bin
-	// and every build's recipe lack them and no later batch names them:
-	// the next build must be a full one.
-	unlinked bool
+	// unlinked: the paths of the edits that went to a reload, loaded or
+	// not, since the last program build. bin and the recipe of every build
+	// lack them, and no later batch names them: the next build must cover
+	// them too.
+	unlinked []string
 	// guess is a speculative build started on a tentative batch, until
 	// the batch that ends the burst adopts it (it becomes build) or not.
 	guess *build
@@ -256,7 +257,7 @@ func (l *loop) startReload(saved time.Time, changed []string) {
 	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, started: time.Now(), changed: changed, reload: true}
 	l.build = b
 	l.opts.Log.Emit(events.Event{Type: events.BuildStart, Package: "plugin"})
-	l.unlinked = true
+	l.unlinked = l.withUnlinked(changed)
 	pid := l.prog.PID()
 	go func() {
 		res := l.opts.Reloader.Reload(bctx, changed, pid)
@@ -333,12 +334,13 @@ func (l *loop) onGuess(b watcher.Batch) {
 	l.dropGuess()
 	sp, ok := l.opts.Builder.(Speculator)
 	changed := paths(b)
-	if !ok || len(changed) == 0 || l.build != nil || l.unlinked || l.restartOnly(b) || l.pluginPaths(changed) {
+	if !ok || len(changed) == 0 || l.build != nil || l.restartOnly(b) || l.pluginPaths(changed) {
 		return
 	}
 	bctx, cancel := context.WithCancel(l.ctx)
 	g := &build{cancel: cancel, done: make(chan outcome, 1), started: time.Now(), changed: changed, guess: b.Guess, adopt: make(chan struct{})}
-	go func() { g.done <- outcome{build: sp.Speculate(bctx, changed, g.adopt)} }()
+	all := l.withUnlinked(changed)
+	go func() { g.done <- outcome{build: sp.Speculate(bctx, all, g.adopt)} }()
 	l.guess = g
 }
 
@@ -381,6 +383,22 @@ func (l *loop) dropGuess() {
 	}
 }
 
+// withUnlinked is changed with the paths of l.unlinked added: what a
+// program build must cover, so that a replay compiles the reloaded code
+// too. nil, a full build, stays nil.
+func (l *loop) withUnlinked(changed []string) []string {
+	if changed == nil || len(l.unlinked) == 0 {
+		return changed
+	}
+	all := slices.Clone(changed)
+	for _, p := range l.unlinked {
+		if !slices.Contains(all, p) {
+			all = append(all, p)
+		}
+	}
+	return all
+}
+
 // subset reports whether every path of a is in b.
 func subset(a, b []string) bool {
 	for _, p := range a {
@@ -399,9 +417,7 @@ func (l *loop) startBuild(ctx context.Context, saved time.Time, changed []string
 	b := &build{cancel: cancel, done: make(chan outcome, 1), saved: saved, started: time.Now(), changed: changed}
 	l.build = b
 	l.opts.Log.Emit(events.Event{Type: events.BuildStart, Package: l.opts.Package})
-	if l.unlinked {
-		changed = nil // the recipe lacks the reloaded code: a full build
-	}
+	changed = l.withUnlinked(changed)
 	go func() { b.done <- outcome{build: l.opts.Builder.Build(bctx, changed)} }()
 	// The build's program will need a keeper: one made at the restart
 	// would start between the old program's stop and the new start.
@@ -439,7 +455,7 @@ func (l *loop) finishBuild(res BuildResult, saved time.Time) bool {
 	if !ReportBuild(l.opts.Log, res) {
 		return false
 	}
-	l.bin, l.stale, l.unlinked = res.Binary, false, false
+	l.bin, l.stale, l.unlinked = res.Binary, false, nil
 	l.backoff = Backoff{} // new code deserves a fresh start
 	l.restart(res.Binary, saved)
 	return true

@@ -632,54 +632,50 @@ func TestRunnerReloadThatCannotBuildFails(t *testing.T) {
 	h.build(t)
 }
 
-// TestRunnerFullBuildAfterReload: a build is told the changed paths, so it
-// can replay, except after an in-process reload, loaded or not, whose
-// edits the binary lacks and no later batch names.
-func TestRunnerFullBuildAfterReload(t *testing.T) {
+// TestRunnerBuildAfterReloadCoversItsEdits: a build is told the changed
+// paths, so it can replay. After an in-process reload, loaded or not,
+// they include the reload's, whose edits the binary lacks and no later
+// batch names, until a program build succeeds.
+func TestRunnerBuildAfterReloadCoversItsEdits(t *testing.T) {
 	t.Parallel()
 	rl := &fakeReloader{results: make(chan ReloadResult, 10)}
 	h := startRunnerWith(t, func(o *Options) { o.Reloader, o.MaxReloads = rl, 5 })
 	h.buildAndStart(t, "bin1")
-
-	h.save("main.go")
-	h.events.Next(t, events.Change)
-	h.events.Next(t, events.BuildStart)
-	fb := h.build(t)
-	if strings.Join(fb.changed, ",") != "main.go" {
-		t.Fatalf("build after a save got changed = %q, want [main.go]", fb.changed)
+	built := func(want, bin string) {
+		t.Helper()
+		h.save("main.go")
+		h.events.Next(t, events.Change)
+		h.events.Next(t, events.BuildStart)
+		fb := h.build(t)
+		if got := strings.Join(fb.changed, ","); got != want {
+			t.Fatalf("build got changed = %q, want %q", got, want)
+		}
+		if bin == "" {
+			fb.finish <- BuildResult{Failed: true}
+			h.events.Next(t, events.BuildFailed)
+			return
+		}
+		fb.finish <- BuildResult{Binary: bin}
+		h.events.Next(t, events.BuildOK)
+		h.events.Next(t, events.Stop)
+		h.events.Next(t, events.Start)
 	}
-	fb.finish <- BuildResult{Binary: "bin2"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
 
+	built("main.go", "bin2")
 	h.reloadOnce(t, rl)
-
-	h.save("main.go")
-	h.events.Next(t, events.Change)
-	h.events.Next(t, events.BuildStart)
-	fb = h.build(t)
-	if fb.changed != nil {
-		t.Fatalf("build after a reload got changed = %q, want a full build", fb.changed)
-	}
-	fb.finish <- BuildResult{Binary: "bin3"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	// A failed build keeps the reload's edit unapplied; a good one applies it.
+	built("main.go,plug/a.go", "")
+	built("main.go,plug/a.go", "bin3")
+	built("main.go", "bin4")
 
 	// A reload whose plugin does not compile leaves the plugin's edit out
-	// of the binary too: the next build is a full one.
+	// of the binary too.
 	rl.results <- ReloadResult{Package: "p", Build: BuildResult{Failed: true}}
-	h.save("plug/a.go")
+	h.save("plug/b.go")
 	h.events.Next(t, events.Change)
 	h.events.Next(t, events.BuildStart)
 	h.events.Next(t, events.BuildFailed)
-	h.save("main.go")
-	h.events.Next(t, events.Change)
-	h.events.Next(t, events.BuildStart)
-	if fb := h.build(t); fb.changed != nil {
-		t.Fatalf("build after a failed reload got changed = %q, want a full build", fb.changed)
-	}
+	built("main.go,plug/b.go", "bin5")
 }
 
 // TestRunnerBuiltGetsTheBuildsStart: Built is called after each good
