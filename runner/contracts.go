@@ -25,9 +25,11 @@ type Builder interface {
 // closes adopt when the batch that ends the burst names that guess, and
 // cancels ctx when it does not. Before adopt, Speculate may only do what
 // a cancel leaves no trace of (a replay's compiles); it places the
-// binary, or runs go build, after.
+// binary, or runs go build, after. It closes idle when it has found that
+// it can do nothing before adopt: its build's work then begins at the
+// adoption, and so does its Duration.
 type Speculator interface {
-	Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) BuildResult
+	Speculate(ctx context.Context, changed []string, adopt <-chan struct{}, idle chan<- struct{}) BuildResult
 }
 
 // BuildResult is the outcome of one build. Err is set when golive could

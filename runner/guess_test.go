@@ -15,6 +15,7 @@ import (
 type fakeSpeculator struct {
 	*fakeBuilder
 	guesses chan *fakeGuess
+	idle    bool // a guess says it can do nothing before its adoption
 }
 
 type fakeGuess struct {
@@ -22,8 +23,11 @@ type fakeGuess struct {
 	cancelled chan struct{} // closed when it was dropped before its adoption
 }
 
-func (s *fakeSpeculator) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) BuildResult {
+func (s *fakeSpeculator) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}, idle chan<- struct{}) BuildResult {
 	g := &fakeGuess{changed: changed, cancelled: make(chan struct{})}
+	if s.idle {
+		close(idle) // before the test hears of the guess
+	}
 	select {
 	case s.guesses <- g:
 	case <-ctx.Done():
@@ -107,4 +111,30 @@ func TestRunnerAdoptsItsGuess(t *testing.T) {
 	if got := h.starter.snapshot(); len(got) != 3 || got[1] != "bin2" || got[2] != "bin3" {
 		t.Fatalf("started %v, want bin1, bin2 (the adopted guess), bin3", got)
 	}
+}
+
+// TestRunnerDatesAnIdleGuessAtItsAdoption: a guess that could do nothing
+// before its adoption (no replay served) began no build at the guess: its
+// build_start is dated at the adoption.
+func TestRunnerDatesAnIdleGuessAtItsAdoption(t *testing.T) {
+	t.Parallel()
+	sp := &fakeSpeculator{guesses: make(chan *fakeGuess, 1), idle: true}
+	h := startRunnerWith(t, func(o *Options) {
+		sp.fakeBuilder = o.Builder.(*fakeBuilder)
+		o.Builder = sp
+	})
+	h.buildAndStart(t, "bin1")
+
+	h.send(batchOf(1, true, "main.go"))
+	<-sp.guesses // idle is closed
+	adopting := time.Now()
+	h.send(batchOf(1, false, "main.go"))
+	h.events.Next(t, events.Change)
+	if ev := h.events.Next(t, events.BuildStart); ev.Time.Before(adopting) {
+		t.Errorf("build_start dated %v, before the adoption (%v): the idle guess began nothing", ev.Time, adopting)
+	}
+	h.build(t).finish <- BuildResult{Binary: "bin2"}
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
 }

@@ -84,8 +84,10 @@ type build struct {
 	reload  bool     // an in-process reload, not a program build
 	// A speculative build (Speculator) started on tentative batch guess:
 	// closing adopt makes it the build of the batch that names guess.
+	// The Speculator closes idle if it waits for adopt with nothing done.
 	guess uint64
 	adopt chan struct{}
+	idle  chan struct{}
 }
 
 // outcome is what a build goroutine reports: a program build, or an
@@ -338,9 +340,9 @@ func (l *loop) onGuess(b watcher.Batch) {
 		return
 	}
 	bctx, cancel := context.WithCancel(l.ctx)
-	g := &build{cancel: cancel, done: make(chan outcome, 1), started: time.Now(), changed: changed, guess: b.Guess, adopt: make(chan struct{})}
+	g := &build{cancel: cancel, done: make(chan outcome, 1), started: time.Now(), changed: changed, guess: b.Guess, adopt: make(chan struct{}), idle: make(chan struct{})}
 	all := l.withUnlinked(changed)
-	go func() { g.done <- outcome{build: sp.Speculate(bctx, all, g.adopt)} }()
+	go func() { g.done <- outcome{build: sp.Speculate(bctx, all, g.adopt, g.idle)} }()
 	l.guess = g
 }
 
@@ -359,7 +361,13 @@ func (l *loop) adoptGuess(b watcher.Batch) bool {
 	}
 	l.guess = nil
 	l.reportChange(b)
-	// The build began at the guess, before the quiet window ended.
+	// The build began at the guess, before the quiet window ended, unless
+	// the guess found nothing to do before its adoption.
+	select {
+	case <-g.idle:
+		g.started = time.Now()
+	default:
+	}
 	l.opts.Log.Emit(events.Event{Type: events.BuildStart, Package: l.opts.Package, Time: g.started})
 	g.saved = b.First
 	l.build = g

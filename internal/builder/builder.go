@@ -299,17 +299,26 @@ func (b *Builder) tryReplay(ctx context.Context, changed []string, start time.Ti
 // when no replay serves, only once adopt is closed, which the caller
 // does when the batch that ends the burst confirms the guess. Cancelled
 // before that, it leaves nothing behind: no binary, no lines, and the
-// recipe as a replay that succeeded leaves it.
-func (b *Builder) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) runner.BuildResult {
+// recipe as a replay that succeeded leaves it. When no replay serves
+// before the adoption, it closes idle: the build, go build, then begins
+// at the adoption, and its Duration counts from there.
+func (b *Builder) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}, idle chan<- struct{}) runner.BuildResult {
 	start := time.Now()
 	if b.replay == nil || b.opts.Group != nil || changed == nil {
-		return b.afterAdopt(ctx, changed, adopt, start)
+		close(idle)
+		return b.afterAdopt(ctx, changed, adopt, time.Time{})
 	}
 	w := b.opts.Work
 	tmp := w.nextTemp()
 	err := b.replay.Build(ctx, b.absPaths(changed), tmp)
 	if err != nil || ctx.Err() != nil {
 		os.Remove(tmp)
+		select {
+		case <-adopt: // adopted while it replayed: the build began at the guess
+		default:
+			close(idle)
+			start = time.Time{}
+		}
 		return b.afterAdopt(ctx, changed, adopt, start) // Build says why no replay served
 	}
 	select {
@@ -334,15 +343,17 @@ func (b *Builder) Speculate(ctx context.Context, changed []string, adopt <-chan 
 }
 
 // afterAdopt waits for adopt, then builds as Build does; the duration
-// counts from start.
+// counts from start, or from the adoption when start is zero.
 func (b *Builder) afterAdopt(ctx context.Context, changed []string, adopt <-chan struct{}, start time.Time) runner.BuildResult {
 	select {
 	case <-adopt:
 	case <-ctx.Done():
-		return runner.BuildResult{Duration: time.Since(start), Err: ctx.Err()}
+		return runner.BuildResult{Err: ctx.Err()}
 	}
 	res := b.Build(ctx, changed)
-	res.Duration = time.Since(start)
+	if !start.IsZero() {
+		res.Duration = time.Since(start)
+	}
 	return res
 }
 

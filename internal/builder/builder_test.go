@@ -217,7 +217,7 @@ func TestSpeculateHoldsItsBinaryUntilAdopted(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan runner.BuildResult, 1)
-	go func() { done <- b.Speculate(ctx, []string{"version.go"}, make(chan struct{})) }()
+	go func() { done <- b.Speculate(ctx, []string{"version.go"}, make(chan struct{}), make(chan struct{})) }()
 	time.Sleep(100 * time.Millisecond) // part way, or done and waiting: either way not adopted
 	cancel()
 	if res := <-done; res.Err == nil || res.Binary != "" {
@@ -229,7 +229,7 @@ func TestSpeculateHoldsItsBinaryUntilAdopted(t *testing.T) {
 
 	adopt := make(chan struct{})
 	close(adopt)
-	res := b.Speculate(context.Background(), []string{"version.go"}, adopt)
+	res := b.Speculate(context.Background(), []string{"version.go"}, adopt, make(chan struct{}))
 	if res.Err != nil || res.Failed || !res.Replayed {
 		t.Fatalf("an adopted guess: %+v, want a replay", res)
 	}
@@ -245,7 +245,7 @@ func TestSpeculateRechecksWhenAdopted(t *testing.T) {
 	b, _, dir := speculating(t)
 	adopt := make(chan struct{})
 	done := make(chan runner.BuildResult, 1)
-	go func() { done <- b.Speculate(context.Background(), []string{"version.go"}, adopt) }()
+	go func() { done <- b.Speculate(context.Background(), []string{"version.go"}, adopt, make(chan struct{})) }()
 	time.Sleep(3 * time.Second) // the replay of v2 has most likely ended; if not, its own check sees v3
 	write(t, filepath.Join(dir, "version.go"), "package main\n\nconst version = \"v3\"\n")
 	close(adopt)
@@ -255,5 +255,32 @@ func TestSpeculateRechecksWhenAdopted(t *testing.T) {
 	}
 	if got := testkit.Output(t, res.Binary); got != "A v3" {
 		t.Fatalf("the adopted guess's binary printed %q, want %q: the file as it is at the adoption", got, "A v3")
+	}
+}
+
+// TestSpeculateIdlesWhenNoReplayServes: a guess no replay serves (the
+// edit imports a package new to its package) says so by closing idle
+// before its adoption, then runs go build once adopted, its Duration
+// counted from the adoption.
+func TestSpeculateIdlesWhenNoReplayServes(t *testing.T) {
+	b, _, dir := speculating(t)
+	write(t, filepath.Join(dir, "version.go"), "package main\n\nimport _ \"hash/crc32\"\n\nconst version = \"v2\"\n")
+	adopt, idle := make(chan struct{}), make(chan struct{})
+	done := make(chan runner.BuildResult, 1)
+	guessed := time.Now()
+	go func() { done <- b.Speculate(context.Background(), []string{"version.go"}, adopt, idle) }()
+	<-idle
+	const wait = 300 * time.Millisecond
+	time.Sleep(wait)
+	close(adopt)
+	res := <-done
+	if res.Err != nil || res.Failed || res.Replayed {
+		t.Fatalf("adopted guess: %+v, want go build", res)
+	}
+	if got := testkit.Output(t, res.Binary); got != "A v2" {
+		t.Fatalf("the adopted guess's binary printed %q, want %q", got, "A v2")
+	}
+	if total := time.Since(guessed); res.Duration > total-wait {
+		t.Fatalf("Duration %v of %v since the guess: it counts the %v before the adoption", res.Duration, total, wait)
 	}
 }

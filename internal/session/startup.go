@@ -136,9 +136,10 @@ func (g *walkGate) Build(ctx context.Context, changed []string) runner.BuildResu
 
 // Speculate passes a speculative build on (runner.Speculator) once the
 // walk is done; before that it builds as Build does, after adopt.
-func (g *walkGate) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}) runner.BuildResult {
+func (g *walkGate) Speculate(ctx context.Context, changed []string, adopt <-chan struct{}, idle chan<- struct{}) runner.BuildResult {
 	sp, ok := g.b.(runner.Speculator)
 	if !ok || (!g.passed && g.walk.beside) {
+		close(idle)
 		select {
 		case <-adopt:
 		case <-ctx.Done():
@@ -146,7 +147,7 @@ func (g *walkGate) Speculate(ctx context.Context, changed []string, adopt <-chan
 		}
 		return g.Build(ctx, changed)
 	}
-	return sp.Speculate(ctx, changed, adopt)
+	return sp.Speculate(ctx, changed, adopt, idle)
 }
 
 func (g *walkGate) after(ctx context.Context, res runner.BuildResult) runner.BuildResult {
