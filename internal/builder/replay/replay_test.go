@@ -4,6 +4,7 @@ package replay
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -589,5 +590,41 @@ func TestKeptRecipeHoldsWhatReplayNeeds(t *testing.T) {
 		if _, err := os.Stat(s.file()); (err == nil) != c.kept {
 			t.Errorf("bound %d bytes: recipe kept = %v, want %v", c.max, err == nil, c.kept)
 		}
+	}
+}
+
+// TestKeptRecipeKeepsWhatNoDryRunTeaches: the directories a dry run gave
+// no compile (a vendored package's) stay known as such in a kept recipe:
+// without that, every session of a vendoring module ran the dry run again.
+func TestKeptRecipeKeepsWhatNoDryRunTeaches(t *testing.T) {
+	t.Parallel()
+	dir := testkit.WriteModule(t, testkit.LibModule)
+	r := learnedReplayer(t, dir)
+	if _, missing := r.Missing(); missing {
+		t.Fatal("a recipe of a build that compiled every package lacks a compile")
+	}
+	untaught := filepath.Join(dir, "vendor", "example.com", "dep")
+	r.rec.dirs = append(r.rec.dirs, untaught)
+	r.rec.untaught = map[string]bool{untaught: true}
+	k, err := keepRecipe(r.rec, r.seq, "key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back keptRecipe
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := back.recipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := New(r.opts)
+	next.rec = rec
+	if _, missing := next.Missing(); missing {
+		t.Fatal("the next session's recipe asks a dry run for a directory the last one could not teach")
 	}
 }

@@ -459,6 +459,7 @@ type keptRecipe struct {
 	Files    map[string][4]int64 // size, mtime, ctime, inode
 	Names    map[string]string
 	Trees    []string
+	Untaught []string // the dirs a dry run gave no compile: no new dry run is asked for them
 }
 
 type keptPkg struct {
@@ -482,7 +483,7 @@ func keepRecipe(rec *recipe, seq int, key string) (*keptRecipe, error) {
 		Key: key, Seq: seq, Tools: tools, Work: rec.work, Link: keepCommand(rec.link),
 		LinkCfg: rec.linkCfg, Archives: rec.archives, Modules: keepModules(rec.mod), GoWork: rec.mod.work, Vendor: rec.mod.vendor,
 		Dirs: rec.dirs, Files: map[string][4]int64{}, Names: rec.snap.names,
-		Trees: slices.Sorted(maps.Keys(rec.snap.trees)),
+		Trees: slices.Sorted(maps.Keys(rec.snap.trees)), Untaught: slices.Sorted(maps.Keys(rec.untaught)),
 	}
 	seen := map[*pkg]bool{}
 	for _, p := range rec.pkgs {
@@ -527,6 +528,9 @@ func (k *keptRecipe) recipe() (*recipe, error) {
 	}
 	for _, d := range k.Trees {
 		rec.snap.trees[d] = true
+	}
+	if len(k.Untaught) > 0 {
+		rec.untaught = setOf(k.Untaught)
 	}
 	return rec, nil
 }
