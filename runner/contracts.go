@@ -27,7 +27,9 @@ type Builder interface {
 // a cancel leaves no trace of (a replay's compiles); it places the
 // binary, or runs go build, after. It closes idle when it has found that
 // it can do nothing before adopt: its build's work then begins at the
-// adoption, and so does its Duration.
+// adoption, and so does its Duration. (A replay that fails just as the
+// guess is adopted may leave build_start dated at the guess and Duration
+// counted from the adoption: they then differ by up to the quiet window.)
 type Speculator interface {
 	Speculate(ctx context.Context, changed []string, adopt <-chan struct{}, idle chan<- struct{}) BuildResult
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,4 +138,23 @@ func TestRunnerDatesAnIdleGuessAtItsAdoption(t *testing.T) {
 	h.events.Next(t, events.BuildOK)
 	h.events.Next(t, events.Stop)
 	h.events.Next(t, events.Start)
+}
+
+// TestRunnerGuessCoversAReloadsEdits: after an in-process reload, a guess
+// is for the reload's paths too, as the build it stands for would be.
+func TestRunnerGuessCoversAReloadsEdits(t *testing.T) {
+	t.Parallel()
+	rl := &fakeReloader{results: make(chan ReloadResult, 1)}
+	sp := &fakeSpeculator{guesses: make(chan *fakeGuess, 1)}
+	h := startRunnerWith(t, func(o *Options) {
+		sp.fakeBuilder = o.Builder.(*fakeBuilder)
+		o.Builder, o.Reloader, o.MaxReloads = sp, rl, 5
+	})
+	h.buildAndStart(t, "bin1")
+	h.reloadOnce(t, rl)
+
+	h.send(batchOf(1, true, "main.go"))
+	if g := <-sp.guesses; strings.Join(g.changed, ",") != "main.go,plug/a.go" {
+		t.Fatalf("the guess after a reload is for %q, want main.go and the reload's plug/a.go", g.changed)
+	}
 }

@@ -121,9 +121,9 @@ type loop struct {
 	reloads         int  // in-process reloads since the program started
 	stale           bool // bin lacks code the program reloaded: rebuild, never restart it
 	// unlinked: the paths of the edits that went to a reload, loaded or
-	// not, since the last program build. bin and the recipe of every build
-	// lack them, and no later batch names them: the next build must cover
-	// them too.
+	// not, since the last successful program build. bin and the recipe of
+	// every build lack them, and no later batch names them: the next build
+	// must cover them too.
 	unlinked []string
 	// guess is a speculative build started on a tentative batch, until
 	// the batch that ends the burst adopts it (it becomes build) or not.
@@ -231,7 +231,8 @@ func (l *loop) onBatch(b watcher.Batch) {
 // has reloaded code since it was built: then only a build is current.
 func (l *loop) restartOrRebuild(saved time.Time) {
 	if l.stale {
-		l.startBuild(l.ctx, saved, nil)
+		// bin lacks the reloaded edits only: a build of them can replay.
+		l.startBuild(l.ctx, saved, slices.Clone(l.unlinked))
 		return
 	}
 	l.restart(l.bin, saved)

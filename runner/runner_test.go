@@ -584,7 +584,11 @@ func TestRunnerReloads(t *testing.T) {
 	h.events.Next(t, events.Exit)
 	h.events.Next(t, events.Info)
 	h.events.Next(t, events.BuildStart) // a build, not a restart of bin3
-	h.build(t).finish <- BuildResult{Binary: "bin4"}
+	fb := h.build(t)
+	if got := strings.Join(fb.changed, ","); got != "plug/a.go" {
+		t.Fatalf("the build after a crash got changed = %q, want the reload's plug/a.go", got)
+	}
+	fb.finish <- BuildResult{Binary: "bin4"}
 	h.events.Next(t, events.BuildOK)
 	h.events.Next(t, events.Start)
 }

@@ -227,11 +227,16 @@ func TestSpeculateHoldsItsBinaryUntilAdopted(t *testing.T) {
 		t.Fatalf("after a dropped guess the last binary printed %q, want %q", got, "A v1")
 	}
 
-	adopt := make(chan struct{})
+	adopt, idle := make(chan struct{}), make(chan struct{})
 	close(adopt)
-	res := b.Speculate(context.Background(), []string{"version.go"}, adopt, make(chan struct{}))
+	res := b.Speculate(context.Background(), []string{"version.go"}, adopt, idle)
 	if res.Err != nil || res.Failed || !res.Replayed {
 		t.Fatalf("an adopted guess: %+v, want a replay", res)
+	}
+	select {
+	case <-idle:
+		t.Error("a guess a replay served said it was idle")
+	default:
 	}
 	if got := testkit.Output(t, res.Binary); got != "A v2" {
 		t.Fatalf("the adopted guess's binary printed %q, want %q", got, "A v2")
@@ -269,7 +274,11 @@ func TestSpeculateIdlesWhenNoReplayServes(t *testing.T) {
 	done := make(chan runner.BuildResult, 1)
 	guessed := time.Now()
 	go func() { done <- b.Speculate(context.Background(), []string{"version.go"}, adopt, idle) }()
-	<-idle
+	select {
+	case <-idle:
+	case <-time.After(testkit.Timeout):
+		t.Fatal("a guess no replay serves never said it was idle")
+	}
 	const wait = 300 * time.Millisecond
 	time.Sleep(wait)
 	close(adopt)

@@ -60,7 +60,8 @@ type recipe struct {
 	dirs        []string          // the module's package directories the program links
 	snap        *snapshot         // their inputs as the archives were built from them
 	// untaught are the directories of dirs a dry run gave no compile
-	// for (cgo, embed, assembly): no other dry run is asked for them.
+	// for (a vendored package's, cgo, embed, assembly): no other dry run
+	// is asked for them, in this session or the next.
 	untaught map[string]bool
 }
 
