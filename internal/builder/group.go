@@ -61,6 +61,13 @@ const (
 	gatherMin      = 5 * time.Millisecond
 	gatherChecking = 250 * time.Millisecond
 	gatherFresh    = time.Second
+	// gatherRecent bounds how long before a round opened a file may have
+	// changed and still be an edit some session has yet to hand its
+	// builder: each hands it within the quiet window of the save. An older
+	// change, such as an in-process reload's edit that a program build now
+	// covers, every session has had long since; a builder that did not
+	// build for it (it reloaded too) is not coming.
+	gatherRecent = time.Second
 )
 
 // NewGroup returns a group for the builders of one golive's services,
@@ -280,21 +287,22 @@ func (g *Group) expecting(r *round, waited time.Duration) bool {
 		}
 		// Its watcher saw the same edit, but a loaded machine may not
 		// have run its session that far yet.
-		if waited < gatherChecking && !st.checking && b.awaits(r.changed, st.entered) {
+		if waited < gatherChecking && !st.checking && b.awaits(r.changed, st.entered, r.opened) {
 			return true
 		}
 	}
 	return false
 }
 
-// awaits reports whether b reads one of changed and has not begun a
-// build since it changed: the edit's build of b is still to come.
-func (b *Builder) awaits(changed map[string]time.Time, entered time.Time) bool {
+// awaits reports whether b reads one of changed, which changed shortly
+// before the round opened, and has not begun a build since it changed:
+// the edit's build of b is still to come.
+func (b *Builder) awaits(changed map[string]time.Time, entered, opened time.Time) bool {
 	if b.opts.Reads == nil {
 		return false
 	}
 	for rel, at := range changed {
-		if entered.Before(at) && b.opts.Reads(rel) {
+		if entered.Before(at) && opened.Sub(at) < gatherRecent && b.opts.Reads(rel) {
 			return true
 		}
 	}

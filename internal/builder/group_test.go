@@ -239,3 +239,28 @@ func TestGroupLoadErrorBuildsEachAlone(t *testing.T) {
 		t.Fatalf("%d builders said one go build built them, want 0: %q", n, said.l)
 	}
 }
+
+// TestGroupAwaitsOnlyARecentEdit: a builder that reads a changed file and
+// has not built since is waited for only if the file changed shortly
+// before the round opened. An older change (a reload's edit, which a
+// build after the reload covers) is not one its session has yet to hand it.
+func TestGroupAwaitsOnlyARecentEdit(t *testing.T) {
+	b := &Builder{opts: Options{Reads: func(rel string) bool { return rel == "shared/shared.go" }}}
+	opened := time.Now()
+	entered := opened.Add(-time.Minute)
+	for _, c := range []struct {
+		changed time.Time
+		want    bool
+	}{
+		{opened.Add(-10 * time.Millisecond), true},
+		{opened.Add(-5 * time.Second), false},
+		{entered.Add(-time.Second), false}, // built since
+	} {
+		if got := b.awaits(map[string]time.Time{"shared/shared.go": c.changed}, entered, opened); got != c.want {
+			t.Errorf("file changed %v before the round: awaits = %v, want %v", opened.Sub(c.changed), got, c.want)
+		}
+	}
+	if b.awaits(map[string]time.Time{"other.go": opened.Add(-time.Millisecond)}, entered, opened) {
+		t.Error("awaits a builder for a file it does not read")
+	}
+}
