@@ -79,10 +79,7 @@ func TestRunnerAdoptsItsGuess(t *testing.T) {
 	if len(adopted.changed) != 1 || adopted.changed[0] != g.changed[0] {
 		t.Fatalf("the adopted build is for %v, want the guess's %v", adopted.changed, g.changed)
 	}
-	adopted.finish <- BuildResult{Binary: "bin2", Replayed: true}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	h.restartAfter(t, adopted, BuildResult{Binary: "bin2", Replayed: true})
 	select {
 	case b := <-h.builder.calls:
 		t.Fatalf("a second build beside the adopted guess: %+v", b)
@@ -95,10 +92,7 @@ func TestRunnerAdoptsItsGuess(t *testing.T) {
 	<-g.cancelled
 	h.events.Next(t, events.Change)
 	h.events.Next(t, events.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin3"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	h.restartAfter(t, h.build(t), BuildResult{Binary: "bin3"})
 
 	h.send(batchOf(3, true, "main.go"))
 	g = <-sp.guesses
@@ -134,10 +128,7 @@ func TestRunnerDatesAnIdleGuessAtItsAdoption(t *testing.T) {
 	if ev := h.events.Next(t, events.BuildStart); ev.Time.Before(adopting) {
 		t.Errorf("build_start dated %v, before the adoption (%v): the idle guess began nothing", ev.Time, adopting)
 	}
-	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	h.restartAfter(t, h.build(t), BuildResult{Binary: "bin2"})
 }
 
 // TestRunnerGuessCoversAReloadsEdits: after an in-process reload, a guess

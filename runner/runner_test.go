@@ -186,6 +186,16 @@ func (h *harness) buildAndStart(t *testing.T, bin string) {
 	h.events.Next(t, events.Start)
 }
 
+// restartAfter takes build fb to res, a success, and expects the old
+// program stopped and the new one started.
+func (h *harness) restartAfter(t *testing.T, fb *fakeBuild, res BuildResult) {
+	t.Helper()
+	fb.finish <- res
+	h.events.Next(t, events.BuildOK)
+	h.events.Next(t, events.Stop)
+	h.events.Next(t, events.Start)
+}
+
 // reloadOnce saves a file of the plugin tree and sees it reloaded in
 // process.
 func (h *harness) reloadOnce(t *testing.T, rl *fakeReloader) {
@@ -306,10 +316,7 @@ func TestRunnerPreparesWhenABuildStarts(t *testing.T) {
 		t.Fatal("prepared again while the build ran")
 	case <-time.After(PrepareAfter + 300*time.Millisecond):
 	}
-	b.finish <- BuildResult{Binary: "bin2"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	h.restartAfter(t, b, BuildResult{Binary: "bin2"})
 }
 
 // An edit during a build cancels it; the stale build's binary never runs.
@@ -349,10 +356,7 @@ func TestRunnerKeepsOldProgramOnCompileError(t *testing.T) {
 	h.save("main.go")
 	h.events.Next(t, events.Change)
 	h.events.Next(t, events.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	h.restartAfter(t, h.build(t), BuildResult{Binary: "bin2"})
 }
 
 // A program that exits by itself is reported and not restarted until the
@@ -560,10 +564,7 @@ func TestRunnerReloads(t *testing.T) {
 		t.Fatalf("warn = %q", ev.Message)
 	}
 	h.events.Next(t, events.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	h.restartAfter(t, h.build(t), BuildResult{Binary: "bin2"})
 
 	for range 2 {
 		h.reloadOnce(t, rl)
@@ -574,10 +575,7 @@ func TestRunnerReloads(t *testing.T) {
 		t.Fatalf("info = %q", ev.Message)
 	}
 	h.events.Next(t, events.BuildStart)
-	h.build(t).finish <- BuildResult{Binary: "bin3"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	h.restartAfter(t, h.build(t), BuildResult{Binary: "bin3"})
 
 	h.reloadOnce(t, rl)
 	h.starter.progs[2].exit(2) // a crash after a reload
@@ -609,10 +607,7 @@ func TestRunnerCancelledBuildIsNotCutToReload(t *testing.T) {
 	if ev := h.events.Next(t, events.BuildStart); ev.Package != "." {
 		t.Fatalf("build_start %+v: want a program build, not a reload", ev)
 	}
-	h.build(t).finish <- BuildResult{Binary: "bin2"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	h.restartAfter(t, h.build(t), BuildResult{Binary: "bin2"})
 }
 
 // A plugin build that cannot run ends in build_failed too, and golive
@@ -659,10 +654,7 @@ func TestRunnerBuildAfterReloadCoversItsEdits(t *testing.T) {
 			h.events.Next(t, events.BuildFailed)
 			return
 		}
-		fb.finish <- BuildResult{Binary: bin}
-		h.events.Next(t, events.BuildOK)
-		h.events.Next(t, events.Stop)
-		h.events.Next(t, events.Start)
+		h.restartAfter(t, fb, BuildResult{Binary: bin})
 	}
 
 	built("main.go", "bin2")
@@ -723,10 +715,7 @@ func TestRunnerBuiltGetsTheBuildsStart(t *testing.T) {
 	h.events.Next(t, events.BuildStart)
 	b = h.build(t)
 	taken = time.Now()
-	b.finish <- BuildResult{Binary: "bin2"}
-	h.events.Next(t, events.BuildOK)
-	h.events.Next(t, events.Stop)
-	h.events.Next(t, events.Start)
+	h.restartAfter(t, b, BuildResult{Binary: "bin2"})
 	c := <-calls
 	if fmt.Sprint(c.changed) != "[lib/lib.go]" || c.failed || c.started.Before(saved) || c.started.After(taken) {
 		t.Fatalf("after a failed build and a save: Built(%v, %v), want [lib/lib.go] and a start between %v and %v", c.changed, c.started, saved, taken)

@@ -264,12 +264,12 @@ func (p *keptProcess) Exit() (int, string) {
 	return p.code, ""
 }
 
-// Stop asks the keeper to stop the tree (its stop line) and waits until the keeper says
-// the tree is gone. Where the program's output goes through golive (a
-// writer, not a file), it also waits for the keeper to exit: only then
-// has the program's last output been copied, ahead of the stop's own
-// line. A close of force, or a keeper that overstays the stop timeout by
-// far, gets the lifeline closed: kill at once.
+// Stop asks the keeper to stop the tree (its stop line) and waits until
+// the keeper says the tree is gone. Where the program's output goes
+// through golive (a writer, not a file), it also waits for the keeper to
+// exit: only then has the program's last output been copied, ahead of
+// the stop's own line. A close of force, or a keeper that overstays the
+// stop timeout by far, gets the lifeline closed: kill at once.
 func (p *keptProcess) Stop(force <-chan struct{}) runner.StopResult {
 	start := time.Now()
 	if _, err := p.lifeline.Write([]byte("stop\n")); err != nil {

@@ -520,8 +520,6 @@ func (r *Replayer) relink(ctx context.Context, rec *recipe, archives map[string]
 	return nil
 }
 
-// commit makes a replay's archives, and the stamps of the files they were
-// compiled from, the recipe's.
 // Unchanged reports whether the files changed (absolute) are as the last
 // replay compiled them: a replay that ended before the edit's quiet
 // window did may have compiled a file saved again since, whose event the
@@ -541,6 +539,8 @@ func (r *Replayer) Unchanged(changed []string) bool {
 	return true
 }
 
+// commit makes a replay's archives, and the stamps of the files they were
+// compiled from, the recipe's.
 func (r *Replayer) commit(rec *recipe, archives map[string]string, now *snapshot, changed []string) {
 	for path, a := range archives {
 		if old := rec.archives[path]; strings.HasPrefix(old, r.out) {
