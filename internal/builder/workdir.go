@@ -103,6 +103,10 @@ func (w *WorkDir) Dir() string { return w.dir }
 // Binary is the path of the binary that runs next.
 func (w *WorkDir) Binary() string { return filepath.Join(w.dir, w.name) }
 
+// Store is the project's recipe store (replay.Store), shared by its
+// sessions: a path that stays the same from one session to the next.
+func (w *WorkDir) Store() string { return w.recipe }
+
 // GoTmp is the GOTMPDIR for go build, swept after a killed build.
 func (w *WorkDir) GoTmp() string { return w.gotmp }
 

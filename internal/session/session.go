@@ -25,6 +25,7 @@ import (
 	"github.com/golive-dev/golive/internal/config"
 	"github.com/golive-dev/golive/internal/debug"
 	"github.com/golive-dev/golive/internal/events"
+	"github.com/golive-dev/golive/internal/extld"
 	"github.com/golive-dev/golive/internal/goenv"
 	"github.com/golive-dev/golive/internal/graph"
 	"github.com/golive-dev/golive/internal/procgroup"
@@ -478,12 +479,16 @@ func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*rel
 		log.Infof("plugins.max_reloads is 0: in-process reload is off; every change rebuilds and restarts")
 		return nil, nil
 	}
-	if err := reload.Supported(ctx, s.opts.Dir, s.buildEnv()); err != nil {
+	tc, err := reload.Toolchain(ctx, s.opts.Dir, s.buildEnv())
+	if err != nil {
 		log.Warnf("in-process reload is off (%v); every change rebuilds and restarts", err)
 		return nil, nil
 	}
 	s.cfg.Build.Tags = append(s.cfg.Build.Tags, reload.BuildTag)
-	s.cfg.Build.LDFlags = builder.PluginLDFlags(s.cfg.Build.LDFlags) // the loader links externally: gold, where installed, is faster
+	// The loader links externally: gold, where installed, is faster, and
+	// extld answers the linker's questions about the C compiler's flags
+	// from the last link's answers.
+	s.cfg.Build.LDFlags = builder.PluginLDFlags(s.cfg.Build.LDFlags, s.installExtld(work, tc))
 	b, err := reload.NewBuilder(reload.Options{Build: BuildOptions(s.cfg, s.opts.Dir, work), Packages: pkgs})
 	if err != nil {
 		return nil, fmt.Errorf("plugins.packages: %w", err)
@@ -494,6 +499,20 @@ func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*rel
 	}
 	s.extraEnv = append(s.extraEnv, srv.Env()...)
 	return reload.NewReloader(pkgs, b, srv), nil
+}
+
+// installExtld writes golive's linker for the program's and the plugins'
+// external links (internal/extld) and returns its path for -extld, or ""
+// where it cannot be: the links then run the C compiler themselves, as
+// go build's would.
+func (s *Session) installExtld(work *builder.WorkDir, tc reload.Compilers) string {
+	path, vars, err := extld.Install(filepath.Join(work.Store(), "extld"), tc.CC, tc.CXX, s.buildEnv())
+	if err != nil || strings.ContainsAny(path, " \t'\"") { // -ldflags and -extld split on spaces
+		return ""
+	}
+	maps.Copy(vars, s.cfg.Build.Env) // build.env's own stand
+	s.cfg.Build.Env = vars           // a new map: the config's may be shared
+	return path
 }
 
 // longestName is the length of the longest name of a service or side

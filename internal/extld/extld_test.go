@@ -1,0 +1,191 @@
+package extld
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// fakeCompiler writes an executable script to dir/name that appends its
+// arguments to dir/name.log, then runs body.
+func fakeCompiler(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	text := "#!/bin/sh\necho \"$@\" >>" + path + ".log\n" + body + "\n"
+	if err := os.WriteFile(path, []byte(text), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// calls is what a fake compiler was run with, one line per run.
+func calls(t *testing.T, compiler string) []string {
+	t.Helper()
+	data, err := os.ReadFile(compiler + ".log")
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+}
+
+func skipUnlessUnix(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the linker is a shell script: plugins, which it serves, are Unix only")
+	}
+}
+
+// install is Install into a temp directory, with cc and cxx.
+func install(t *testing.T, cc, cxx string) (string, []string) {
+	t.Helper()
+	path, vars, err := Install(filepath.Join(t.TempDir(), "extld"), cc, cxx, os.Environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := os.Environ()
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	return path, env
+}
+
+// question runs the linker as Go's linker asks whether flag works: a link
+// of trivial.c in a new temp directory.
+func question(t *testing.T, linker string, env []string, flag string) (string, int) {
+	t.Helper()
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "trivial.c")
+	if err := os.WriteFile(src, []byte(trivial), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	return runLinker(t, linker, env, "-m64", "-o", filepath.Join(tmp, "a.out"), flag, src)
+}
+
+func runLinker(t *testing.T, linker string, env []string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(linker, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return string(out), exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), 0
+}
+
+// trivial is the C file Go's linker compiles to try a flag.
+const trivial = "int main() { return 0; }"
+
+// TestQuestionsAnsweredOnce: the second time the same flag is asked in a
+// new temp directory, the compiler is not run, and the answer (status and
+// output, which Go's linker reads for "unrecognized") is the first one's.
+func TestQuestionsAnsweredOnce(t *testing.T) {
+	t.Parallel()
+	skipUnlessUnix(t)
+	dir := t.TempDir()
+	cc := fakeCompiler(t, dir, "cc", `case "$*" in *-Qunused-arguments*) echo "cc: error: unrecognized command-line option '-Qunused-arguments'" >&2; exit 1;; esac; exit 0`)
+	linker, env := install(t, cc, "")
+	for _, flag := range []string{"-no-pie", "-Qunused-arguments"} {
+		out1, code1 := question(t, linker, env, flag)
+		out2, code2 := question(t, linker, env, flag)
+		if out1 != out2 || code1 != code2 {
+			t.Errorf("%s: first answer %d %q, second %d %q", flag, code1, out1, code2, out2)
+		}
+		if flag == "-Qunused-arguments" && (code1 != 1 || !strings.Contains(out1, "unrecognized")) {
+			t.Errorf("%s: answer %d %q, want the compiler's refusal", flag, code1, out1)
+		}
+	}
+	if got := calls(t, cc); len(got) != 2 {
+		t.Errorf("the compiler ran %d times for two flags asked twice each, want 2:\n%s", len(got), strings.Join(got, "\n"))
+	}
+}
+
+// TestLinkRunsTheCompiler: every call that is no question runs the
+// compiler, with its arguments, status and streams as they are.
+func TestLinkRunsTheCompiler(t *testing.T) {
+	t.Parallel()
+	skipUnlessUnix(t)
+	dir := t.TempDir()
+	cc := fakeCompiler(t, dir, "cc", `echo "to stdout"; echo "cc: warning: to stderr" >&2; exit 3`)
+	linker, env := install(t, cc, "")
+	for range 2 {
+		cmd := exec.Command(linker, "-m64", "-o", filepath.Join(dir, "prog"), "go.o", "-lpthread")
+		cmd.Env = env
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+			t.Fatalf("link: %v, want exit status 3", err)
+		}
+		if stdout.String() != "to stdout\n" || stderr.String() != "cc: warning: to stderr\n" {
+			t.Errorf("link: stdout %q, stderr %q: the compiler's streams should pass as they are", stdout.String(), stderr.String())
+		}
+	}
+	got := calls(t, cc)
+	if len(got) != 2 || got[0] != "-m64 -o "+filepath.Join(dir, "prog")+" go.o -lpthread" {
+		t.Errorf("the compiler ran with %q, want the same link twice", got)
+	}
+}
+
+// TestLinkRetriesWithCXX: go build links with the C++ compiler when the
+// build has C++ files; a link the C compiler fails for want of the C++
+// runtime runs again with the C++ compiler, and any other failure stands.
+func TestLinkRetriesWithCXX(t *testing.T) {
+	t.Parallel()
+	skipUnlessUnix(t)
+	dir := t.TempDir()
+	cc := fakeCompiler(t, dir, "cc", `case "$*" in *cxx.o*) echo "go.o: undefined reference to '__gxx_personality_v0'" >&2;; *) echo "go.o: undefined reference to 'sqrt'" >&2;; esac; exit 1`)
+	cxx := fakeCompiler(t, dir, "cxx", `exit 0`)
+	linker, env := install(t, cc, cxx)
+	if out, code := runLinker(t, linker, env, "-o", filepath.Join(dir, "prog"), "cxx.o"); code != 0 {
+		t.Errorf("C++ link: exit %d, %s; want the C++ compiler's success", code, out)
+	}
+	out, code := runLinker(t, linker, env, "-o", filepath.Join(dir, "prog"), "c.o")
+	if code != 1 || !strings.Contains(out, "'sqrt'") {
+		t.Errorf("C link: exit %d, %q; want the C compiler's failure", code, out)
+	}
+	if got := calls(t, cxx); len(got) != 1 {
+		t.Errorf("the C++ compiler ran %d times, want once (for the C++ link only)", len(got))
+	}
+}
+
+// TestInstallLeavesAnUnchangedLinker: a second session with the same
+// toolchain finds the linker as it is, so a link running it meanwhile is
+// never disturbed; another compiler gives other answers' keys.
+func TestInstallLeavesAnUnchangedLinker(t *testing.T) {
+	t.Parallel()
+	skipUnlessUnix(t)
+	dir := filepath.Join(t.TempDir(), "extld")
+	path, _, err := Install(dir, "gcc", "g++", os.Environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Install(dir, "gcc", "g++", os.Environ()); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) {
+		t.Error("a second Install with the same toolchain replaced the linker")
+	}
+	if toolsID("gcc", os.Environ()) == toolsID("cc-of-another-name", os.Environ()) {
+		t.Error("two compilers give the same tools key")
+	}
+}
