@@ -66,6 +66,7 @@ func stderrOf(err error) []byte {
 // packages at the bottom nothing of golive at all.
 var allowedImports = map[string][]string{
 	"internal/events":         nil,
+	"internal/extld":          nil,
 	"internal/fileclock":      nil,
 	"internal/goenv":          nil,
 	"internal/procgroup":      nil,
@@ -87,7 +88,7 @@ var allowedImports = map[string][]string{
 	"internal/rules":          {"internal/procgroup"},
 	"internal/side":           {"internal/events", "internal/supervise", "runner"},
 	"internal/airconf":        {"internal/config"},
-	"internal/session": {"internal/builder", "internal/config", "internal/debug", "internal/graph", "internal/events", "internal/goenv",
+	"internal/session": {"internal/builder", "internal/config", "internal/debug", "internal/graph", "internal/events", "internal/extld", "internal/goenv",
 		"internal/fileclock", "internal/procgroup", "internal/proxy", "internal/ready", "internal/reload", "internal/resident", "internal/rules", "internal/side", "internal/signals",
 		"internal/supervise", "runner", "watcher"},
 	"cmd/golive": {"internal/airconf", "internal/builder", "internal/config", "internal/events", "internal/project",

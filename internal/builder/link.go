@@ -12,8 +12,9 @@ import (
 // answers to the linker's questions about the compiler's flags). They
 // are added only when ldflags choose no linker themselves. gold linked
 // the benchmark's plugin fixture 163 ms faster than GNU ld's default,
-// bfd, and extld saved the flag questions' 180 ms (docs/benchmarks.md,
-// "The link"). Programs that link internally read neither.
+// bfd, and the flag questions extld answers took about 200 ms of its 930
+// ms link (docs/benchmarks.md, "The link" and "The plugin link").
+// Programs that link internally read neither.
 func PluginLDFlags(ldflags, extld string) string {
 	return externalLDFlags(ldflags, extld, exec.LookPath)
 }

@@ -3,8 +3,8 @@
 //
 // Before each external link, Go's linker asks the C compiler whether it
 // takes a flag, by compiling and linking a one-line C file (trivial.c)
-// with it: four times for a program, each a run of cc1, as, collect2 and
-// ld, about 180 ms of a 930 ms link on the benchmark's plugin fixture.
+// with it: four or five times a link, each a run of cc1, as, collect2 and
+// ld, about 200 ms of a 930 ms link on the benchmark's plugin fixture.
 // Their answers stay the same while the toolchain does. The linker extld
 // writes is a shell script (extld.sh): it answers a question it has seen
 // from a file, and runs the C compiler for every other call, the link
