@@ -153,6 +153,7 @@ func DescendantsByScan(root int) []int {
 type procStat struct {
 	pid, ppid, pgid int
 	state           byte
+	start           uint64 // clock ticks after boot
 }
 
 // eachProc calls fn for every process it can read; ones that vanish
@@ -186,10 +187,31 @@ func readStat(pid int) (procStat, bool) {
 		return procStat{}, false
 	}
 	f := bytes.Fields(data[i+1:])
-	if len(f) < 4 {
+	if len(f) < 20 {
 		return procStat{}, false
 	}
 	ppid, _ := strconv.Atoi(string(f[1]))
 	pgid, _ := strconv.Atoi(string(f[2]))
-	return procStat{pid: pid, ppid: ppid, pgid: pgid, state: f[0][0]}, true
+	start, _ := strconv.ParseUint(string(f[19]), 10, 64) // field 22 of proc_pid_stat(5)
+	return procStat{pid: pid, ppid: ppid, pgid: pgid, state: f[0][0], start: start}, true
+}
+
+// clockTicks is USER_HZ, the unit of a process's start time in /proc:
+// 100 on every Linux architecture Go runs on.
+const clockTicks = 100
+
+// Tick is the clock tick after boot now, the unit and clock a process's
+// start time in /proc is counted in.
+func Tick() uint64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
+		return 0
+	}
+	return uint64(ts.Sec)*clockTicks + uint64(ts.Nsec)/(1e9/clockTicks)
+}
+
+// GroupAndStart returns pid's process group and the tick it started at.
+func GroupAndStart(pid int) (pgid int, start uint64, ok bool) {
+	st, ok := readStat(pid)
+	return st.pgid, st.start, ok
 }

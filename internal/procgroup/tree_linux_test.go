@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/golive-dev/golive/internal/testkit"
@@ -96,5 +97,29 @@ func TestDescendantsFromChildrenLists(t *testing.T) {
 		if slices.Contains(got, zombie.Process.Pid) {
 			t.Errorf("%s: %v lists the zombie %d", name, got, zombie.Process.Pid)
 		}
+	}
+}
+
+// Tick counts in the clock and unit of /proc's start times: a child
+// started between two reads of it started at a tick between them, and
+// this process before both.
+func TestTickIsTheStartTimesClock(t *testing.T) {
+	t.Parallel()
+	before := Tick()
+	cmd := exec.Command("sleep", "10")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	after := Tick()
+	pgid, start, ok := GroupAndStart(cmd.Process.Pid)
+	if !ok || pgid != syscall.Getpgrp() {
+		t.Fatalf("GroupAndStart(child) = %d, %d, %v; want this group", pgid, start, ok)
+	}
+	if start < before || start > after {
+		t.Errorf("the child started at tick %d, not within %d–%d, read around its start", start, before, after)
+	}
+	if _, self, ok := GroupAndStart(os.Getpid()); !ok || self > before {
+		t.Errorf("this process started at tick %d (%v), after the tick %d read since", self, ok, before)
 	}
 }

@@ -422,6 +422,9 @@ type keeper struct {
 	term      chan os.Signal // SIGTERM: stop the tree
 	pid       int            // the program
 	signalled map[int]bool   // given the stop signal (signalTree); nil before
+	// signalledAt is the clock tick the group's stop signal was sent in
+	// (procgroup.Tick).
+	signalledAt uint64
 }
 
 func (k *keeper) say(format string, args ...any) {
@@ -556,9 +559,17 @@ func (k *keeper) reap(done chan<- struct{}) {
 // signalled yet: called again while the tree stops, it reaches one that
 // was forked since, or that a walk missed, and never signals one twice
 // (a second SIGINT or SIGTERM often means "now" to a program).
+//
+// A process the first walk finds in the group was reached by the group's
+// signal only if it was there before it: one the program forks as the
+// signal arrives (a handler that starts a helper) may be walked before
+// it leaves the group, or stay in it. So a group member counts as
+// signalled only if it started in a clock tick before the signal's; one
+// of the same tick gets the signal of its own, at worst twice.
 func (k *keeper) signalTree(sig syscall.Signal) {
 	first := k.signalled == nil
 	if first {
+		k.signalledAt = procgroup.Tick()
 		syscall.Kill(-k.pid, sig)
 		k.signalled = map[int]bool{}
 	}
@@ -567,11 +578,18 @@ func (k *keeper) signalTree(sig syscall.Signal) {
 			continue
 		}
 		k.signalled[pid] = true
-		if pgid, err := unix.Getpgid(pid); first && err == nil && pgid == k.pid {
-			continue // the group's signal reached it
+		if first && reachedByGroup(pid, k.pid, k.signalledAt) {
+			continue
 		}
 		syscall.Kill(pid, sig)
 	}
+}
+
+// reachedByGroup reports whether pid had the signal sent to group at tick
+// at: it is in the group and started before that tick.
+func reachedByGroup(pid, group int, at uint64) bool {
+	pgid, start, ok := procgroup.GroupAndStart(pid)
+	return ok && pgid == group && at > 0 && start < at
 }
 
 // killTree SIGKILLs the tree. A process may fork between the walk and
