@@ -103,9 +103,10 @@ func (w *WorkDir) Dir() string { return w.dir }
 // Binary is the path of the binary that runs next.
 func (w *WorkDir) Binary() string { return filepath.Join(w.dir, w.name) }
 
-// Store is the project's recipe store (replay.Store), shared by its
-// sessions: a path that stays the same from one session to the next.
-func (w *WorkDir) Store() string { return w.recipe }
+// Cache is golive's cache directory, which holds every project's work
+// directories and recipe stores: a path that stays the same from one
+// session to the next, and the same for every service of a project.
+func (w *WorkDir) Cache() string { return filepath.Dir(w.recipe) }
 
 // GoTmp is the GOTMPDIR for go build, swept after a killed build.
 func (w *WorkDir) GoTmp() string { return w.gotmp }

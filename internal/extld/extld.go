@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/golive-dev/golive/internal/goenv"
 )
 
 // Name is the linker's file name.
@@ -30,20 +32,19 @@ const Name = "golive-extld"
 //go:embed extld.sh
 var script string
 
-// Install writes the linker into dir and returns its path, for -extld,
-// and the variables a build's environment needs for it. cc and cxx are
-// the compilers as go env says them; env is the build's environment.
-// The path stays the same across sessions, so a kept recipe, whose key
-// holds the build's flags, still holds.
-func Install(dir, cc, cxx string, env []string) (path string, vars map[string]string, err error) {
-	path = filepath.Join(dir, Name)
-	text := strings.Replace(script, "@TOOLS@", toolsID(cc, env), 1)
+// Install writes the linker into dir and returns its path, for -extld.
+// env is the build's environment. The path stays the same across
+// sessions, so a kept recipe, whose key holds the build's flags, still
+// holds.
+func Install(dir string, env []string) (string, error) {
+	path := filepath.Join(dir, Name)
+	text := strings.Replace(script, "@TOOLS@", toolsID(env), 1)
 	if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, []byte(text)) {
 		if err := write(path, text); err != nil {
-			return "", nil, fmt.Errorf("write the linker: %w", err)
+			return "", fmt.Errorf("write the linker: %w", err)
 		}
 	}
-	return path, map[string]string{"GOLIVE_EXTLD_CC": cc, "GOLIVE_EXTLD_CXX": cxx}, nil
+	return path, nil
 }
 
 // write replaces path whole: a link of another session may run it.
@@ -63,24 +64,21 @@ func write(path, text string) error {
 	return nil
 }
 
-// toolsID sums up what the answers to the linker's questions depend on
-// besides their arguments: the compiler and the linkers it may choose
-// (where they are, their size and time) and the variables that steer
-// them. A new toolchain gives new keys, so no answer outlives its
-// compiler.
-func toolsID(cc string, env []string) string {
+// toolsID sums up what the answers to the linker's questions, and go
+// env's CC and CXX, depend on besides the questions: the compilers and
+// linkers on PATH and the go command (where they are, their size and
+// time), the go env file, and the variables that steer them. A new
+// toolchain gives new keys, so no answer outlives its compiler.
+func toolsID(env []string) string {
 	h := sha256.New()
 	look := lookIn(env)
-	tools := []string{"ld", "ld.bfd", "ld.gold", "ld.lld", "ld.mold"}
-	if f := strings.Fields(cc); len(f) > 0 {
-		tools = append(tools, f[0])
-	}
-	for _, tool := range tools {
+	for _, tool := range []string{"go", "gcc", "g++", "clang", "clang++", "cc", "c++", "ld", "ld.bfd", "ld.gold", "ld.lld", "ld.mold"} {
 		fmt.Fprintf(h, "%q\n", []string{"tool", tool, look(tool)})
 	}
+	fmt.Fprintf(h, "%q\n", []string{"go env file", fileID(goenv.File(env))})
 	for _, kv := range env {
 		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "PATH", "COMPILER_PATH", "GCC_EXEC_PREFIX", "LIBRARY_PATH", "LC_ALL", "LANG":
+		case "PATH", "CC", "CXX", "GOENV", "GOROOT", "GOTOOLCHAIN", "COMPILER_PATH", "GCC_EXEC_PREFIX", "LIBRARY_PATH", "LC_ALL", "LANG":
 			fmt.Fprintf(h, "%q\n", []string{"env", kv})
 		}
 	}
@@ -97,18 +95,25 @@ func lookIn(env []string) func(string) string {
 		}
 	}
 	return func(tool string) string {
-		candidates := []string{tool}
-		if !strings.Contains(tool, "/") {
-			candidates = candidates[:0]
-			for _, d := range dirs {
-				candidates = append(candidates, filepath.Join(d, tool))
-			}
-		}
-		for _, p := range candidates {
+		for _, d := range dirs {
+			p := filepath.Join(d, tool)
 			if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-				return fmt.Sprintf("%s %d %d", p, st.Size(), st.ModTime().UnixNano())
+				return stamp(p, st)
 			}
 		}
 		return "absent"
 	}
+}
+
+// fileID is a file's path, size and time, or "absent".
+func fileID(path string) string {
+	st, err := os.Stat(path)
+	if path == "" || err != nil {
+		return "absent"
+	}
+	return stamp(path, st)
+}
+
+func stamp(path string, st os.FileInfo) string {
+	return fmt.Sprintf("%s %d %d", path, st.Size(), st.ModTime().UnixNano())
 }

@@ -42,18 +42,15 @@ func skipUnlessUnix(t *testing.T) {
 	}
 }
 
-// install is Install into a temp directory, with cc and cxx.
+// install is Install into a temp directory; the environment it returns
+// names cc and cxx as the compilers.
 func install(t *testing.T, cc, cxx string) (string, []string) {
 	t.Helper()
-	path, vars, err := Install(filepath.Join(t.TempDir(), "extld"), cc, cxx, os.Environ())
+	path, err := Install(filepath.Join(t.TempDir(), "extld"), os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := os.Environ()
-	for k, v := range vars {
-		env = append(env, k+"="+v)
-	}
-	return path, env
+	return path, append(os.Environ(), "GOLIVE_EXTLD_CC="+cc, "GOLIVE_EXTLD_CXX="+cxx)
 }
 
 // question runs the linker as Go's linker asks whether flag works: a link
@@ -162,12 +159,12 @@ func TestLinkRetriesWithCXX(t *testing.T) {
 
 // TestInstallLeavesAnUnchangedLinker: a second session with the same
 // toolchain finds the linker as it is, so a link running it meanwhile is
-// never disturbed; another compiler gives other answers' keys.
+// never disturbed; another CC gives other answers' keys.
 func TestInstallLeavesAnUnchangedLinker(t *testing.T) {
 	t.Parallel()
 	skipUnlessUnix(t)
 	dir := filepath.Join(t.TempDir(), "extld")
-	path, _, err := Install(dir, "gcc", "g++", os.Environ())
+	path, err := Install(dir, os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +172,7 @@ func TestInstallLeavesAnUnchangedLinker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Install(dir, "gcc", "g++", os.Environ()); err != nil {
+	if _, err := Install(dir, os.Environ()); err != nil {
 		t.Fatal(err)
 	}
 	after, err := os.Stat(path)
@@ -185,7 +182,33 @@ func TestInstallLeavesAnUnchangedLinker(t *testing.T) {
 	if !os.SameFile(before, after) {
 		t.Error("a second Install with the same toolchain replaced the linker")
 	}
-	if toolsID("gcc", os.Environ()) == toolsID("cc-of-another-name", os.Environ()) {
-		t.Error("two compilers give the same tools key")
+	if toolsID(append(os.Environ(), "CC=gcc")) == toolsID(append(os.Environ(), "CC=clang")) {
+		t.Error("two CCs give the same tools key")
+	}
+}
+
+// TestLinkAsksGoEnvOnce: without GOLIVE_EXTLD_CC the linker runs the
+// compiler go env CC names (here through CC), asking go env once.
+func TestLinkAsksGoEnvOnce(t *testing.T) {
+	t.Parallel()
+	skipUnlessUnix(t)
+	dir := t.TempDir()
+	cc := fakeCompiler(t, dir, "cc", `exit 0`)
+	env := append(os.Environ(), "CC="+cc, "GOLIVE_EXTLD_CC=", "GOLIVE_EXTLD_CXX=")
+	linker, err := Install(filepath.Join(dir, "extld"), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if out, code := runLinker(t, linker, env, "-o", filepath.Join(dir, "prog"), "go.o"); code != 0 {
+			t.Fatalf("link: exit %d, %s", code, out)
+		}
+	}
+	if got := calls(t, cc); len(got) != 2 {
+		t.Errorf("go env's CC ran %d times for two links, want 2", len(got))
+	}
+	kept, _ := filepath.Glob(filepath.Join(dir, "extld", "compilers-*"))
+	if len(kept) != 1 {
+		t.Errorf("go env's answer kept in %d files, want 1", len(kept))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -138,13 +139,16 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 	// First: it adds the hot library's build tag, which go list of the
 	// embedded files needs too.
-	reloader, err := s.setUpPlugins(ctx, work)
+	extldPath := s.installExtld(work)
+	reloader, err := s.setUpPlugins(ctx, work, extldPath)
 	if err != nil {
 		log.Errorf("%v", err)
 		return fmt.Errorf("%w: %w", ErrReported, err)
 	}
 	if reloader != nil {
 		defer reloader.Close()
+	} else {
+		s.cfg.Build.LDFlags = builder.LinkFlags(s.cfg.Build.LDFlags, extldPath, false)
 	}
 	var wk *walk
 	buildCtx := builder.Context(BuildOptions(s.cfg, s.opts.Dir, nil))
@@ -463,7 +467,11 @@ func BinaryName(dir, pkg string) string {
 // and can work here. It adds the hot library's build tag to the
 // program's build and the delivery socket to its environment. Where
 // plugins cannot work it says why, once, and golive restarts instead.
-func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*reload.Reloader, error) {
+//
+// extld is golive's linker (installExtld), named in the link flags of
+// the program and the plugins with the rest of golive's settings for a
+// program with plugins.
+func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir, extld string) (*reload.Reloader, error) {
 	pkgs := s.cfg.Plugins.Packages
 	if len(pkgs) == 0 {
 		return nil, nil
@@ -479,16 +487,12 @@ func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*rel
 		log.Infof("plugins.max_reloads is 0: in-process reload is off; every change rebuilds and restarts")
 		return nil, nil
 	}
-	tc, err := reload.Toolchain(ctx, s.opts.Dir, s.buildEnv())
-	if err != nil {
+	if err := reload.Supported(ctx, s.opts.Dir, s.buildEnv()); err != nil {
 		log.Warnf("in-process reload is off (%v); every change rebuilds and restarts", err)
 		return nil, nil
 	}
 	s.cfg.Build.Tags = append(s.cfg.Build.Tags, reload.BuildTag)
-	// The loader links externally: gold, where installed, is faster, and
-	// extld answers the linker's questions about the C compiler's flags
-	// from the last link's answers.
-	s.cfg.Build.LDFlags = builder.PluginLDFlags(s.cfg.Build.LDFlags, s.installExtld(work, tc))
+	s.cfg.Build.LDFlags = builder.LinkFlags(s.cfg.Build.LDFlags, extld, true) // the loader links externally
 	b, err := reload.NewBuilder(reload.Options{Build: BuildOptions(s.cfg, s.opts.Dir, work), Packages: pkgs})
 	if err != nil {
 		return nil, fmt.Errorf("plugins.packages: %w", err)
@@ -501,17 +505,21 @@ func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*rel
 	return reload.NewReloader(pkgs, b, srv), nil
 }
 
-// installExtld writes golive's linker for the program's and the plugins'
-// external links (internal/extld) and returns its path for -extld, or ""
-// where it cannot be: the links then run the C compiler themselves, as
-// go build's would.
-func (s *Session) installExtld(work *builder.WorkDir, tc reload.Compilers) string {
-	path, vars, err := extld.Install(filepath.Join(work.Store(), "extld"), tc.CC, tc.CXX, s.buildEnv())
-	if err != nil || strings.ContainsAny(path, " \t'\"") { // -ldflags and -extld split on spaces
+// installExtld writes golive's linker for a cgo program's external link
+// (internal/extld) and returns its path for -extld, or "" where there is
+// none: on Windows (it is a shell script), with CGO_ENABLED=0 (no build
+// links externally), or when the cache directory cannot take it or its
+// path has a space (-ldflags and -extld split on spaces). Builds then
+// run the C compiler themselves, as go build's do.
+func (s *Session) installExtld(work *builder.WorkDir) string {
+	env := s.buildEnv()
+	if runtime.GOOS == "windows" || goenv.Get(env, "CGO_ENABLED") == "0" {
 		return ""
 	}
-	maps.Copy(vars, s.cfg.Build.Env) // build.env's own stand
-	s.cfg.Build.Env = vars           // a new map: the config's may be shared
+	path, err := extld.Install(filepath.Join(work.Cache(), "extld"), env)
+	if err != nil || strings.ContainsAny(path, " \t'\"") {
+		return ""
+	}
 	return path
 }
 
