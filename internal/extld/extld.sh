@@ -61,6 +61,9 @@ esac
 # want of the C++ runtime runs again with it, as go build would have run.
 compilers
 errs="$dir/.errors.$$"
+if ! : 2>/dev/null >"$errs"; then
+	exec $cc "$@" # no place for the errors: no second try either
+fi
 $cc "$@" 2>"$errs"
 rc=$?
 if [ $rc -ne 0 ] && [ -n "$cxx" ] && grep -qE '__gxx_personality|__cxa_|std::|operator (new|delete)' "$errs"; then
