@@ -66,7 +66,7 @@ func stderrOf(err error) []byte {
 // packages at the bottom nothing of golive at all.
 var allowedImports = map[string][]string{
 	"internal/events":         nil,
-	"internal/extld":          {"internal/goenv"},
+	"internal/extld":          nil,
 	"internal/fileclock":      nil,
 	"internal/goenv":          nil,
 	"internal/procgroup":      nil,

@@ -85,11 +85,11 @@ func TestGoBuildThroughTheLinker(t *testing.T) {
 	if q, l := count(); q == 0 || l != 1 {
 		t.Fatalf("the plain link: %d questions and %d links, want some questions and one link", q, l)
 	}
-	path, err := Install(dir, os.Environ())
+	path, err := Install(dir)
 	if err != nil || path != linker {
 		t.Fatalf("Install: %q, %v; want %q", path, err, linker)
 	}
-	vars := map[string]string{"GOLIVE_EXTLD_CC": cc} // gcc, through the log
+	vars := Environ(cc, "", os.Environ()) // gcc, through the log
 	first, second := filepath.Join(work, "first"), filepath.Join(work, "second")
 	build(first, vars)
 	if q, l := count(); q == 0 || l != 1 {

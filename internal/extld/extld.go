@@ -1,5 +1,6 @@
-// Package extld writes the C linker golive names to Go's linker when a
-// build links externally: a program with [plugins], and its plugins.
+// Package extld writes the C linker golive names to Go's linker for a
+// program with [plugins] and its plugins, whose links are external (the
+// plugin loader needs cgo).
 //
 // Before each external link, Go's linker asks the C compiler whether it
 // takes a flag, by compiling and linking a one-line C file (trivial.c)
@@ -14,7 +15,6 @@
 package extld
 
 import (
-	"bytes"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -22,8 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/golive-dev/golive/internal/goenv"
 )
 
 // Name is the linker's file name.
@@ -33,18 +31,26 @@ const Name = "golive-extld"
 var script string
 
 // Install writes the linker into dir and returns its path, for -extld.
-// env is the build's environment. The path stays the same across
-// sessions, so a kept recipe, whose key holds the build's flags, still
-// holds.
-func Install(dir string, env []string) (string, error) {
+// The script is the same for every session and toolchain (Environ tells
+// it which), so sessions of other projects, or with another compiler,
+// share it; its path stays the same across sessions, so a kept recipe,
+// whose key holds the build's flags, still holds.
+func Install(dir string) (string, error) {
 	path := filepath.Join(dir, Name)
-	text := strings.Replace(script, "@TOOLS@", toolsID(env), 1)
-	if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, []byte(text)) {
-		if err := write(path, text); err != nil {
+	if old, err := os.ReadFile(path); err != nil || string(old) != script {
+		if err := write(path, script); err != nil {
 			return "", fmt.Errorf("write the linker: %w", err)
 		}
 	}
 	return path, nil
+}
+
+// Environ returns the variables a build's environment needs for the
+// linker: the compilers as go env says them (cc and cxx), and a key of
+// the toolchain the build's environment env finds, which the kept
+// answers are filed under.
+func Environ(cc, cxx string, env []string) map[string]string {
+	return map[string]string{"GOLIVE_EXTLD_CC": cc, "GOLIVE_EXTLD_CXX": cxx, "GOLIVE_EXTLD_TOOLS": toolsID(cc, cxx, env)}
 }
 
 // write replaces path whole: a link of another session may run it.
@@ -64,29 +70,34 @@ func write(path, text string) error {
 	return nil
 }
 
-// toolsID sums up what the answers to the linker's questions, and go
-// env's CC and CXX, depend on besides the questions: the compilers and
-// linkers on PATH and the go command (where they are, their size and
-// time), the go env file, and the variables that steer them. A new
-// toolchain gives new keys, so no answer outlives its compiler.
-func toolsID(env []string) string {
+// toolsID sums up what the answers to the linker's questions depend on
+// besides the questions: the compilers and the linkers they may choose
+// (where they are, their size and time) and the variables that steer
+// them. A new compiler or linker gives new keys.
+func toolsID(cc, cxx string, env []string) string {
 	h := sha256.New()
 	look := lookIn(env)
-	for _, tool := range []string{"go", "gcc", "g++", "clang", "clang++", "cc", "c++", "ld", "ld.bfd", "ld.gold", "ld.lld", "ld.mold"} {
+	tools := []string{"ld", "ld.bfd", "ld.gold", "ld.lld", "ld.mold"}
+	for _, c := range []string{cc, cxx} {
+		if f := strings.Fields(c); len(f) > 0 {
+			tools = append(tools, f[0])
+		}
+	}
+	fmt.Fprintf(h, "%q\n", []string{"compilers", cc, cxx})
+	for _, tool := range tools {
 		fmt.Fprintf(h, "%q\n", []string{"tool", tool, look(tool)})
 	}
-	fmt.Fprintf(h, "%q\n", []string{"go env file", fileID(goenv.File(env))})
 	for _, kv := range env {
 		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "PATH", "CC", "CXX", "GOENV", "GOROOT", "GOTOOLCHAIN", "COMPILER_PATH", "GCC_EXEC_PREFIX", "LIBRARY_PATH", "LC_ALL", "LANG":
+		case "PATH", "COMPILER_PATH", "GCC_EXEC_PREFIX", "LIBRARY_PATH", "LC_ALL", "LANG", "DEVELOPER_DIR", "SDKROOT":
 			fmt.Fprintf(h, "%q\n", []string{"env", kv})
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// lookIn returns where a tool is found on env's PATH, with its size and
-// time, or "absent".
+// lookIn returns where a tool is found, on env's PATH unless it names a
+// path, with its size and time, or "absent".
 func lookIn(env []string) func(string) string {
 	var dirs []string
 	for _, kv := range env {
@@ -95,25 +106,18 @@ func lookIn(env []string) func(string) string {
 		}
 	}
 	return func(tool string) string {
-		for _, d := range dirs {
-			p := filepath.Join(d, tool)
+		candidates := []string{tool}
+		if !strings.ContainsRune(tool, filepath.Separator) {
+			candidates = candidates[:0]
+			for _, d := range dirs {
+				candidates = append(candidates, filepath.Join(d, tool))
+			}
+		}
+		for _, p := range candidates {
 			if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-				return stamp(p, st)
+				return fmt.Sprintf("%s %d %d", p, st.Size(), st.ModTime().UnixNano())
 			}
 		}
 		return "absent"
 	}
-}
-
-// fileID is a file's path, size and time, or "absent".
-func fileID(path string) string {
-	st, err := os.Stat(path)
-	if path == "" || err != nil {
-		return "absent"
-	}
-	return stamp(path, st)
-}
-
-func stamp(path string, st os.FileInfo) string {
-	return fmt.Sprintf("%s %d %d", path, st.Size(), st.ModTime().UnixNano())
 }

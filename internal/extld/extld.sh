@@ -1,42 +1,31 @@
 #!/bin/sh
-# golive's C linker for a cgo build, written by golive (internal/extld;
-# edits are overwritten). It answers Go's linker's questions about the C
-# compiler's flags (a link of trivial.c) from the answers kept in
-# probes/, and runs every other call, the link included, with the
-# compilers go env names (GOLIVE_EXTLD_CC and GOLIVE_EXTLD_CXX, when set,
-# name others).
-tools='@TOOLS@'
+# golive's C linker for a [plugins] build, written by golive
+# (internal/extld; edits are overwritten). It answers Go's linker's
+# questions about the C compiler's flags (a link of trivial.c) from the
+# answers kept in probes/, and runs every other call, the link included,
+# with the compiler GOLIVE_EXTLD_CC names (go env CC, as golive found it
+# for this session). GOLIVE_EXTLD_TOOLS sums up that session's toolchain:
+# the answers of one toolchain are never another's.
+cc=$GOLIVE_EXTLD_CC
+cxx=$GOLIVE_EXTLD_CXX
+tools=$GOLIVE_EXTLD_TOOLS
+if [ -z "$cc" ] || [ -z "$tools" ]; then
+	echo "golive-extld: GOLIVE_EXTLD_CC or GOLIVE_EXTLD_TOOLS is empty: this is golive's linker, run by go build under golive only" >&2
+	exit 2
+fi
 dir=${0%/*}
-# compilers sets cc and cxx: go env's, asked once for these tools.
-compilers() {
-	cc=$GOLIVE_EXTLD_CC
-	cxx=$GOLIVE_EXTLD_CXX
-	[ -n "$cc" ] && return
-	f="$dir/compilers-$tools"
-	if [ ! -s "$f" ]; then
-		if ! go env CC CXX >"$f.$$"; then
-			rm -f "$f.$$"
-			echo "golive-extld: go env CC CXX failed" >&2
-			exit 2
-		fi
-		mv -f "$f.$$" "$f"
-	fi
-	{ IFS= read -r cc; IFS= read -r cxx; } <"$f"
-	if [ -z "$cc" ]; then
-		echo "golive-extld: go env CC is empty" >&2
-		exit 2
-	fi
-}
 for last do :; done
 case $last in
 */trivial.c)
 	# A question: the temp directory, new on every link, is no part of
-	# its key; the compiler's, the linkers' and their variables' identity
-	# (tools) is.
+	# its key.
 	tmp=${last%/trivial.c}
-	key="$tools ${GOLIVE_EXTLD_CC:-go env}"
+	key="$tools $cc"
 	for a do
-		case $a in "$tmp"/*) a=TMP/${a#"$tmp"/} ;; esac
+		case $a in
+		"$tmp"/*) a=TMP/${a#"$tmp"/} ;;
+		@"$tmp"/*) a=@TMP/${a#@"$tmp"/} ;;
+		esac
 		key="$key $a"
 	done
 	sum=$(printf '%s' "$key" | cksum) # CRC and length
@@ -46,12 +35,18 @@ case $last in
 		[ -s "$f" ] && cat "$f"
 		exit "${f##*.}"
 	done
-	compilers
 	out=$($cc "$@" 2>&1)
 	rc=$?
-	if mkdir -p "$dir/probes" && printf '%s\n' "$out" >"$dir/probes/.$sum.$$"; then
-		mv -f "$dir/probes/.$sum.$$" "$dir/probes/$sum.$rc"
-	fi
+	# Only a definite answer is kept: yes, or the compiler's refusal of
+	# the flag, which Go's linker reads as no. A failure of another kind
+	# (memory, a full disk, a signal) says nothing of the flag.
+	case $rc:$out in
+	0:* | 1:*unrecognized* | 1:*unknown*)
+		if mkdir -p "$dir/probes" 2>/dev/null && (printf '%s\n' "$out" >"$dir/probes/.$sum.$$") 2>/dev/null; then
+			mv -f "$dir/probes/.$sum.$$" "$dir/probes/$sum.$rc" 2>/dev/null || rm -f "$dir/probes/.$sum.$$"
+		fi
+		;;
+	esac
 	printf '%s\n' "$out"
 	exit $rc
 	;;
@@ -59,17 +54,15 @@ esac
 # The link. go build links with the C++ compiler when a package of the
 # build has C++ files, which golive does not know: a link that fails for
 # want of the C++ runtime runs again with it, as go build would have run.
-compilers
-errs="$dir/.errors.$$"
-if ! : 2>/dev/null >"$errs"; then
-	exec $cc "$@" # no place for the errors: no second try either
+# Its errors are read through a pipe (no file: the cache may be full or
+# read-only); its output passes as it is.
+{ errs=$($cc "$@" 2>&1 >&3 3>&-); rc=$?; } 3>&1
+if [ $rc -ne 0 ] && [ -n "$cxx" ]; then
+	case $errs in
+	*__gxx_personality* | *__cxa_* | *std::* | *"operator new"* | *"operator delete"*)
+		exec $cxx "$@"
+		;;
+	esac
 fi
-$cc "$@" 2>"$errs"
-rc=$?
-if [ $rc -ne 0 ] && [ -n "$cxx" ] && grep -qE '__gxx_personality|__cxa_|std::|operator (new|delete)' "$errs"; then
-	rm -f "$errs"
-	exec $cxx "$@"
-fi
-[ -s "$errs" ] && cat "$errs" >&2
-rm -f "$errs"
+[ -n "$errs" ] && printf '%s\n' "$errs" >&2
 exit $rc

@@ -46,11 +46,18 @@ func skipUnlessUnix(t *testing.T) {
 // names cc and cxx as the compilers.
 func install(t *testing.T, cc, cxx string) (string, []string) {
 	t.Helper()
-	path, err := Install(filepath.Join(t.TempDir(), "extld"), os.Environ())
+	path, err := Install(filepath.Join(t.TempDir(), "extld"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return path, append(os.Environ(), "GOLIVE_EXTLD_CC="+cc, "GOLIVE_EXTLD_CXX="+cxx)
+	return path, withVars(os.Environ(), Environ(cc, cxx, os.Environ()))
+}
+
+func withVars(env []string, vars map[string]string) []string {
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	return env
 }
 
 // question runs the linker as Go's linker asks whether flag works: a link
@@ -157,14 +164,13 @@ func TestLinkRetriesWithCXX(t *testing.T) {
 	}
 }
 
-// TestInstallLeavesAnUnchangedLinker: a second session with the same
-// toolchain finds the linker as it is, so a link running it meanwhile is
-// never disturbed; another CC gives other answers' keys.
+// TestInstallLeavesAnUnchangedLinker: a second session finds the linker
+// as it is, so a link running it meanwhile is never disturbed.
 func TestInstallLeavesAnUnchangedLinker(t *testing.T) {
 	t.Parallel()
 	skipUnlessUnix(t)
 	dir := filepath.Join(t.TempDir(), "extld")
-	path, err := Install(dir, os.Environ())
+	path, err := Install(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +178,7 @@ func TestInstallLeavesAnUnchangedLinker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Install(dir, os.Environ()); err != nil {
+	if _, err := Install(dir); err != nil {
 		t.Fatal(err)
 	}
 	after, err := os.Stat(path)
@@ -180,35 +186,72 @@ func TestInstallLeavesAnUnchangedLinker(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !os.SameFile(before, after) {
-		t.Error("a second Install with the same toolchain replaced the linker")
-	}
-	if toolsID(append(os.Environ(), "CC=gcc")) == toolsID(append(os.Environ(), "CC=clang")) {
-		t.Error("two CCs give the same tools key")
+		t.Error("a second Install replaced the linker")
 	}
 }
 
-// TestLinkAsksGoEnvOnce: without GOLIVE_EXTLD_CC the linker runs the
-// compiler go env CC names (here through CC), asking go env once.
-func TestLinkAsksGoEnvOnce(t *testing.T) {
+// TestToolchainsKeepTheirOwnAnswers: sessions with other compilers share
+// the linker, and each gets its own compiler's answer to the same
+// question.
+func TestToolchainsKeepTheirOwnAnswers(t *testing.T) {
 	t.Parallel()
 	skipUnlessUnix(t)
 	dir := t.TempDir()
-	cc := fakeCompiler(t, dir, "cc", `exit 0`)
-	env := append(os.Environ(), "CC="+cc, "GOLIVE_EXTLD_CC=", "GOLIVE_EXTLD_CXX=")
-	linker, err := Install(filepath.Join(dir, "extld"), env)
+	yes := fakeCompiler(t, dir, "yes-cc", `exit 0`)
+	no := fakeCompiler(t, dir, "no-cc", `echo "no-cc: error: unrecognized command-line option '-no-pie'" >&2; exit 1`)
+	linker, err := Install(filepath.Join(dir, "extld"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if out, code := runLinker(t, linker, env, "-o", filepath.Join(dir, "prog"), "go.o"); code != 0 {
-			t.Fatalf("link: exit %d, %s", code, out)
+		for _, c := range []struct {
+			cc   string
+			want int
+		}{{yes, 0}, {no, 1}} {
+			if _, code := question(t, linker, withVars(os.Environ(), Environ(c.cc, "", os.Environ())), "-no-pie"); code != c.want {
+				t.Errorf("%s answered %d, want %d", filepath.Base(c.cc), code, c.want)
+			}
+		}
+	}
+	if len(calls(t, yes)) != 1 || len(calls(t, no)) != 1 {
+		t.Errorf("the compilers ran %d and %d times, want once each", len(calls(t, yes)), len(calls(t, no)))
+	}
+}
+
+// TestFailureIsNoAnswer: a question the compiler fails for another reason
+// than the flag (out of memory, a signal) is asked again next time.
+func TestFailureIsNoAnswer(t *testing.T) {
+	t.Parallel()
+	skipUnlessUnix(t)
+	dir := t.TempDir()
+	cc := fakeCompiler(t, dir, "cc", `echo "cc1: out of memory allocating 65536 bytes" >&2; exit 4`)
+	linker, env := install(t, cc, "")
+	for range 2 {
+		if out, code := question(t, linker, env, "-no-pie"); code != 4 || !strings.Contains(out, "out of memory") {
+			t.Errorf("answer %d %q, want the compiler's failure", code, out)
 		}
 	}
 	if got := calls(t, cc); len(got) != 2 {
-		t.Errorf("go env's CC ran %d times for two links, want 2", len(got))
+		t.Errorf("the compiler ran %d times, want 2: a failure is not an answer to keep", len(got))
 	}
-	kept, _ := filepath.Glob(filepath.Join(dir, "extld", "compilers-*"))
-	if len(kept) != 1 {
-		t.Errorf("go env's answer kept in %d files, want 1", len(kept))
+}
+
+// TestLinkWritesNothing: a link leaves nothing beside the linker, errors
+// included, so a full or read-only cache costs it nothing.
+func TestLinkWritesNothing(t *testing.T) {
+	t.Parallel()
+	skipUnlessUnix(t)
+	dir := t.TempDir()
+	cc := fakeCompiler(t, dir, "cc", `echo "cc: error: bad" >&2; exit 1`)
+	linker, env := install(t, cc, "g++")
+	if out, code := runLinker(t, linker, env, "-o", filepath.Join(dir, "prog"), "go.o"); code != 1 || !strings.Contains(out, "bad") {
+		t.Errorf("link: exit %d, %q; want the compiler's failure", code, out)
+	}
+	entries, err := os.ReadDir(filepath.Dir(linker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("the linker's directory holds %d files after a link, want the linker alone", len(entries))
 	}
 }

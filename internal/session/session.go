@@ -16,7 +16,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -139,16 +138,13 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 	// First: it adds the hot library's build tag, which go list of the
 	// embedded files needs too.
-	extldPath := s.installExtld(work)
-	reloader, err := s.setUpPlugins(ctx, work, extldPath)
+	reloader, err := s.setUpPlugins(ctx, work)
 	if err != nil {
 		log.Errorf("%v", err)
 		return fmt.Errorf("%w: %w", ErrReported, err)
 	}
 	if reloader != nil {
 		defer reloader.Close()
-	} else {
-		s.cfg.Build.LDFlags = builder.LinkFlags(s.cfg.Build.LDFlags, extldPath, false)
 	}
 	var wk *walk
 	buildCtx := builder.Context(BuildOptions(s.cfg, s.opts.Dir, nil))
@@ -467,11 +463,7 @@ func BinaryName(dir, pkg string) string {
 // and can work here. It adds the hot library's build tag to the
 // program's build and the delivery socket to its environment. Where
 // plugins cannot work it says why, once, and golive restarts instead.
-//
-// extld is golive's linker (installExtld), named in the link flags of
-// the program and the plugins with the rest of golive's settings for a
-// program with plugins.
-func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir, extld string) (*reload.Reloader, error) {
+func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir) (*reload.Reloader, error) {
 	pkgs := s.cfg.Plugins.Packages
 	if len(pkgs) == 0 {
 		return nil, nil
@@ -487,12 +479,16 @@ func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir, extld
 		log.Infof("plugins.max_reloads is 0: in-process reload is off; every change rebuilds and restarts")
 		return nil, nil
 	}
-	if err := reload.Supported(ctx, s.opts.Dir, s.buildEnv()); err != nil {
+	tc, err := reload.Toolchain(ctx, s.opts.Dir, s.buildEnv())
+	if err != nil {
 		log.Warnf("in-process reload is off (%v); every change rebuilds and restarts", err)
 		return nil, nil
 	}
 	s.cfg.Build.Tags = append(s.cfg.Build.Tags, reload.BuildTag)
-	s.cfg.Build.LDFlags = builder.LinkFlags(s.cfg.Build.LDFlags, extld, true) // the loader links externally
+	// The loader links externally: gold, where installed, is faster, and
+	// extld answers the linker's questions about the C compiler's flags
+	// from the answers kept.
+	s.cfg.Build.LDFlags = builder.PluginLDFlags(s.cfg.Build.LDFlags, s.installExtld(work, tc))
 	b, err := reload.NewBuilder(reload.Options{Build: BuildOptions(s.cfg, s.opts.Dir, work), Packages: pkgs})
 	if err != nil {
 		return nil, fmt.Errorf("plugins.packages: %w", err)
@@ -505,21 +501,20 @@ func (s *Session) setUpPlugins(ctx context.Context, work *builder.WorkDir, extld
 	return reload.NewReloader(pkgs, b, srv), nil
 }
 
-// installExtld writes golive's linker for a cgo program's external link
-// (internal/extld) and returns its path for -extld, or "" where there is
-// none: on Windows (it is a shell script), with CGO_ENABLED=0 (no build
-// links externally), or when the cache directory cannot take it or its
-// path has a space (-ldflags and -extld split on spaces). Builds then
-// run the C compiler themselves, as go build's do.
-func (s *Session) installExtld(work *builder.WorkDir) string {
-	env := s.buildEnv()
-	if runtime.GOOS == "windows" || goenv.Get(env, "CGO_ENABLED") == "0" {
-		return ""
-	}
-	path, err := extld.Install(filepath.Join(work.Cache(), "extld"), env)
+// installExtld writes golive's linker for the program's and the plugins'
+// external links (internal/extld) and returns its path for -extld, or ""
+// where it cannot be (a cache it cannot write, or a path with a space,
+// which -ldflags and -extld split on): the links then run the C compiler
+// themselves, as go build's do. One path in golive's cache for every
+// project: the same from one session to the next.
+func (s *Session) installExtld(work *builder.WorkDir, tc reload.Compilers) string {
+	path, err := extld.Install(filepath.Join(work.Cache(), "extld"))
 	if err != nil || strings.ContainsAny(path, " \t'\"") {
 		return ""
 	}
+	vars := extld.Environ(tc.CC, tc.CXX, s.buildEnv())
+	maps.Copy(vars, s.cfg.Build.Env) // build.env's own stand
+	s.cfg.Build.Env = vars           // a new map: the config's may be shared
 	return path
 }
 

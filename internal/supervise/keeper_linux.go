@@ -557,15 +557,19 @@ func (k *keeper) reap(done chan<- struct{}) {
 // signalTree sends sig to the program's group and to every descendant
 // outside it (a setsid escaper is in a group of its own) that it has not
 // signalled yet: called again while the tree stops, it reaches one that
-// was forked since, or that a walk missed, and never signals one twice
-// (a second SIGINT or SIGTERM often means "now" to a program).
+// was forked since, or that a walk missed. It avoids signalling one twice
+// (a second SIGINT or SIGTERM often means "now" to a program), with one
+// exception, below.
 //
 // A process the first walk finds in the group was reached by the group's
 // signal only if it was there before it: one the program forks as the
 // signal arrives (a handler that starts a helper) may be walked before
-// it leaves the group, or stay in it. So a group member counts as
-// signalled only if it started in a clock tick before the signal's; one
-// of the same tick gets the signal of its own, at worst twice.
+// it leaves the group, or stay in it, and would otherwise never get the
+// signal. So a group member counts as signalled only if it started in a
+// clock tick (10 ms) before the signal's; one forked in the same tick
+// gets a signal of its own, which is a second one if it was forked just
+// before the group's: the lesser harm against a stop that waits out its
+// timeout and kills.
 func (k *keeper) signalTree(sig syscall.Signal) {
 	first := k.signalled == nil
 	if first {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golive-dev/golive/internal/procgroup"
 	"github.com/golive-dev/golive/internal/testkit"
 	"github.com/golive-dev/golive/runner"
 )
@@ -328,4 +329,28 @@ func readsFD(pid, fd int) bool {
 		}
 	}
 	return false
+}
+
+// reachedByGroup counts a group member as signalled by the group only if
+// it started in a tick before the signal's: this test process has (it
+// started ticks ago), a child started after the tick was read has not,
+// nor anything when the tick is unknown.
+func TestReachedByGroupOnlyBeforeTheSignal(t *testing.T) {
+	t.Parallel()
+	group := syscall.Getpgrp()
+	if !reachedByGroup(os.Getpid(), group, procgroup.Tick()) {
+		t.Error("this process, started ticks before, counts as not reached by its group's signal")
+	}
+	at := procgroup.Tick()
+	cmd := exec.Command("sleep", "10")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if reachedByGroup(cmd.Process.Pid, group, at) {
+		t.Error("a child started after the signal's tick counts as reached by it")
+	}
+	if reachedByGroup(os.Getpid(), group, 0) {
+		t.Error("with the signal's tick unknown, a group member counts as reached")
+	}
 }
