@@ -24,17 +24,22 @@ import (
 	"strings"
 )
 
-// Name is the linker's file name.
-const Name = "golive-extld"
-
 //go:embed extld.sh
 var script string
+
+// Name is the linker's file name: the script's own hash in it, so two
+// golive of other versions at once each run their own, and a kept
+// recipe names the one its golive wrote.
+var Name = func() string {
+	sum := sha256.Sum256([]byte(script))
+	return "golive-extld-" + hex.EncodeToString(sum[:4])
+}()
 
 // Install writes the linker into dir and returns its path, for -extld.
 // The script is the same for every session and toolchain (Environ tells
 // it which), so sessions of other projects, or with another compiler,
-// share it; its path stays the same across sessions, so a kept recipe,
-// whose key holds the build's flags, still holds.
+// share it; its path stays the same from one session of a golive to the
+// next, so a kept recipe, whose key holds the build's flags, still holds.
 func Install(dir string) (string, error) {
 	path := filepath.Join(dir, Name)
 	if old, err := os.ReadFile(path); err != nil || string(old) != script {

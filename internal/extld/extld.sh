@@ -14,7 +14,12 @@ if [ -z "$cc" ] || [ -z "$tools" ]; then
 	exit 2
 fi
 dir=${0%/*}
-for last do :; done
+flag=
+last=
+for a do
+	flag=$last
+	last=$a
+done
 case $last in
 */trivial.c)
 	# A question: the temp directory, new on every link, is no part of
@@ -38,10 +43,20 @@ case $last in
 	out=$($cc "$@" 2>&1)
 	rc=$?
 	# Only a definite answer is kept: yes, or the compiler's refusal of
-	# the flag, which Go's linker reads as no. A failure of another kind
-	# (memory, a full disk, a signal) says nothing of the flag.
+	# the flag asked (FLAG, before trivial.c; ld names -Wl,'s last part),
+	# which Go's linker reads as no. A failure of another kind (memory, a
+	# full disk, a signal) says nothing of the flag: a toolchain's path
+	# may hold "unknown" too.
+	refused=
 	case $rc:$out in
-	0:* | 1:*unrecognized* | 1:*unknown*)
+	1:*"${flag##*,}"*)
+		case $out in
+		*"unrecognized command"* | *"unrecognized option"* | *"unknown argument"* | *"unknown option"*) refused=1 ;;
+		esac
+		;;
+	esac
+	case $rc$refused in
+	0 | 11)
 		if mkdir -p "$dir/probes" 2>/dev/null && (printf '%s\n' "$out" >"$dir/probes/.$sum.$$") 2>/dev/null; then
 			mv -f "$dir/probes/.$sum.$$" "$dir/probes/$sum.$rc" 2>/dev/null || rm -f "$dir/probes/.$sum.$$"
 		fi
@@ -60,7 +75,9 @@ esac
 if [ $rc -ne 0 ] && [ -n "$cxx" ]; then
 	case $errs in
 	*__gxx_personality* | *__cxa_* | *std::* | *"operator new"* | *"operator delete"*)
-		exec $cxx "$@"
+		if command -v "${cxx%% *}" >/dev/null 2>&1; then
+			exec $cxx "$@"
+		fi
 		;;
 	esac
 fi

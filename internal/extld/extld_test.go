@@ -219,20 +219,26 @@ func TestToolchainsKeepTheirOwnAnswers(t *testing.T) {
 }
 
 // TestFailureIsNoAnswer: a question the compiler fails for another reason
-// than the flag (out of memory, a signal) is asked again next time.
+// than a refusal of the flag (out of memory; a full disk, reported under a
+// toolchain path that holds "unknown") is asked again next time.
 func TestFailureIsNoAnswer(t *testing.T) {
 	t.Parallel()
 	skipUnlessUnix(t)
 	dir := t.TempDir()
-	cc := fakeCompiler(t, dir, "cc", `echo "cc1: out of memory allocating 65536 bytes" >&2; exit 4`)
-	linker, env := install(t, cc, "")
-	for range 2 {
-		if out, code := question(t, linker, env, "-no-pie"); code != 4 || !strings.Contains(out, "out of memory") {
-			t.Errorf("answer %d %q, want the compiler's failure", code, out)
+	for _, c := range []struct{ name, body, says string }{
+		{"oom-cc", `echo "cc1: out of memory allocating 65536 bytes" >&2; exit 4`, "out of memory"},
+		{"full-cc", `echo "/opt/x86_64-unknown-linux-gnu/bin/ld: cannot open output file: No space left on device" >&2; exit 1`, "No space"},
+	} {
+		cc := fakeCompiler(t, dir, c.name, c.body)
+		linker, env := install(t, cc, "")
+		for range 2 {
+			if out, code := question(t, linker, env, "-no-pie"); code == 0 || !strings.Contains(out, c.says) {
+				t.Errorf("%s: answer %d %q, want the compiler's failure", c.name, code, out)
+			}
 		}
-	}
-	if got := calls(t, cc); len(got) != 2 {
-		t.Errorf("the compiler ran %d times, want 2: a failure is not an answer to keep", len(got))
+		if got := calls(t, cc); len(got) != 2 {
+			t.Errorf("%s ran %d times, want 2: a failure is not an answer to keep", c.name, len(got))
+		}
 	}
 }
 

@@ -571,8 +571,7 @@ func (k *keeper) reap(done chan<- struct{}) {
 // before the group's: the lesser harm against a stop that waits out its
 // timeout and kills.
 func (k *keeper) signalTree(sig syscall.Signal) {
-	first := k.signalled == nil
-	if first {
+	if k.signalled == nil {
 		k.signalledAt = procgroup.Tick()
 		syscall.Kill(-k.pid, sig)
 		k.signalled = map[int]bool{}
@@ -582,8 +581,8 @@ func (k *keeper) signalTree(sig syscall.Signal) {
 			continue
 		}
 		k.signalled[pid] = true
-		if first && reachedByGroup(pid, k.pid, k.signalledAt) {
-			continue
+		if reachedByGroup(pid, k.pid, k.signalledAt) {
+			continue // on any walk: one the first missed had it too
 		}
 		syscall.Kill(pid, sig)
 	}

@@ -332,25 +332,36 @@ func readsFD(pid, fd int) bool {
 }
 
 // reachedByGroup counts a group member as signalled by the group only if
-// it started in a tick before the signal's: this test process has (it
-// started ticks ago), a child started after the tick was read has not,
-// nor anything when the tick is unknown.
+// it started in a tick before the signal's: a child, once a tick has
+// passed since its start, has been; one started after the tick was read
+// has not; nothing has when the tick is unknown.
 func TestReachedByGroupOnlyBeforeTheSignal(t *testing.T) {
 	t.Parallel()
 	group := syscall.Getpgrp()
-	if !reachedByGroup(os.Getpid(), group, procgroup.Tick()) {
-		t.Error("this process, started ticks before, counts as not reached by its group's signal")
+	child := func() int {
+		cmd := exec.Command("sleep", "10")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd.Process.Pid
+	}
+	older := child()
+	_, started, ok := procgroup.GroupAndStart(older)
+	if !ok {
+		t.Fatal("no start time for the child")
+	}
+	for procgroup.Tick() <= started {
+		time.Sleep(time.Millisecond)
 	}
 	at := procgroup.Tick()
-	cmd := exec.Command("sleep", "10")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	if !reachedByGroup(older, group, at) {
+		t.Error("a child started ticks before the signal counts as not reached by it")
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	if reachedByGroup(cmd.Process.Pid, group, at) {
+	if reachedByGroup(child(), group, at) {
 		t.Error("a child started after the signal's tick counts as reached by it")
 	}
-	if reachedByGroup(os.Getpid(), group, 0) {
+	if reachedByGroup(older, group, 0) {
 		t.Error("with the signal's tick unknown, a group member counts as reached")
 	}
 }
