@@ -10,7 +10,7 @@
 // writes is a shell script (extld.sh): it answers a question it has seen
 // from a file, and runs the C compiler for every other call, the link
 // itself included, with the arguments Go's linker gave, so the binary is
-// the one go build makes. A shell script, not golive's own binary: golive
+// the one the same link makes with the compiler named directly. A shell script, not golive's own binary: golive
 // takes about 16 ms to start here, five times per link, and sh about 2.
 package extld
 

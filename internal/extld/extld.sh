@@ -25,7 +25,7 @@ case $last in
 	# A question: the temp directory, new on every link, is no part of
 	# its key.
 	tmp=${last%/trivial.c}
-	key="$tools $cc"
+	key=$tools # the compilers are in it
 	for a do
 		case $a in
 		"$tmp"/*) a=TMP/${a#"$tmp"/} ;;
