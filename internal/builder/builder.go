@@ -44,7 +44,7 @@ type Options struct {
 	KeepRecipe bool
 	// Importers, with Replay, says which packages import a package
 	// (replay.Options.Importers): the build graph's answer.
-	Importers func(path string) ([]string, bool)
+	Importers func(ctx context.Context, path string) ([]string, bool)
 	// Verbose, with Replay, hears the lines golive -v says of replays:
 	// why a build goes to go build rather than a replay, and when a dry
 	// run taught the recipe what it lacked.

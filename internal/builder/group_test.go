@@ -29,7 +29,7 @@ var twoMains = map[string]string{
 
 // mainImports is the build graph's answer for each program of twoMains:
 // only main imports shared.
-func mainImports(path string) ([]string, bool) {
+func mainImports(_ context.Context, path string) ([]string, bool) {
 	if path == "example.com/two/shared" {
 		return []string{"main"}, true
 	}

@@ -71,11 +71,18 @@ type Set struct {
 	// says one of them was a full build, whose changes no one knows.
 	pending []string
 	full    bool
+	// good counts the good builds Built recorded, refreshed the count the
+	// last refresh covered; answer is closed when a refresh ends (a new
+	// one waits for the next). Importers waits on them for the first graph.
+	good, refreshed int
+	answer          chan struct{}
+	hurry           chan struct{} // Importers waits: go list goes without its AfterStart
 }
 
 // New returns an empty set; the first build fills it.
 func New(opts Options) *Set {
-	return &Set{opts: opts, wake: make(chan struct{}, 1), asked: -1}
+	return &Set{opts: opts, wake: make(chan struct{}, 1), asked: -1,
+		answer: make(chan struct{}), hurry: make(chan struct{}, 1)}
 }
 
 // Built records the build whose program now starts (runner.Options.Built):
@@ -104,6 +111,7 @@ func (s *Set) Built(b runner.Built) {
 		s.version++
 	}
 	s.since = b.Started
+	s.good++
 	if b.Changed != nil {
 		s.batches++
 		s.pending = append(s.pending, b.Changed...)
@@ -185,14 +193,34 @@ func (s *Set) constraintLetsIn(rel string) bool {
 
 // Importers returns the import paths of the packages outside the
 // standard library that import path in the last good build's graph, and
-// whether the graph is known (replay.Options.Importers).
-func (s *Set) Importers(path string) ([]string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.g == nil || s.failed {
-		return nil, false
+// whether the graph is known (replay.Options.Importers). Before the
+// first graph, while a refresh is due, it waits for that refresh (or
+// ctx), and go list starts at once: an edit saved just after the start
+// would otherwise go to go build, which loads the packages too, beside
+// go list.
+func (s *Set) Importers(ctx context.Context, path string) ([]string, bool) {
+	for {
+		s.mu.Lock()
+		g, failed, due, answer := s.g, s.failed, s.good > s.refreshed, s.answer
+		s.mu.Unlock()
+		switch {
+		case failed:
+			return nil, false
+		case g != nil:
+			return g.Importers[path], true
+		case !due:
+			return nil, false
+		}
+		select {
+		case s.hurry <- struct{}{}:
+		default:
+		}
+		select {
+		case <-answer:
+		case <-ctx.Done():
+			return nil, false
+		}
 	}
-	return s.g.Importers[path], true
 }
 
 // Dir reports whether the build reads files in the directory rel, as
@@ -248,13 +276,14 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 		case <-s.wake:
 		}
 		s.mu.Lock()
-		failed, changed, full := s.failed, s.pending, s.full
+		failed, changed, full, good := s.failed, s.pending, s.full, s.good
 		if !failed { // a failed build's paths wait for the next good one
 			s.pending, s.full = nil, false
 		}
 		s.mu.Unlock()
 		if failed || (!full && !s.mayChange(changed)) {
 			s.follow(ctx) // wider after a failure, narrow again after the next good build
+			s.refreshEnds(good)
 			continue
 		}
 		// The new program starts first: go list beside its start-up, on a
@@ -265,6 +294,7 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 		case <-ctx.Done():
 			return
 		case <-time.After(AfterStart):
+		case <-s.hurry:
 		}
 		// A build that failed meanwhile keeps the set, as above, and these
 		// changes wait with its own for the next good build; one that
@@ -274,12 +304,15 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 			s.pending, s.full = append(changed, s.pending...), s.full || full
 			s.mu.Unlock()
 			s.follow(ctx)
+			s.refreshEnds(good)
 			continue
 		}
 		changed = append(changed, s.pending...)
 		s.pending, s.full = nil, false
+		good = s.good
 		s.mu.Unlock()
 		why := s.load(ctx, changed)
+		s.refreshEnds(good)
 		select {
 		case loaded <- struct{}{}:
 		default:
@@ -293,6 +326,20 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 			return
 		}
 	}
+}
+
+// refreshEnds records that a refresh covered the first good builds and
+// wakes whoever waits for it (Importers).
+func (s *Set) refreshEnds(good int) {
+	select {
+	case <-s.hurry: // asked of this refresh, or of none
+	default:
+	}
+	s.mu.Lock()
+	s.refreshed = max(s.refreshed, good)
+	close(s.answer)
+	s.answer = make(chan struct{})
+	s.mu.Unlock()
 }
 
 // load replaces the set with go list's answer and says why the program

@@ -325,3 +325,37 @@ func TestRunWaitsOutAFailedBuild(t *testing.T) {
 		t.Fatal("the refresh after the good build lacks extra.txt: main.go's paths were lost")
 	}
 }
+
+// TestImportersWaitForTheFirstGraph: an edit that changes a package's
+// export data asks who imports it. Before the first graph, Importers
+// answers at once when no refresh is due, waits for the one a good build
+// asked for, and gives up with its context.
+func TestImportersWaitForTheFirstGraph(t *testing.T) {
+	t.Parallel()
+	e, dir, out := embedProject(t)
+	testkit.WriteFile(t, filepath.Join(dir, "lib/lib.go"), "package lib\n\nconst V = 1\n")
+	testkit.WriteFile(t, filepath.Join(dir, "uses.go"), "package main\n\nimport _ \"example.com/app/lib\"\n")
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Timeout)
+	defer cancel()
+	if imps, known := e.Importers(ctx, "example.com/app/lib"); known || imps != nil || ctx.Err() != nil {
+		t.Fatalf("before any build: Importers = %v, %v (context: %v), want nothing known at once", imps, known, ctx.Err())
+	}
+
+	e.Built(runner.Built{Started: buildStart(t, dir)})
+	short, stop := context.WithCancel(ctx)
+	stop()
+	if _, known := e.Importers(short, "example.com/app/lib"); known {
+		t.Fatal("Importers knew the graph before any go list ran")
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx, make(chan runner.Request, 1), make(chan struct{}, 1))
+	}()
+	defer func() { cancel(); <-done }()
+	imps, known := e.Importers(ctx, "example.com/app/lib")
+	if !known || len(imps) != 1 || imps[0] != "main" {
+		t.Fatalf("after the first good build: Importers = %v, %v, want [main], true; log:\n%s", imps, known, out)
+	}
+}

@@ -100,7 +100,7 @@ type Options struct {
 	// are known: an edit that changes a package's export data replays
 	// only when every one of them is a package the recipe can compile.
 	// Nil: such an edit needs go build.
-	Importers func(path string) ([]string, bool)
+	Importers func(ctx context.Context, path string) ([]string, bool)
 	// Compiling, when set, hears that a replay passed its checks and
 	// compiles: go build is not needed, unless a compile fails.
 	Compiling func()
@@ -406,7 +406,7 @@ func (r *Replayer) compileAll(ctx context.Context, rec *recipe, edited map[*pkg]
 			return nil, noReplay("reading export data: %v", err)
 		}
 		if !same {
-			if why := r.cannotRecompileImporters(rec, p.path); why != "" {
+			if why := r.cannotRecompileImporters(ctx, rec, p.path); why != "" {
 				return nil, noReplay("%s's export data changed, and %s", p.path, why)
 			}
 			changedExport[p.path] = true
@@ -418,11 +418,11 @@ func (r *Replayer) compileAll(ctx context.Context, rec *recipe, edited map[*pkg]
 // cannotRecompileImporters says why not every package that imports path
 // is one the recipe compiles (go build would recompile each against
 // path's new export data), or returns "".
-func (r *Replayer) cannotRecompileImporters(rec *recipe, path string) string {
+func (r *Replayer) cannotRecompileImporters(ctx context.Context, rec *recipe, path string) string {
 	if r.opts.Importers == nil {
 		return "no build graph says who imports it"
 	}
-	importers, known := r.opts.Importers(path)
+	importers, known := r.opts.Importers(ctx, path)
 	if !known {
 		return "the build graph is not known yet"
 	}

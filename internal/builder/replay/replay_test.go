@@ -113,7 +113,7 @@ func TestReplayExportChanges(t *testing.T) {
 
 // listImporters is the build graph's Importers for the module in dir,
 // from go list as golive's graph asks it.
-func listImporters(t *testing.T, dir string) func(string) ([]string, bool) {
+func listImporters(t *testing.T, dir string) func(context.Context, string) ([]string, bool) {
 	t.Helper()
 	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.Name}} {{.ImportPath}} {{join .Imports \" \"}}{{end}}", ".")
 	cmd.Dir = dir
@@ -135,7 +135,7 @@ func listImporters(t *testing.T, dir string) func(string) ([]string, bool) {
 			importers[imp] = append(importers[imp], from)
 		}
 	}
-	return func(path string) ([]string, bool) { return importers[path], true }
+	return func(_ context.Context, path string) ([]string, bool) { return importers[path], true }
 }
 
 // goBuild builds the module in dir with go build, as a user would.
