@@ -45,6 +45,9 @@ type Options struct {
 	// Importers, with Replay, says which packages import a package
 	// (replay.Options.Importers): the build graph's answer.
 	Importers func(ctx context.Context, path string) ([]string, bool)
+	// Linker, with Replay, is the C linker of a replayed external link
+	// (replay.Options.Linker).
+	Linker func(cc string) (path string, env []string)
 	// Verbose, with Replay, hears the lines golive -v says of replays:
 	// why a build goes to go build rather than a replay, and when a dry
 	// run taught the recipe what it lacked.
@@ -83,6 +86,7 @@ func New(opts Options) *Builder {
 		Dir: opts.Dir, Main: filepath.Join(opts.Dir, opts.Package), Env: opts.Env,
 		Args: Args(opts, "OUT"), Context: Context(opts), Out: filepath.Join(opts.Work.Dir(), "replay"),
 		Importers: opts.Importers,
+		Linker:    opts.Linker,
 		Compiling: func() { opts.Group.decided(b) },
 	}
 	b.replay = replay.New(ropts)

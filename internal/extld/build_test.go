@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/golive-dev/golive/internal/testkit"
 )
 
 // cgoProgram is a main package with a C function, which links externally.
@@ -28,12 +30,7 @@ func main() { fmt.Println("twice 21 is", C.twice(21)) }
 func TestGoBuildThroughTheLinker(t *testing.T) {
 	t.Parallel()
 	skipUnlessUnix(t)
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("needs gcc, which cgo links with")
-	}
-	if out, err := exec.Command("go", "env", "CGO_ENABLED").Output(); err != nil || strings.TrimSpace(string(out)) != "1" {
-		t.Skip("needs cgo (go env CGO_ENABLED is not 1)")
-	}
+	testkit.NeedCgo(t)
 	work := t.TempDir()
 	mod := filepath.Join(work, "prog")
 	if err := os.MkdirAll(mod, 0o755); err != nil {

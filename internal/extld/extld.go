@@ -1,6 +1,7 @@
 // Package extld writes the C linker golive names to Go's linker for a
 // program with [plugins] and its plugins, whose links are external (the
-// plugin loader needs cgo).
+// plugin loader needs cgo), and for every replayed link that go build
+// made external (cgo of the program's own packages).
 //
 // Before each external link, Go's linker asks the C compiler whether it
 // takes a flag, by compiling and linking a one-line C file (trivial.c)
@@ -10,8 +11,9 @@
 // writes is a shell script (extld.sh): it answers a question it has seen
 // from a file, and runs the C compiler for every other call, the link
 // itself included, with the arguments Go's linker gave, so the binary is
-// the one the same link makes with the compiler named directly. A shell script, not golive's own binary: golive
-// takes about 16 ms to start here, five times per link, and sh about 2.
+// the one the same link makes with the compiler named directly. A shell
+// script, not golive's own binary: golive takes about 16 ms to start
+// here, five times per link, and sh about 2.
 package extld
 
 import (
@@ -22,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 //go:embed extld.sh
@@ -56,6 +59,43 @@ func Install(dir string) (string, error) {
 // answers are filed under.
 func Environ(cc, cxx string, env []string) map[string]string {
 	return map[string]string{"GOLIVE_EXTLD_CC": cc, "GOLIVE_EXTLD_CXX": cxx, "GOLIVE_EXTLD_TOOLS": toolsID(cc, cxx, env)}
+}
+
+// Linker returns what names the linker, installed in dir, for a replayed
+// link in place of the C compiler cc go build named, and the variables
+// it needs in that link's environment (replay.Options.Linker); env is
+// the build's. It gives "" for a compiler of several words or quotes,
+// for the linker itself (a [plugins] build names it already), and where
+// the linker cannot be installed: the link then names cc, as go build's
+// did. The C++ retry is off: go build named the C++ compiler itself for
+// a build with C++ files.
+func Linker(dir string, env []string) func(cc string) (string, []string) {
+	install := sync.OnceValue(func() string {
+		path, err := Install(dir)
+		if err != nil || strings.ContainsAny(path, " \t'\"") {
+			return ""
+		}
+		return path
+	})
+	var mu sync.Mutex
+	keys := map[string]string{} // cc -> its toolchain key
+	return func(cc string) (string, []string) {
+		if cc == "" || strings.ContainsAny(cc, " \t'\"\\") || strings.HasPrefix(filepath.Base(cc), "golive-extld-") {
+			return "", nil
+		}
+		path := install()
+		if path == "" {
+			return "", nil
+		}
+		mu.Lock()
+		key, ok := keys[cc]
+		if !ok {
+			key = toolsID(cc, "", env)
+			keys[cc] = key
+		}
+		mu.Unlock()
+		return path, []string{"GOLIVE_EXTLD_CC=" + cc, "GOLIVE_EXTLD_CXX=", "GOLIVE_EXTLD_TOOLS=" + key}
+	}
 }
 
 // write replaces path whole: a link of another session may run it.

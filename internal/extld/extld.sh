@@ -1,11 +1,12 @@
 #!/bin/sh
-# golive's C linker for a [plugins] build, written by golive
-# (internal/extld; edits are overwritten). It answers Go's linker's
-# questions about the C compiler's flags (a link of trivial.c) from the
-# answers kept in probes/, and runs every other call, the link included,
-# with the compiler GOLIVE_EXTLD_CC names (go env CC, as golive found it
-# for this session). GOLIVE_EXTLD_TOOLS sums up that session's toolchain:
-# the answers of one toolchain are never another's.
+# golive's C linker for a [plugins] build and for a replayed external
+# link, written by golive (internal/extld; edits are overwritten). It
+# answers Go's linker's questions about the C compiler's flags (a link of
+# trivial.c) from the answers kept in probes/, and runs every other call,
+# the link included, with the compiler GOLIVE_EXTLD_CC names (go env CC,
+# as golive found it for the session, or the one go build named for the
+# link it replays). GOLIVE_EXTLD_TOOLS sums up that toolchain: the
+# answers of one toolchain are never another's.
 cc=$GOLIVE_EXTLD_CC
 cxx=$GOLIVE_EXTLD_CXX
 tools=$GOLIVE_EXTLD_TOOLS

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -259,5 +260,38 @@ func TestLinkWritesNothing(t *testing.T) {
 	}
 	if len(entries) != 1 {
 		t.Errorf("the linker's directory holds %d files after a link, want the linker alone", len(entries))
+	}
+}
+
+// TestLinkerForAReplayedLink: a replayed link's compiler gets the
+// installed linker and the variables naming it (no C++ retry: go build
+// chose the compiler), with a key of its own toolchain; a compiler of
+// several words, the linker itself, or none keeps its link as it is.
+func TestLinkerForAReplayedLink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	linker := Linker(dir, os.Environ())
+	path, env := linker("gcc")
+	if path != filepath.Join(dir, Name) {
+		t.Fatalf("Linker(gcc) = %q, want the linker installed in %s", path, dir)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the linker is not installed: %v", err)
+	}
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	if vars["GOLIVE_EXTLD_CC"] != "gcc" || vars["GOLIVE_EXTLD_TOOLS"] == "" || vars["GOLIVE_EXTLD_CXX"] != "" || len(vars) != 3 {
+		t.Errorf("Linker(gcc) gave %q", env)
+	}
+	if _, clang := linker("clang"); slices.Contains(clang, "GOLIVE_EXTLD_TOOLS="+vars["GOLIVE_EXTLD_TOOLS"]) {
+		t.Error("clang's links share gcc's toolchain key")
+	}
+	for _, cc := range []string{"", "gcc -m64", "'gcc'", path} {
+		if p, env := linker(cc); p != "" || env != nil {
+			t.Errorf("Linker(%q) = %q, %q; want the link left as it is", cc, p, env)
+		}
 	}
 }

@@ -286,6 +286,9 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	buildOpts := BuildOptions(s.cfg, s.opts.Dir, work)
 	buildOpts.KeepRecipe = true         // the next session's first build can then be a replay
 	buildOpts.Importers = set.Importers // an edit of a package's export data replays its importers
+	// A replayed external link asks the C compiler no flag questions
+	// answered before (internal/extld).
+	buildOpts.Linker = extld.Linker(filepath.Join(work.Cache(), "extld"), buildOpts.Env)
 	buildOpts.Group = s.opts.Builds
 	buildOpts.Reads = set.Has // a shared edit: the group waits for this service's build of it
 	if s.cfg.Log.Verbose {

@@ -73,3 +73,15 @@ func OwnCache(t *testing.T) {
 	}
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 }
+
+// NeedCgo skips t unless a program with C code of its own can be built
+// here: gcc installed and go env CGO_ENABLED=1.
+func NeedCgo(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("needs gcc, which cgo links with")
+	}
+	if out, err := exec.Command("go", "env", "CGO_ENABLED").Output(); err != nil || strings.TrimSpace(string(out)) != "1" {
+		t.Skip("needs cgo (go env CGO_ENABLED is not 1)")
+	}
+}

@@ -104,6 +104,10 @@ type Options struct {
 	// Compiling, when set, hears that a replay passed its checks and
 	// compiles: go build is not needed, unless a compile fails.
 	Compiling func()
+	// Linker, when set, is asked for the C linker a replayed link names
+	// in place of the compiler go build named (-extld=cc), and the
+	// variables it needs; "" keeps cc. (The session's internal/extld.)
+	Linker func(cc string) (path string, env []string)
 }
 
 // Replayer holds the recipe of the last full build and replays it. One
@@ -508,7 +512,7 @@ func (r *Replayer) relink(ctx context.Context, rec *recipe, archives map[string]
 		return err
 	}
 	defer os.Remove(cfgPath)
-	c := rec.link.with("-o", bin).with("-importcfg", cfgPath)
+	c := r.throughLinker(rec.link.with("-o", bin).with("-importcfg", cfgPath))
 	if a, ok := archives["main"]; ok {
 		c.args[len(c.args)-1] = a
 	}
@@ -518,6 +522,36 @@ func (r *Replayer) relink(ctx context.Context, rec *recipe, archives map[string]
 	}
 	rec.nextLinkCfg = cfg
 	return nil
+}
+
+// throughLinker returns the link c with Options.Linker's C linker named
+// for the compiler go build named (an external link: cgo), which that
+// linker then runs. The link's other arguments stay go build's, and so
+// does the binary. A link that names -extld twice, or none, stays as it is.
+func (r *Replayer) throughLinker(c command) command {
+	if r.opts.Linker == nil {
+		return c
+	}
+	at := -1
+	for i, a := range c.args {
+		if i > 0 && (a == "-extld" || strings.HasPrefix(a, "-extld=")) {
+			if at >= 0 {
+				return c
+			}
+			at = i
+		}
+	}
+	if at < 0 || c.args[at] == "-extld" { // go build writes -extld=cc
+		return c
+	}
+	path, env := r.opts.Linker(strings.TrimPrefix(c.args[at], "-extld="))
+	if path == "" {
+		return c
+	}
+	c.args = slices.Clone(c.args)
+	c.args[at] = "-extld=" + path
+	c.env = append(slices.Clone(c.env), env...)
+	return c
 }
 
 // Unchanged reports whether the files changed (absolute) are as the last

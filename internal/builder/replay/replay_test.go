@@ -3,6 +3,7 @@
 package replay
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -626,5 +628,87 @@ func TestKeptRecipeKeepsWhatNoDryRunTeaches(t *testing.T) {
 	next.rec = rec
 	if _, missing := next.Missing(); missing {
 		t.Fatal("the next session's recipe asks a dry run for a directory the last one could not teach")
+	}
+}
+
+// TestReplayedExternalLinkThroughLinker: a program with C code of its
+// own links externally; a replayed link names Options.Linker's linker in
+// place of the compiler go build named, with its variables, and the
+// binary is the same bytes as the link that names the compiler itself.
+func TestReplayedExternalLinkThroughLinker(t *testing.T) {
+	t.Parallel()
+	testkit.NeedCgo(t)
+	dir := testkit.WriteModule(t, map[string]string{
+		"go.mod":         "module example.com/c\n\ngo 1.22\n",
+		"main.go":        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/c/twice\"\n)\n\nfunc main() { fmt.Println(version, twice.Of(21)) }\n",
+		"version.go":     "package main\n\nconst version = \"one\"\n",
+		"twice/twice.go": "package twice\n\n// int twice(int x) { return 2 * x; }\nimport \"C\"\n\nfunc Of(x int) int { return int(C.twice(C.int(x))) }\n",
+	})
+	r := learnedReplayer(t, dir)
+	logf := filepath.Join(t.TempDir(), "linker.log")
+	linker := filepath.Join(t.TempDir(), "linker")
+	testkit.WriteFile(t, linker, "#!/bin/sh\necho \"$GOLIVE_TEST_VAR $*\" >> "+logf+"\nexec \"$GOLIVE_EXTLD_CC\" \"$@\"\n")
+	if err := os.Chmod(linker, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	linkerFor := func(cc string) (string, []string) {
+		asked = append(asked, cc)
+		return linker, []string{"GOLIVE_EXTLD_CC=" + cc, "GOLIVE_TEST_VAR=set"}
+	}
+	ctx, version := context.Background(), filepath.Join(dir, "version.go")
+	replay := func(v string, through bool) []byte {
+		t.Helper()
+		r.opts.Linker = nil
+		if through {
+			r.opts.Linker = linkerFor
+		}
+		testkit.WriteFile(t, version, "package main\n\nconst version = \""+v+"\"\n")
+		bin := filepath.Join(t.TempDir(), "prog")
+		if err := r.build(ctx, []string{version}, bin); err != nil {
+			t.Fatalf("replay of %s: %v", v, err)
+		}
+		if got := testkit.Output(t, bin); got != v+" 42" {
+			t.Fatalf("the replayed program printed %q, want %q", got, v+" 42")
+		}
+		data, err := os.ReadFile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	direct := replay("two", false)
+	replay("three", true)
+	through := replay("two", true)
+	if len(asked) != 2 || asked[0] == "" || asked[0] != asked[1] {
+		t.Fatalf("Linker asked for %q, want twice the compiler go build named", asked)
+	}
+	calls, err := os.ReadFile(logf)
+	if err != nil {
+		t.Fatalf("the linker never ran: %v", err)
+	}
+	if !strings.HasPrefix(string(calls), "set ") {
+		t.Errorf("the linker ran without Linker's variables:\n%s", calls)
+	}
+	if !bytes.Equal(direct, through) {
+		t.Error("the binary linked through the linker differs from the one linked with the compiler named")
+	}
+}
+
+func TestThroughLinkerRewritesOneExtld(t *testing.T) {
+	r := New(Options{Linker: func(cc string) (string, []string) { return "/l/" + cc, []string{"V=1"} }})
+	for _, tc := range []struct{ args, want []string }{
+		{[]string{"link", "-o", "x", "-extld=gcc", "a.a"}, []string{"link", "-o", "x", "-extld=/l/gcc", "a.a"}},
+		{[]string{"link", "-o", "x", "a.a"}, []string{"link", "-o", "x", "a.a"}},
+		{[]string{"link", "-extld=gcc", "-extld=clang", "a.a"}, []string{"link", "-extld=gcc", "-extld=clang", "a.a"}},
+		{[]string{"link", "-extld", "gcc", "a.a"}, []string{"link", "-extld", "gcc", "a.a"}},
+	} {
+		got := r.throughLinker(command{args: tc.args})
+		if !slices.Equal(got.args, tc.want) {
+			t.Errorf("throughLinker(%q) = %q, want %q", tc.args, got.args, tc.want)
+		}
+		if changed := !slices.Equal(tc.args, tc.want); changed != slices.Contains(got.env, "V=1") {
+			t.Errorf("throughLinker(%q): env %q", tc.args, got.env)
+		}
 	}
 }
