@@ -52,8 +52,11 @@ type Options struct {
 }
 
 // PrepareAfter is how long after a start the loop calls Prepare when no
-// readiness check says the program is up.
-const PrepareAfter = time.Second
+// readiness check says the program is up: long enough for a program's
+// own start-up to have had the cores (about 20 ms for a small server),
+// and short, as a save in the window finds no keeper waiting and its
+// build starts one beside its compiles (about 25 ms of CPU).
+const PrepareAfter = 300 * time.Millisecond
 
 // Runner is the build-and-restart loop.
 type Runner struct {

@@ -523,8 +523,9 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 }
 
 // dropAfter is how long after the program's start the keeper hands back
-// its start-up pages.
-const dropAfter = time.Second
+// its start-up pages: with runner.PrepareAfter, so that the work after a
+// start is done in one quiet moment, before a save is likely.
+const dropAfter = 300 * time.Millisecond
 
 // resignalEvery is how often a stopping tree is walked again for a
 // descendant that has not had the stop signal.
