@@ -517,8 +517,9 @@ func (l *loop) restart(bin string, saved time.Time) {
 	l.opts.Log.Emit(events.Event{Type: events.Start, PID: p.PID()})
 	l.watchReady(p)
 	if l.opts.Ready == nil {
-		// No check says when the program is up: prepare once its start
-		// has surely had the cores.
+		// No check says when the program is up: prepare once a small
+		// program's start has had the cores (PrepareAfter); a slower one
+		// shares them with the keeper's start, about 25 ms of CPU.
 		l.prepareAt = time.After(PrepareAfter)
 	}
 }

@@ -1,7 +1,8 @@
 // Package extld writes the C linker golive names to Go's linker for a
 // program with [plugins] and its plugins, whose links are external (the
-// plugin loader needs cgo), and for every replayed link that go build
-// made external (cgo of the program's own packages).
+// plugin loader needs cgo), and for every replayed link: go build names
+// a C compiler for each, and an external one (cgo of the program's own
+// packages) runs it.
 //
 // Before each external link, Go's linker asks the C compiler whether it
 // takes a flag, by compiling and linking a one-line C file (trivial.c)

@@ -77,8 +77,15 @@ type listedModule struct {
 const listFields = "ImportPath,Name,Imports,Dir,Standard,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,FFiles,MFiles,SwigFiles,SwigCXXFiles,EmbedFiles,EmbedPatterns,IgnoredGoFiles"
 
 // Load asks the go command once (go list -deps) what the build of pkg,
-// with tags, the build's flags and its environment, reads.
+// with tags, the build's flags and its environment, reads. It runs at a
+// lower priority, beside the program.
 func Load(ctx context.Context, root, pkg string, tags, flags, env []string) (*Graph, error) {
+	return load(ctx, true, root, pkg, tags, flags, env)
+}
+
+// load is Load; a save that waits for the answer (Set.Importers) has it
+// run at golive's own priority (background false).
+func load(ctx context.Context, background bool, root, pkg string, tags, flags, env []string) (*Graph, error) {
 	args := []string{"list", "-deps", "-e", "-json=" + listFields}
 	if len(tags) > 0 {
 		args = append(args, "-tags", strings.Join(tags, ","))
@@ -86,7 +93,7 @@ func Load(ctx context.Context, root, pkg string, tags, flags, env []string) (*Gr
 	args = append(args, ListFlags(flags)...)
 	args = append(args, pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
-	if nice, err := exec.LookPath("nice"); err == nil && runtime.GOOS != "windows" {
+	if nice, err := exec.LookPath("nice"); err == nil && runtime.GOOS != "windows" && background {
 		// Background work, run beside the program that just started (or
 		// several, with services): they come first. nice execs go, so a
 		// cancel kills go itself; a Windows nice (MSYS) would start go as

@@ -6,7 +6,9 @@
 // "graph"), and watches the set's directories outside the start
 // directory. The set comes from one go list (Load), asked after the
 // first build and after every build whose changes could have changed
-// it, beside the program and never on the save-to-restart path.
+// it, beside the program and off the save-to-restart path, but for a
+// save that changes a package's export data before the first answer:
+// that one waits for it (Importers).
 package graph
 
 import (
@@ -72,11 +74,15 @@ type Set struct {
 	pending []string
 	full    bool
 	// good counts the good builds Built recorded, refreshed the count the
-	// last refresh covered; answer is closed when a refresh ends (a new
-	// one waits for the next). Importers waits on them for the first graph.
+	// last refresh covered; answer is closed when a graph comes or a
+	// refresh ends (a new one waits for the next); listFailed says the
+	// last go list failed. Importers waits on them for the first graph.
 	good, refreshed int
 	answer          chan struct{}
-	hurry           chan struct{} // Importers waits: go list goes without its AfterStart
+	listFailed      bool
+	// hurry says a save waits for the first graph: go list goes at once,
+	// not after AfterStart, and at golive's own priority.
+	hurry chan struct{}
 }
 
 // New returns an empty set; the first build fills it.
@@ -198,29 +204,42 @@ func (s *Set) constraintLetsIn(rel string) bool {
 // ctx), and go list starts at once: an edit saved just after the start
 // would otherwise go to go build, which loads the packages too, beside
 // go list.
+//
+// The wait ends with go list's answer or with ctx (a newer save): a go
+// list that hangs (a module download) would hang go build as well.
 func (s *Set) Importers(ctx context.Context, path string) ([]string, bool) {
 	for {
 		s.mu.Lock()
-		g, failed, due, answer := s.g, s.failed, s.good > s.refreshed, s.answer
-		s.mu.Unlock()
-		switch {
-		case failed:
+		switch g := s.g; {
+		case s.failed:
+			s.mu.Unlock()
 			return nil, false
 		case g != nil:
+			s.mu.Unlock()
 			return g.Importers[path], true
-		case !due:
+		case s.good <= s.refreshed || s.listFailed || ctx.Err() != nil:
+			// No refresh due, or go list fails here: go build, at once.
+			s.mu.Unlock()
 			return nil, false
 		}
+		answer := s.answer
 		select {
 		case s.hurry <- struct{}{}:
 		default:
 		}
+		s.mu.Unlock()
 		select {
 		case <-answer:
 		case <-ctx.Done():
 			return nil, false
 		}
 	}
+}
+
+// answered wakes whoever waits in Importers. Called with mu held.
+func (s *Set) answered() {
+	close(s.answer)
+	s.answer = make(chan struct{})
 }
 
 // Dir reports whether the build reads files in the directory rel, as
@@ -290,11 +309,13 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 		// machine of two cores, delays its first answer. Files that change
 		// meanwhile are reported when their directories are first watched
 		// (load), as those that changed during the build are.
+		hurried := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(AfterStart):
 		case <-s.hurry:
+			hurried = true
 		}
 		// A build that failed meanwhile keeps the set, as above, and these
 		// changes wait with its own for the next good build; one that
@@ -311,7 +332,7 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 		s.pending, s.full = nil, false
 		good = s.good
 		s.mu.Unlock()
-		why := s.load(ctx, changed)
+		why := s.load(ctx, changed, hurried)
 		s.refreshEnds(good)
 		select {
 		case loaded <- struct{}{}:
@@ -331,14 +352,13 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 // refreshEnds records that a refresh covered the first good builds and
 // wakes whoever waits for it (Importers).
 func (s *Set) refreshEnds(good int) {
+	s.mu.Lock()
 	select {
-	case <-s.hurry: // asked of this refresh, or of none
+	case <-s.hurry: // asked of this refresh: Importers sends it under mu
 	default:
 	}
-	s.mu.Lock()
 	s.refreshed = max(s.refreshed, good)
-	close(s.answer)
-	s.answer = make(chan struct{})
+	s.answered()
 	s.mu.Unlock()
 }
 
@@ -355,7 +375,7 @@ func (s *Set) refreshEnds(good int) {
 // last build that a batch of changes caused: a file that is new again
 // after the rebuild it asked for is written by something that runs (the
 // program, a generator), and building again would only start it again.
-func (s *Set) load(ctx context.Context, changed []string) string {
+func (s *Set) load(ctx context.Context, changed []string, hurried bool) string {
 	s.mu.Lock()
 	old := s.g
 	s.mu.Unlock()
@@ -365,13 +385,14 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 	// imports against a graph go list made of the old file.
 	imports := readImports(s.opts.Dir, old, changed)
 	started := time.Now()
-	g, err := Load(ctx, s.opts.Dir, s.opts.Package, s.opts.Tags, s.opts.Flags, s.opts.Env)
+	g, err := load(ctx, !hurried, s.opts.Dir, s.opts.Package, s.opts.Tags, s.opts.Flags, s.opts.Env)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.opts.Log.Errorf("%v; watching the files of the last good build", err)
 		}
 		s.mu.Lock()
 		s.version++ // answered, if only with the last set (or none: everything counts)
+		s.listFailed = true
 		s.mu.Unlock()
 		return ""
 	}
@@ -401,6 +422,8 @@ func (s *Set) load(ctx context.Context, changed []string) string {
 	}
 	s.g = g
 	s.version++
+	s.listFailed = false
+	s.answered() // a save waiting for the graph goes on now, not after the watcher follows it
 	since := s.since
 	s.mu.Unlock()
 	// The watcher itself reports what changed since the build began in a

@@ -127,13 +127,13 @@ func TestEmbedRefreshAsksOnceForAFileItLearns(t *testing.T) {
 	ctx := context.Background()
 	e.Built(runner.Built{Started: buildStart(t, dir)})
 	writeFile(t, filepath.Join(dir, "data/2.txt"), "2\n")
-	if why := e.load(ctx, nil); why != "data/2.txt changed while the program was built; building again" {
+	if why := e.load(ctx, nil, false); why != "data/2.txt changed while the program was built; building again" {
 		t.Fatalf("data/2.txt, new since the build began: the refresh says %q; log:\n%s", why, out)
 	}
 
 	e.Built(runner.Built{Started: buildStart(t, dir)}) // the rebuild it asked for
 	writeFile(t, filepath.Join(dir, "data/3.txt"), "3\n")
-	if e.load(ctx, nil) != "" {
+	if e.load(ctx, nil, false) != "" {
 		t.Fatal("a second file new after the rebuild the refresh asked for asked again: a program that writes one at each start would rebuild forever")
 	}
 	if !strings.Contains(out.String(), "data/3.txt changed again while the program was built") {
@@ -142,7 +142,7 @@ func TestEmbedRefreshAsksOnceForAFileItLearns(t *testing.T) {
 
 	e.Built(runner.Built{Changed: []string{"main.go"}, Started: buildStart(t, dir)}) // a save's build
 	writeFile(t, filepath.Join(dir, "data/4.txt"), "4\n")
-	if e.load(ctx, nil) == "" {
+	if e.load(ctx, nil, false) == "" {
 		t.Fatalf("after a save's build, data/4.txt asked for no rebuild; log:\n%s", out)
 	}
 }
@@ -158,14 +158,14 @@ func TestRefreshAfterAFailedBuildAsksNothingOfGoFiles(t *testing.T) {
 	e, dir, out := embedProject(t)
 	ctx := context.Background()
 	e.Built(runner.Built{Started: buildStart(t, dir)})
-	if why := e.load(ctx, nil); why != "" {
+	if why := e.load(ctx, nil, false); why != "" {
 		t.Fatalf("first refresh: %q", why)
 	}
 	main := "package main\n\nimport \"example.com/app/bar\"\n\nfunc main() { println(bar.B) }\n"
 	writeFile(t, filepath.Join(dir, "main.go"), main)
 	e.Built(runner.Built{Failed: true, Changed: []string{"main.go"}, Started: buildStart(t, dir)})
 	writeFile(t, filepath.Join(dir, "bar/b.go"), "package bar\n\nconst B = 1\n")
-	if why := e.load(ctx, []string{"main.go"}); why != "" {
+	if why := e.load(ctx, []string{"main.go"}, false); why != "" {
 		t.Errorf("the refresh after the failed build asked %q; log:\n%s", why, out)
 	}
 }
@@ -181,7 +181,7 @@ func TestEmbedRefreshSkipsWhatTheWatcherDoesNotCount(t *testing.T) {
 	e.Built(runner.Built{Started: buildStart(t, dir)})
 	writeFile(t, filepath.Join(dir, "gen/g.txt"), "g2\n")
 	writeFile(t, filepath.Join(dir, "gen/h.txt"), "h\n")
-	if e.load(ctx, nil) != "" {
+	if e.load(ctx, nil, false) != "" {
 		t.Fatalf("an excluded embedded file asked for a rebuild; log:\n%s", out)
 	}
 	if !e.Has("gen/h.txt") || !e.Has("static/a.txt") {
@@ -190,7 +190,7 @@ func TestEmbedRefreshSkipsWhatTheWatcherDoesNotCount(t *testing.T) {
 	e.Built(runner.Built{Changed: []string{"main.go"}, Started: buildStart(t, dir)})
 	writeFile(t, filepath.Join(dir, "static/a.txt"), "a2\n")
 	writeFile(t, filepath.Join(dir, "static/d.txt"), "d\n")
-	if e.load(ctx, nil) != "" {
+	if e.load(ctx, nil, false) != "" {
 		t.Fatalf("files of a directory the watcher already counted asked for a rebuild; log:\n%s", out)
 	}
 }
@@ -211,7 +211,7 @@ func TestEmbedRefreshSeesARemovedFile(t *testing.T) {
 			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(gone))); err != nil {
 				t.Fatal(err)
 			}
-			if e.load(context.Background(), nil) == "" {
+			if e.load(context.Background(), nil, false) == "" {
 				t.Fatalf("%s removed during the build asked for no rebuild; log:\n%s", gone, out)
 			}
 		})
@@ -224,7 +224,7 @@ func TestEmbedRefreshUnchanged(t *testing.T) {
 	t.Parallel()
 	e, dir, out := embedProject(t)
 	e.Built(runner.Built{Started: buildStart(t, dir)})
-	if e.load(context.Background(), nil) != "" {
+	if e.load(context.Background(), nil, false) != "" {
 		t.Fatalf("an unchanged tree asked for a rebuild; log:\n%s", out)
 	}
 	if !strings.Contains(out.String(), "watching the 8 files the build reads (6 embedded, 0 outside the start directory)") {
@@ -357,5 +357,35 @@ func TestImportersWaitForTheFirstGraph(t *testing.T) {
 	imps, known := e.Importers(ctx, "example.com/app/lib")
 	if !known || len(imps) != 1 || imps[0] != "main" {
 		t.Fatalf("after the first good build: Importers = %v, %v, want [main], true; log:\n%s", imps, known, out)
+	}
+}
+
+// TestImportersDoNotWaitWhenGoListFails: where go list fails and go build
+// does not, a save that changes export data goes to go build at once,
+// not after one more failing go list.
+func TestImportersDoNotWaitWhenGoListFails(t *testing.T) {
+	t.Parallel()
+	e, dir, out := embedProject(t)
+	testkit.WriteFile(t, filepath.Join(dir, "go.mod"), "module example.com/app\n\ngo 1.22\n\nrequire (\n") // go list cannot read it
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Timeout)
+	defer cancel()
+	runCtx, stopRun := context.WithCancel(ctx)
+	loaded := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(runCtx, make(chan runner.Request, 1), loaded)
+	}()
+	e.Built(runner.Built{Started: buildStart(t, dir)})
+	if _, known := e.Importers(ctx, "example.com/app/lib"); known {
+		t.Fatalf("Importers knew a graph go list could not make; log:\n%s", out)
+	}
+	<-loaded
+	stopRun()
+	<-done
+	// A refresh is due again, and no Run will answer it.
+	e.Built(runner.Built{Changed: []string{"main.go"}, Started: buildStart(t, dir)})
+	if _, known := e.Importers(ctx, "example.com/app/lib"); known || ctx.Err() != nil {
+		t.Fatalf("after a failed go list: known %v, context %v; want go build at once", known, ctx.Err())
 	}
 }

@@ -525,9 +525,10 @@ func (r *Replayer) relink(ctx context.Context, rec *recipe, archives map[string]
 }
 
 // throughLinker returns the link c with Options.Linker's C linker named
-// for the compiler go build named (an external link: cgo), which that
-// linker then runs. The link's other arguments stay go build's, and so
-// does the binary. A link that names -extld twice, or none, stays as it is.
+// for the compiler go build named, which that linker then runs. go build
+// names one for every link; only an external link (cgo of the program's
+// own) runs it. The link's other arguments stay go build's, and so does
+// the binary. A link that names -extld twice, or none, stays as it is.
 func (r *Replayer) throughLinker(c command) command {
 	if r.opts.Linker == nil {
 		return c

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golive-dev/golive/internal/extld"
 	"github.com/golive-dev/golive/internal/goenv"
 	"github.com/golive-dev/golive/internal/testkit"
 )
@@ -631,10 +632,11 @@ func TestKeptRecipeKeepsWhatNoDryRunTeaches(t *testing.T) {
 	}
 }
 
-// TestReplayedExternalLinkThroughLinker: a program with C code of its
-// own links externally; a replayed link names Options.Linker's linker in
-// place of the compiler go build named, with its variables, and the
-// binary is the same bytes as the link that names the compiler itself.
+// TestReplayedExternalLinkThroughLinker: a program with C code of its own
+// links externally; a replayed link names extld's linker in place of the
+// compiler go build named, which it then runs. Its first link asks the
+// compiler Go's linker's questions, the second none, and the binary is
+// the same bytes as the link that names the compiler itself.
 func TestReplayedExternalLinkThroughLinker(t *testing.T) {
 	t.Parallel()
 	testkit.NeedCgo(t)
@@ -645,16 +647,36 @@ func TestReplayedExternalLinkThroughLinker(t *testing.T) {
 		"twice/twice.go": "package twice\n\n// int twice(int x) { return 2 * x; }\nimport \"C\"\n\nfunc Of(x int) int { return int(C.twice(C.int(x))) }\n",
 	})
 	r := learnedReplayer(t, dir)
-	logf := filepath.Join(t.TempDir(), "linker.log")
-	linker := filepath.Join(t.TempDir(), "linker")
-	testkit.WriteFile(t, linker, "#!/bin/sh\necho \"$GOLIVE_TEST_VAR $*\" >> "+logf+"\nexec \"$GOLIVE_EXTLD_CC\" \"$@\"\n")
-	if err := os.Chmod(linker, 0o755); err != nil {
+	// The compiler go build named, through a log of its runs.
+	logf := filepath.Join(t.TempDir(), "cc.log")
+	logged := filepath.Join(t.TempDir(), "cc")
+	testkit.WriteFile(t, logged, "#!/bin/sh\necho \"$*\" >> "+logf+"\nexec \"$GOLIVE_TEST_CC\" \"$@\"\n")
+	if err := os.Chmod(logged, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	linker := extld.Linker(t.TempDir(), os.Environ())
 	var asked []string
 	linkerFor := func(cc string) (string, []string) {
 		asked = append(asked, cc)
-		return linker, []string{"GOLIVE_EXTLD_CC=" + cc, "GOLIVE_TEST_VAR=set"}
+		path, env := linker(logged)
+		return path, append(env, "GOLIVE_TEST_CC="+cc)
+	}
+	seen := 0
+	count := func() (questions, links int) {
+		data, _ := os.ReadFile(logf)
+		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		if len(data) == 0 {
+			lines = nil
+		}
+		for _, l := range lines[seen:] {
+			if strings.HasSuffix(l, "/trivial.c") {
+				questions++
+			} else {
+				links++
+			}
+		}
+		seen = len(lines)
+		return questions, links
 	}
 	ctx, version := context.Background(), filepath.Join(dir, "version.go")
 	replay := func(v string, through bool) []byte {
@@ -679,16 +701,15 @@ func TestReplayedExternalLinkThroughLinker(t *testing.T) {
 	}
 	direct := replay("two", false)
 	replay("three", true)
+	if q, l := count(); q == 0 || l != 1 {
+		t.Errorf("the first link through the linker: %d questions and %d links, want its questions asked and one link", q, l)
+	}
 	through := replay("two", true)
+	if q, l := count(); q != 0 || l != 1 {
+		t.Errorf("the second link through the linker: %d questions and %d links, want none asked again and one link", q, l)
+	}
 	if len(asked) != 2 || asked[0] == "" || asked[0] != asked[1] {
 		t.Fatalf("Linker asked for %q, want twice the compiler go build named", asked)
-	}
-	calls, err := os.ReadFile(logf)
-	if err != nil {
-		t.Fatalf("the linker never ran: %v", err)
-	}
-	if !strings.HasPrefix(string(calls), "set ") {
-		t.Errorf("the linker ran without Linker's variables:\n%s", calls)
 	}
 	if !bytes.Equal(direct, through) {
 		t.Error("the binary linked through the linker differs from the one linked with the compiler named")
