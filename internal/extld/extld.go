@@ -68,33 +68,52 @@ func Environ(cc, cxx string, env []string) map[string]string {
 // the build's. It gives "" for a compiler of several words or quotes,
 // for the linker itself (a [plugins] build names it already), and where
 // the linker cannot be installed: the link then names cc, as go build's
-// did. The C++ retry is off: go build named the C++ compiler itself for
-// a build with C++ files.
-func Linker(dir string, env []string) func(cc string) (string, []string) {
+// did; say, when set, hears why, once. The C++ retry is off: go build
+// named the C++ compiler itself for a build with C++ files.
+func Linker(dir string, env []string, say func(string)) func(cc string) (string, []string) {
+	if say == nil {
+		say = func(string) {}
+	}
 	install := sync.OnceValue(func() string {
 		path, err := Install(dir)
-		if err != nil || strings.ContainsAny(path, " \t'\"") {
+		switch {
+		case err != nil:
+			say(fmt.Sprintf("replayed links run the C compiler go build named, asking it Go's linker's questions each time: %v", err))
+			return ""
+		case strings.ContainsAny(path, " \t'\""):
+			say(fmt.Sprintf("replayed links run the C compiler go build named, asking it Go's linker's questions each time: golive's linker %s has a space or a quote in its path, which -extld cannot name", path))
 			return ""
 		}
 		return path
 	})
 	var mu sync.Mutex
-	keys := map[string]string{} // cc -> its toolchain key
+	keys := map[string]string{} // cc -> its toolchain key; "" for one left as it is
 	return func(cc string) (string, []string) {
-		if cc == "" || strings.ContainsAny(cc, " \t'\"\\") || strings.HasPrefix(filepath.Base(cc), "golive-extld-") {
+		if cc == "" || strings.HasPrefix(filepath.Base(cc), "golive-extld-") {
+			return "", nil
+		}
+		mu.Lock()
+		key, ok := keys[cc]
+		if !ok && strings.ContainsAny(cc, " \t'\"\\") {
+			keys[cc] = ""
+			mu.Unlock()
+			say(fmt.Sprintf("replayed links run %s as go build named it, asking it Go's linker's questions each time: golive's linker takes a compiler of one word", cc))
+			return "", nil
+		}
+		mu.Unlock()
+		if ok && key == "" {
 			return "", nil
 		}
 		path := install()
 		if path == "" {
 			return "", nil
 		}
-		mu.Lock()
-		key, ok := keys[cc]
 		if !ok {
 			key = toolsID(cc, "", env)
+			mu.Lock()
 			keys[cc] = key
+			mu.Unlock()
 		}
-		mu.Unlock()
 		return path, []string{"GOLIVE_EXTLD_CC=" + cc, "GOLIVE_EXTLD_CXX=", "GOLIVE_EXTLD_TOOLS=" + key}
 	}
 }

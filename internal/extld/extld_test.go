@@ -270,7 +270,8 @@ func TestLinkWritesNothing(t *testing.T) {
 func TestLinkerForAReplayedLink(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	linker := Linker(dir, os.Environ())
+	var said []string
+	linker := Linker(dir, os.Environ(), func(line string) { said = append(said, line) })
 	path, env := linker("gcc")
 	if path != filepath.Join(dir, Name) {
 		t.Fatalf("Linker(gcc) = %q, want the linker installed in %s", path, dir)
@@ -289,9 +290,33 @@ func TestLinkerForAReplayedLink(t *testing.T) {
 	if _, clang := linker("clang"); slices.Contains(clang, "GOLIVE_EXTLD_TOOLS="+vars["GOLIVE_EXTLD_TOOLS"]) {
 		t.Error("clang's links share gcc's toolchain key")
 	}
-	for _, cc := range []string{"", "gcc -m64", "'gcc'", path} {
+	for _, cc := range []string{"", "gcc -m64", "'gcc'", path, "gcc -m64"} {
 		if p, env := linker(cc); p != "" || env != nil {
 			t.Errorf("Linker(%q) = %q, %q; want the link left as it is", cc, p, env)
 		}
+	}
+	// Said once for each compiler left as it is, with what it costs.
+	if len(said) != 2 || !strings.Contains(said[0], "gcc -m64") || !strings.Contains(said[0], "questions each time") {
+		t.Errorf("said %q, want one line for each compiler of several words", said)
+	}
+}
+
+// TestLinkerWhereItCannotInstall: where the linker cannot be written,
+// links name the compiler go build named, and say why, once.
+func TestLinkerWhereItCannotInstall(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	linker := Linker(filepath.Join(file, "extld"), os.Environ(), func(line string) { said = append(said, line) })
+	for range 2 {
+		if p, env := linker("gcc"); p != "" || env != nil {
+			t.Fatalf("Linker(gcc) = %q, %q under a file; want the link left as it is", p, env)
+		}
+	}
+	if len(said) != 1 || !strings.Contains(said[0], "write the linker") {
+		t.Errorf("said %q, want one line saying the linker could not be written", said)
 	}
 }

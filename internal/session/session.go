@@ -286,14 +286,14 @@ func (s *Session) loop(ctx context.Context, work *builder.WorkDir, wk *walk, set
 	buildOpts := BuildOptions(s.cfg, s.opts.Dir, work)
 	buildOpts.KeepRecipe = true         // the next session's first build can then be a replay
 	buildOpts.Importers = set.Importers // an edit of a package's export data replays its importers
-	// A replayed external link asks the C compiler no flag questions
-	// answered before (internal/extld).
-	buildOpts.Linker = extld.Linker(filepath.Join(work.Cache(), "extld"), buildOpts.Env)
 	buildOpts.Group = s.opts.Builds
 	buildOpts.Reads = set.Has // a shared edit: the group waits for this service's build of it
 	if s.cfg.Log.Verbose {
 		buildOpts.Verbose = func(line string) { log.Infof("%s", line) }
 	}
+	// A replayed external link asks the C compiler no flag questions
+	// answered before (internal/extld); -v says why, where it cannot.
+	buildOpts.Linker = extld.Linker(filepath.Join(work.Cache(), "extld"), buildOpts.Env, buildOpts.Verbose)
 	b := builder.New(buildOpts)
 	defer b.Close()
 	var start runner.Starter = starter

@@ -654,7 +654,7 @@ func TestReplayedExternalLinkThroughLinker(t *testing.T) {
 	if err := os.Chmod(logged, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	linker := extld.Linker(t.TempDir(), os.Environ())
+	linker := extld.Linker(t.TempDir(), os.Environ(), nil)
 	var asked []string
 	linkerFor := func(cc string) (string, []string) {
 		asked = append(asked, cc)
