@@ -44,8 +44,13 @@ var Name = func() string {
 // it which), so sessions of other projects, or with another compiler,
 // share it; its path stays the same from one session of a golive to the
 // next, so a kept recipe, whose key holds the build's flags, still holds.
+// A path with a space or a quote is an error: -ldflags and -extld split
+// on them.
 func Install(dir string) (string, error) {
 	path := filepath.Join(dir, Name)
+	if strings.ContainsAny(path, " \t'\"") {
+		return "", fmt.Errorf("golive's linker %s has a space or a quote in its path, which -extld cannot name", path)
+	}
 	if old, err := os.ReadFile(path); err != nil || string(old) != script {
 		if err := write(path, script); err != nil {
 			return "", fmt.Errorf("write the linker: %w", err)
@@ -74,45 +79,37 @@ func Linker(dir string, env []string, say func(string)) func(cc string) (string,
 	if say == nil {
 		say = func(string) {}
 	}
+	const cost = "asking it Go's linker's questions each time"
 	install := sync.OnceValue(func() string {
 		path, err := Install(dir)
-		switch {
-		case err != nil:
-			say(fmt.Sprintf("replayed links run the C compiler go build named, asking it Go's linker's questions each time: %v", err))
-			return ""
-		case strings.ContainsAny(path, " \t'\""):
-			say(fmt.Sprintf("replayed links run the C compiler go build named, asking it Go's linker's questions each time: golive's linker %s has a space or a quote in its path, which -extld cannot name", path))
-			return ""
+		if err != nil {
+			say(fmt.Sprintf("replayed links run the C compiler go build named, %s: %v", cost, err))
 		}
 		return path
 	})
 	var mu sync.Mutex
-	keys := map[string]string{} // cc -> its toolchain key; "" for one left as it is
+	keys := map[string]string{} // cc -> its toolchain key; "" for one of several words
 	return func(cc string) (string, []string) {
 		if cc == "" || strings.HasPrefix(filepath.Base(cc), "golive-extld-") {
-			return "", nil
-		}
-		mu.Lock()
-		key, ok := keys[cc]
-		if !ok && strings.ContainsAny(cc, " \t'\"\\") {
-			keys[cc] = ""
-			mu.Unlock()
-			say(fmt.Sprintf("replayed links run %s as go build named it, asking it Go's linker's questions each time: golive's linker takes a compiler of one word", cc))
-			return "", nil
-		}
-		mu.Unlock()
-		if ok && key == "" {
 			return "", nil
 		}
 		path := install()
 		if path == "" {
 			return "", nil
 		}
+		mu.Lock()
+		defer mu.Unlock()
+		key, ok := keys[cc]
 		if !ok {
-			key = toolsID(cc, "", env)
-			mu.Lock()
+			if strings.ContainsAny(cc, " \t'\"\\") {
+				say(fmt.Sprintf("replayed links run %s as go build named it, %s: golive's linker takes a compiler of one word", cc, cost))
+			} else {
+				key = toolsID(cc, "", env)
+			}
 			keys[cc] = key
-			mu.Unlock()
+		}
+		if key == "" {
+			return "", nil
 		}
 		return path, []string{"GOLIVE_EXTLD_CC=" + cc, "GOLIVE_EXTLD_CXX=", "GOLIVE_EXTLD_TOOLS=" + key}
 	}

@@ -319,4 +319,11 @@ func TestLinkerWhereItCannotInstall(t *testing.T) {
 	if len(said) != 1 || !strings.Contains(said[0], "write the linker") {
 		t.Errorf("said %q, want one line saying the linker could not be written", said)
 	}
+	spaced := filepath.Join(t.TempDir(), "a cache")
+	if path, err := Install(spaced); err == nil || !strings.Contains(err.Error(), "space") {
+		t.Errorf("Install under %q = %q, %v; want an error naming the space", spaced, path, err)
+	}
+	if _, err := os.Stat(spaced); err == nil {
+		t.Errorf("Install wrote %s, which -extld cannot name", spaced)
+	}
 }
