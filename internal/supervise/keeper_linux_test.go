@@ -253,6 +253,34 @@ func TestKeeperSignalsWhatForksWhileItStops(t *testing.T) {
 	}
 }
 
+// golive sends the program's group the stop signal itself and tells the
+// keeper so on the stop line: the program gets one signal, not a second
+// from the keeper.
+func TestStopSignalsTheProgramOnce(t *testing.T) {
+	t.Parallel()
+	out := testkit.NewLineWaiter()
+	p, err := Start(os.Args[0], helperOptions(t, "count-terms", out, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Wait(t, "ready")
+	if res := p.Stop(nil); res.Killed {
+		t.Fatalf("stop: %+v, want a plain stop", res)
+	}
+	if got := out.Wait(t, "terms "); got != "terms 1" {
+		t.Errorf("the program said %q, want one SIGTERM", got)
+	}
+}
+
+func TestSignalledAtReadsTheStopLine(t *testing.T) {
+	for line, want := range map[string]uint64{"stop 1234\n": 1234, "stop\n": 0, "stop 0\n": 0, "stop x\n": 0, "stopped 5\n": 0} {
+		at, ok := signalledAt([]byte(line))
+		if at != want || ok != (want > 0) {
+			t.Errorf("signalledAt(%q) = %d, %t; want %d", line, at, ok, want)
+		}
+	}
+}
+
 // A program whose output goes straight to files (golive's terminal) is
 // stopped once its keeper says the tree is gone, without waiting for the
 // keeper's own exit; the Starter's Close waits for that.

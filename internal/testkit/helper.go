@@ -154,6 +154,21 @@ func helper(mode string) {
 		fmt.Printf("fds [%s]\n", strings.Join(fds, " "))
 		fmt.Println("ready")
 		time.Sleep(time.Hour)
+	case "count-terms": // counts the SIGTERMs that come within 300ms of the first, then exits
+		terms := make(chan os.Signal, 4)
+		signal.Notify(terms, syscall.SIGTERM)
+		fmt.Println("ready")
+		<-terms
+		n, end := 1, time.After(300*time.Millisecond)
+		for {
+			select {
+			case <-terms:
+				n++
+			case <-end:
+				fmt.Println("terms", n)
+				os.Exit(0)
+			}
+		}
 	case "plain": // no signal handling: default actions apply
 		fmt.Println("ready")
 		time.Sleep(time.Hour)
