@@ -7,6 +7,9 @@
 # as golive found it for the session, or the one go build named for the
 # link it replays). GOLIVE_EXTLD_TOOLS sums up that toolchain: the
 # answers of one toolchain are never another's.
+# The compilers' words are split (go env CC may be "gcc -m64"), but none
+# is a pattern: a path with * ? or [ names that file and no other.
+set -f
 cc=$GOLIVE_EXTLD_CC
 cxx=$GOLIVE_EXTLD_CXX
 tools=$GOLIVE_EXTLD_TOOLS
@@ -36,11 +39,13 @@ case $last in
 	done
 	sum=$(printf '%s' "$key" | cksum) # CRC and length
 	sum="${sum%% *}-${sum##* }"
+	set +f
 	for f in "$dir/probes/$sum".*; do
 		[ -e "$f" ] || break
 		[ -s "$f" ] && cat "$f"
 		exit "${f##*.}"
 	done
+	set -f
 	out=$($cc "$@" 2>&1)
 	rc=$?
 	# Only a definite answer is kept: yes, or the compiler's refusal of

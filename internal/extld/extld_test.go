@@ -143,6 +143,31 @@ func TestLinkRunsTheCompiler(t *testing.T) {
 	}
 }
 
+// TestCompilerPathIsNoPattern: a compiler whose path holds a glob
+// character is run by that path, for a question and for the link, and
+// not as a pattern that names another file beside it.
+func TestCompilerPathIsNoPattern(t *testing.T) {
+	t.Parallel()
+	skipUnlessUnix(t)
+	dir := t.TempDir()
+	cc := fakeCompiler(t, dir, "cc?", `exit 0`)
+	decoy := fakeCompiler(t, dir, "ccx", `exit 7`)
+	linker, env := install(t, cc, "")
+	if out, code := question(t, linker, env, "-no-pie"); code != 0 {
+		t.Errorf("question: exit %d, %s; want the compiler's yes", code, out)
+	}
+	link := []string{"-m64", "-o", filepath.Join(dir, "prog"), "go.o"}
+	if out, code := runLinker(t, linker, env, link...); code != 0 {
+		t.Errorf("link: exit %d, %s; want the compiler's success", code, out)
+	}
+	if got := calls(t, cc); len(got) != 2 || got[1] != strings.Join(link, " ") {
+		t.Errorf("%s ran with %q, want a question and then the link", cc, got)
+	}
+	if got := calls(t, decoy); got != nil {
+		t.Errorf("%s ran with %q, want it left alone", decoy, got)
+	}
+}
+
 // TestLinkRetriesWithCXX: go build links with the C++ compiler when the
 // build has C++ files; a link the C compiler fails for want of the C++
 // runtime runs again with the C++ compiler, and any other failure stands.
