@@ -13,6 +13,7 @@ package graph
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"go/build"
 	"os"
@@ -47,6 +48,10 @@ type Options struct {
 	// does not count never asks for a rebuild. It is first called once the
 	// set's first refresh runs.
 	Counts func(rel string) bool
+	// AfterStart, when set, replaces the AfterStart constant (a test
+	// makes it long, to see that a save that waits has go list start at
+	// once).
+	AfterStart time.Duration
 }
 
 // Set is the set of files the program is built from. Has and Builds are
@@ -294,49 +299,12 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 			return
 		case <-s.wake:
 		}
-		s.mu.Lock()
-		failed, changed, full, good := s.failed, s.pending, s.full, s.good
-		if !failed { // a failed build's paths wait for the next good one
-			s.pending, s.full = nil, false
-		}
-		s.mu.Unlock()
-		if failed || (!full && !s.mayChange(changed)) {
-			s.follow(ctx) // wider after a failure, narrow again after the next good build
-			s.refreshEnds(good)
-			continue
-		}
-		// The new program starts first: go list beside its start-up, on a
-		// machine of two cores, delays its first answer. Files that change
-		// meanwhile are reported when their directories are first watched
-		// (load), as those that changed during the build are.
-		hurried := false
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(AfterStart):
-		case <-s.hurry:
-			hurried = true
-		}
-		// A build that failed meanwhile keeps the set, as above, and these
-		// changes wait with its own for the next good build; one that
-		// succeeded adds its changes to this refresh.
-		s.mu.Lock()
-		if s.failed {
-			s.pending, s.full = append(changed, s.pending...), s.full || full
-			s.mu.Unlock()
-			s.follow(ctx)
-			s.refreshEnds(good)
-			continue
-		}
-		changed = append(changed, s.pending...)
-		s.pending, s.full = nil, false
-		good = s.good
-		s.mu.Unlock()
-		why := s.load(ctx, changed, hurried)
-		s.refreshEnds(good)
-		select {
-		case loaded <- struct{}{}:
-		default:
+		why, reloaded := s.refresh(ctx)
+		if reloaded {
+			select {
+			case loaded <- struct{}{}:
+			default:
+			}
 		}
 		if why == "" {
 			continue
@@ -347,6 +315,52 @@ func (s *Set) Run(ctx context.Context, requests chan<- runner.Request, loaded ch
 			return
 		}
 	}
+}
+
+// refresh is one round of Run: it reloads the set if the builds since the
+// last round may have changed it (and reports that it did), or has the
+// watcher follow it as it is, and says why the program must be built
+// again, or returns "". However it ends, it wakes whoever waits for it
+// (Importers).
+func (s *Set) refresh(ctx context.Context) (why string, reloaded bool) {
+	s.mu.Lock()
+	failed, changed, full, good := s.failed, s.pending, s.full, s.good
+	if !failed { // a failed build's paths wait for the next good one
+		s.pending, s.full = nil, false
+	}
+	s.mu.Unlock()
+	defer func() { s.refreshEnds(good) }()
+	if failed || (!full && !s.mayChange(changed)) {
+		s.follow(ctx) // wider after a failure, narrow again after the next good build
+		return "", false
+	}
+	// The new program starts first: go list beside its start-up, on a
+	// machine of two cores, delays its first answer. Files that change
+	// meanwhile are reported when their directories are first watched
+	// (load), as those that changed during the build are.
+	hurried := false
+	select {
+	case <-ctx.Done():
+		return "", false
+	case <-time.After(cmp.Or(s.opts.AfterStart, AfterStart)):
+	case <-s.hurry:
+		hurried = true
+	}
+	// A build that failed meanwhile keeps the set, as above, and these
+	// changes wait with its own for the next good build; one that
+	// succeeded adds its changes to this refresh.
+	s.mu.Lock()
+	if s.failed {
+		s.pending, s.full = append(changed, s.pending...), s.full || full
+		s.mu.Unlock()
+		s.follow(ctx)
+		return "", false
+	}
+	changed = append(changed, s.pending...)
+	s.pending, s.full = nil, false
+	good = s.good
+	s.mu.Unlock()
+	return s.load(ctx, changed, hurried), true
 }
 
 // refreshEnds records that a refresh covered the first good builds and

@@ -360,6 +360,30 @@ func TestImportersWaitForTheFirstGraph(t *testing.T) {
 	}
 }
 
+// TestImportersHurryTheFirstGoList: a save that waits for the first graph
+// has go list start at once, not after the wait that leaves the new
+// program's start the cores (here an hour).
+func TestImportersHurryTheFirstGoList(t *testing.T) {
+	t.Parallel()
+	e, dir, out := embedProject(t)
+	e.opts.AfterStart = time.Hour
+	testkit.WriteFile(t, filepath.Join(dir, "lib/lib.go"), "package lib\n\nconst V = 1\n")
+	testkit.WriteFile(t, filepath.Join(dir, "uses.go"), "package main\n\nimport _ \"example.com/app/lib\"\n")
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Timeout)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx, make(chan runner.Request, 1), make(chan struct{}, 1))
+	}()
+	defer func() { cancel(); <-done }()
+	e.Built(runner.Built{Started: buildStart(t, dir)})
+	imps, known := e.Importers(ctx, "example.com/app/lib")
+	if !known || len(imps) != 1 || imps[0] != "main" {
+		t.Fatalf("Importers = %v, %v (context: %v), want [main], true before the hour is out; log:\n%s", imps, known, ctx.Err(), out)
+	}
+}
+
 // TestImportersDoNotWaitWhenGoListFails: where go list fails and go build
 // does not, a save that changes export data goes to go build at once,
 // not after one more failing go list.
