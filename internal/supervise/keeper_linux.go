@@ -14,13 +14,11 @@ package supervise
 // subreaper with no children has no descendants.
 //
 // Protocol: fd 3 is the lifeline (golive → keeper: one JSON line of
-// keeperSpec, then a stop line or nothing until EOF); fd 4 is the
+// keeperSpec, then a "stop" line or nothing until EOF); fd 4 is the
 // report (keeper → golive: "pid N", "exit CODE SIGNAL", "stopped KILLED
-// REASON", "error MESSAGE" lines). The stop line, or SIGTERM to the
+// REASON", "error MESSAGE" lines). The "stop" line, or SIGTERM to the
 // keeper, asks for a stop: the stop signal to the tree, SIGKILL after
-// the stop timeout. The line is "stop TICK" when golive has sent the
-// program's group the stop signal itself, at that clock tick, and "stop"
-// when it has not. Closing the lifeline asks for an immediate kill.
+// the stop timeout. Closing the lifeline asks for an immediate kill.
 
 import (
 	"bufio"
@@ -274,7 +272,7 @@ func (p *keptProcess) Exit() (int, string) {
 // stop timeout by far, gets the lifeline closed: kill at once.
 func (p *keptProcess) Stop(force <-chan struct{}) runner.StopResult {
 	start := time.Now()
-	if _, err := p.lifeline.Write([]byte(p.signalGroup())); err != nil {
+	if _, err := p.lifeline.Write([]byte("stop\n")); err != nil {
 		p.keeper.Process.Signal(syscall.SIGTERM) // it is gone, or going
 	}
 	grace := time.NewTimer(p.opts.StopTimeout + 5*time.Second)
@@ -303,29 +301,6 @@ func (p *keptProcess) Stop(force <-chan struct{}) runner.StopResult {
 		syscall.Kill(-p.pid, syscall.SIGKILL)
 	}
 	return p.stopResult(start)
-}
-
-// signalGroup sends the stop signal to the program's group from golive,
-// where the program has not exited, and returns the stop line that tells
-// the keeper so: "stop TICK", the clock tick it was sent in, or "stop".
-// Sent from here, it goes out before the keeper's thread wakes to the
-// line (half a millisecond or more on a virtual machine); the keeper
-// signals the rest of the tree.
-func (p *keptProcess) signalGroup() string {
-	select {
-	case <-p.done: // its group may be gone: the keeper knows
-		return "stop\n"
-	default:
-	}
-	sig, _ := p.opts.StopSignal.(syscall.Signal)
-	if sig == 0 {
-		sig = syscall.SIGTERM
-	}
-	at := procgroup.Tick()
-	if at == 0 || syscall.Kill(-p.pid, sig) != nil {
-		return "stop\n"
-	}
-	return "stop " + strconv.FormatUint(at, 10) + "\n"
 }
 
 // keeperExited is closed once the keeper exited and was reaped.
@@ -443,26 +418,13 @@ func (k *keeper) readSpec(lifeline *os.File) ([]byte, error) {
 const specWait = 2 * time.Second
 
 type keeper struct {
-	report *os.File
-	term   chan os.Signal // SIGTERM: stop the tree
-	pid    int            // the program
-
-	// mu guards what the loop shares with the lifeline's reader, which
-	// signals the group itself when golive's stop line comes, and with
-	// the reaper, which says "stopped" itself when the tree is gone: each
-	// hand-off between goroutines wakes a thread, up to a millisecond on
-	// a virtual machine, and the stop sits between a build and the next
-	// start.
-	mu        sync.Mutex
-	signalled map[int]bool // given the stop signal (signalTree); nil before
+	report    *os.File
+	term      chan os.Signal // SIGTERM: stop the tree
+	pid       int            // the program
+	signalled map[int]bool   // given the stop signal (signalTree); nil before
 	// signalledAt is the clock tick the group's stop signal was sent in
 	// (procgroup.Tick).
 	signalledAt uint64
-	stopping    bool // a stop was asked for
-	empty       bool // no descendant left (the reaper's ECHILD)
-	killed      bool // the tree was killed (reason says why)
-	reason      string
-	said        bool // "stopped" was said
 }
 
 func (k *keeper) say(format string, args ...any) {
@@ -485,28 +447,16 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	// milliseconds of CPU, and the keeper then waits, for hours.
 	drop := time.After(dropAfter)
 
-	stopSig := syscall.Signal(spec.StopSignal)
-	if stopSig == 0 {
-		stopSig = syscall.SIGTERM
-	}
 	gone := make(chan struct{}) // golive closed the lifeline, or died
 	go func() {
 		buf := make([]byte, 64)
 		for {
-			n, err := lifeline.Read(buf)
-			if err != nil {
+			if _, err := lifeline.Read(buf); err != nil {
 				close(gone)
 				return
 			}
 			// The stop line: a pipe wakes the keeper sooner than a
-			// signal, which goes through Go's signal goroutine, and the
-			// group is signalled from here (or was by golive); the loop
-			// does the rest.
-			if at, ok := signalledAt(buf[:n]); ok {
-				k.groupSignalled(at)
-			} else {
-				k.signalGroup(stopSig)
-			}
+			// signal, which goes through Go's signal goroutine.
 			select {
 			case k.term <- syscall.SIGTERM:
 			default:
@@ -516,10 +466,15 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 	reaped := make(chan struct{}) // closed on ECHILD: no descendant left
 	go k.reap(reaped)
 
+	stopSig := syscall.Signal(spec.StopSignal)
+	if stopSig == 0 {
+		stopSig = syscall.SIGTERM
+	}
 	var deadline, again <-chan time.Time
 	resignal := time.NewTicker(resignalEvery)
 	resignal.Stop()
 	defer resignal.Stop()
+	stopping, killed, reason := false, false, ""
 	for {
 		select {
 		case <-drop:
@@ -529,104 +484,42 @@ func (k *keeper) run(spec keeperSpec, lifeline *os.File) int {
 			drop = nil // the keeper exits soon: no CPU taken from the stop
 			// With nothing left (reaped closed), the program's group id
 			// may already name someone else's group: signal no one.
-			if deadline == nil && reaped != nil {
+			if !stopping && reaped != nil {
 				k.signalTree(stopSig)
 				deadline = time.After(time.Duration(spec.StopTimeout))
 				resignal.Reset(resignalEvery)
 				again = resignal.C
 			}
-			k.mu.Lock()
-			k.stopping = true
-			k.mu.Unlock()
+			stopping = true
 		case <-again:
-			if reaped != nil && !k.wasKilled() {
+			if !killed && reaped != nil {
 				k.signalTree(stopSig)
 			}
 		case <-deadline:
-			k.kill("did not stop within " + time.Duration(spec.StopTimeout).String())
+			killed, reason = true, "did not stop within "+time.Duration(spec.StopTimeout).String()
 			k.killTree()
 		case <-gone:
 			gone, drop = nil, nil
-			k.mu.Lock()
-			k.stopping = true
-			k.mu.Unlock()
+			stopping = true
 			if reaped != nil {
-				k.kill("stopped at once on request")
+				if !killed {
+					killed, reason = true, "stopped at once on request"
+				}
 				k.killTree()
 			}
 		case <-reaped:
 			reaped = nil
+			if !stopping {
+				// The program and all it started have ended by
+				// themselves; wait for golive to ask, or to go.
+				continue
+			}
 		}
-		if reaped == nil && k.sayStopped() {
+		if stopping && reaped == nil {
+			k.say("stopped %t %s", killed, reason)
 			return 0
 		}
 	}
-}
-
-// signalGroup sends sig to the program's group once, unless nothing of
-// the tree is left, and marks the keeper as stopping.
-func (k *keeper) signalGroup(sig syscall.Signal) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.stopping = true
-	if k.signalled == nil && !k.empty {
-		k.signalledAt = procgroup.Tick()
-		syscall.Kill(-k.pid, sig)
-		k.signalled = map[int]bool{}
-	}
-}
-
-// groupSignalled records that golive sent the group its stop signal at
-// tick at, unless it had it already.
-func (k *keeper) groupSignalled(at uint64) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.stopping = true
-	if k.signalled == nil {
-		k.signalledAt = at
-		k.signalled = map[int]bool{}
-	}
-}
-
-// signalledAt reads the tick of a "stop TICK" line.
-func signalledAt(line []byte) (uint64, bool) {
-	tick, ok := strings.CutPrefix(strings.TrimSpace(string(line)), "stop ")
-	if !ok {
-		return 0, false
-	}
-	at, err := strconv.ParseUint(tick, 10, 64)
-	return at, err == nil && at > 0
-}
-
-// kill records that the tree is killed (unless it was already), and why.
-func (k *keeper) kill(reason string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.stopping = true
-	if !k.killed {
-		k.killed, k.reason = true, reason
-	}
-}
-
-func (k *keeper) wasKilled() bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.killed
-}
-
-// sayStopped says "stopped" once a stop was asked for and nothing of the
-// tree is left, and reports whether it was said (now or before).
-func (k *keeper) sayStopped() bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if !k.stopping || !k.empty {
-		return false
-	}
-	if !k.said {
-		k.said = true
-		k.say("stopped %t %s", k.killed, k.reason)
-	}
-	return true
 }
 
 // dropAfter is how long after the program's start the keeper hands back
@@ -649,10 +542,6 @@ func (k *keeper) reap(done chan<- struct{}) {
 			continue
 		}
 		if err != nil { // ECHILD: nothing left
-			k.mu.Lock()
-			k.empty = true
-			k.mu.Unlock()
-			k.sayStopped() // without a hand-off to the loop
 			close(done)
 			return
 		}
@@ -683,21 +572,17 @@ func (k *keeper) reap(done chan<- struct{}) {
 // before the group's: the lesser harm against a stop that waits out its
 // timeout and kills.
 func (k *keeper) signalTree(sig syscall.Signal) {
-	k.signalGroup(sig)
-	// The walk runs unlocked, so that the reaper's word is not held up
-	// by it: only this goroutine fills the map signalGroup made.
-	k.mu.Lock()
-	signalled, at := k.signalled, k.signalledAt
-	k.mu.Unlock()
-	if signalled == nil {
-		return // nothing was left to signal
+	if k.signalled == nil {
+		k.signalledAt = procgroup.Tick()
+		syscall.Kill(-k.pid, sig)
+		k.signalled = map[int]bool{}
 	}
 	for _, pid := range procgroup.Descendants(os.Getpid()) {
-		if signalled[pid] {
+		if k.signalled[pid] {
 			continue
 		}
-		signalled[pid] = true
-		if reachedByGroup(pid, k.pid, at) {
+		k.signalled[pid] = true
+		if reachedByGroup(pid, k.pid, k.signalledAt) {
 			continue // on any walk: one the first missed had it too
 		}
 		syscall.Kill(pid, sig)

@@ -159,6 +159,7 @@ func helper(mode string) {
 		signal.Notify(terms, syscall.SIGTERM)
 		fmt.Println("ready")
 		<-terms
+		fmt.Println("first SIGTERM")
 		n, end := 1, time.After(300*time.Millisecond)
 		for {
 			select {
