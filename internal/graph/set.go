@@ -287,8 +287,8 @@ const AfterStart = 250 * time.Millisecond
 // Run refreshes the set after each build that Built records whose changes
 // could have changed it (mayChange): the first, a full one, or one whose
 // changes hold a module file, or a .go file that is new, gone, or has an
-// import block or a //go:embed line of its own. After each
-// refresh it tells loaded (go list's output is garbage now), and when a
+// import block or a //go:embed line of its own. After each go list it
+// tells loaded (go list's output is garbage now), and when a
 // file it learns changed during the build it asks the loop for a rebuild
 // on requests: that wait is here, never in the loop. It returns when ctx
 // is done, killing the go list it may be running.
@@ -363,8 +363,9 @@ func (s *Set) refresh(ctx context.Context) (why string, reloaded bool) {
 	return s.load(ctx, changed, hurried), true
 }
 
-// refreshEnds records that a refresh covered the first good builds and
-// wakes whoever waits for it (Importers).
+// refreshEnds records that a round of Run covered the first good builds
+// (with a go list, or with none due, or golive stopping) and wakes
+// whoever waits for it (Importers).
 func (s *Set) refreshEnds(good int) {
 	s.mu.Lock()
 	select {
