@@ -34,9 +34,11 @@ func (b *Builder) learnMissing() {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.dry.cancel = cancel
 	args := replay.DryArgs(Args(b.opts, filepath.Join(b.opts.Work.Dir(), "dry-run")))
+	b.replay.DryStarted(gen)
 	b.dry.wg.Add(1)
 	go func() {
 		defer b.dry.wg.Done()
+		defer b.replay.DryEnded(gen) // after Dry: a build that waits takes its answer
 		cmd := exec.Command("go", args...)
 		if nice, err := exec.LookPath("nice"); err == nil {
 			// Background work: the program starting beside it comes first.

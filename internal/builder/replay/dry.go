@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,7 +15,9 @@ import (
 // command's dry run (go build -a -n, the same arguments) is asked, off
 // the save path, for the compile of every package; the recipe takes
 // those of the local modules' packages it lacks, with import configs
-// pointing at the archives it links (Dry, then Build merges).
+// pointing at the archives it links (Dry, then Build merges). An edit of
+// such a package saved before the dry run answers waits for it
+// (awaitDry).
 
 // DryArgs returns the go build arguments of the dry run for the build
 // whose arguments are args (go build's own, "build" first).
@@ -29,6 +32,10 @@ type dryRun struct {
 	mu     sync.Mutex
 	gen    int
 	parsed *dryCompiles
+	// running is the generation of the dry run that runs (DryStarted),
+	// and ended is closed when it ends (DryEnded); nil when none runs.
+	running int
+	ended   chan struct{}
 }
 
 // dryCompiles is what a dry run printed that a recipe may take: each
@@ -77,6 +84,71 @@ func (r *Replayer) Dry(gen int, output string) {
 		r.takeDry()
 		r.mu.Unlock()
 	}
+}
+
+// DryStarted says that a dry run for the recipe of generation gen runs
+// (Missing): until DryEnded, an edit of a package the recipe lacks waits
+// for its answer rather than go to go build, which would load the same
+// packages beside it.
+func (r *Replayer) DryStarted(gen int) {
+	r.dry.mu.Lock()
+	defer r.dry.mu.Unlock()
+	if r.dry.ended != nil {
+		close(r.dry.ended)
+	}
+	r.dry.running, r.dry.ended = gen, make(chan struct{})
+}
+
+// DryEnded says that the dry run of generation gen ended, its output
+// handed over (Dry) or not (it failed, or was stopped).
+func (r *Replayer) DryEnded(gen int) {
+	r.dry.mu.Lock()
+	defer r.dry.mu.Unlock()
+	if r.dry.ended != nil && r.dry.running == gen {
+		close(r.dry.ended)
+		r.dry.ended = nil
+	}
+}
+
+// awaitDry waits, where an edited file is of a package of the build that
+// the recipe lacks and a dry run for the recipe runs, for that dry run
+// to end (or ctx: a newer save), and then takes what it taught. Called
+// with mu held; Dry needs only dry.mu.
+func (r *Replayer) awaitDry(ctx context.Context, changed []string) {
+	if !r.lacksAny(changed) {
+		return
+	}
+	r.dry.mu.Lock()
+	ended := r.dry.ended
+	if r.dry.running != r.gen {
+		ended = nil
+	}
+	r.dry.mu.Unlock()
+	if ended == nil {
+		return
+	}
+	select {
+	case <-ended:
+		r.takeDry()
+	case <-ctx.Done():
+	}
+}
+
+// lacksAny reports whether a changed file is in a package directory of
+// the build whose compile the recipe lacks and a dry run may teach.
+func (r *Replayer) lacksAny(changed []string) bool {
+	rec := r.rec
+	if rec == nil {
+		return false
+	}
+	dirs := setOf(rec.dirs)
+	for _, f := range changed {
+		d := filepath.Dir(f)
+		if rec.pkgs[f] == nil && dirs[d] && !rec.untaught[d] {
+			return true
+		}
+	}
+	return false
 }
 
 // takeDry adds to the recipe the compiles a dry run for it printed, of

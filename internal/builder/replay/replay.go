@@ -327,6 +327,7 @@ func (r *Replayer) forget() {
 // any other error, means go build must run.
 func (r *Replayer) build(ctx context.Context, changed []string, bin string) error {
 	r.takeDry()
+	r.awaitDry(ctx, changed)
 	rec := r.rec
 	if rec == nil {
 		return noReplay("no recipe: %s", r.whyNot)

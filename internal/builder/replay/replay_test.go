@@ -184,13 +184,7 @@ func testLearnsFromTheDryRun(t *testing.T, duringBuild bool) {
 	if !missing {
 		t.Fatal("the recipe lacks every compile, and Missing says nothing")
 	}
-	cmd := exec.Command("go", DryArgs([]string{"build", "-o", filepath.Join(t.TempDir(), "prog"), "."})...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("dry run: %v\n%s", err, out)
-	}
+	out := dryRunOf(t, dir)
 	if duringBuild {
 		r.mu.Lock() // as Build holds it
 	}
@@ -223,6 +217,94 @@ func testLearnsFromTheDryRun(t *testing.T, duringBuild bool) {
 	if got := testkit.Output(t, bin); got != "B v2-leaf" {
 		t.Fatalf("after the leaf edit the program printed %q, want %q", got, "B v2-leaf")
 	}
+}
+
+// TestReplayWaitsForTheDryRun: an edit of a package the recipe lacks,
+// saved while the dry run that teaches it runs, waits for that dry run
+// and replays; when the dry run ends with nothing, or a newer save
+// comes, the edit goes to go build.
+func TestReplayWaitsForTheDryRun(t *testing.T) {
+	t.Parallel()
+	dir := testkit.WriteModule(t, testkit.LibModule)
+	learnedReplayer(t, dir) // compiles every package: the cache is warm now
+	lib := filepath.Join(dir, "lib", "lib.go")
+	testkit.WriteFile(t, lib, strings.Replace(testkit.LibModule["lib/lib.go"], `"a"`, `"b"`, 1))
+	out := dryRunOf(t, dir)
+	for _, end := range []string{"answers", "fails", "newer save"} {
+		t.Run(end, func(t *testing.T) {
+			testkit.WriteFile(t, lib, testkit.LibModule["lib/lib.go"])
+			r := learnedReplayer(t, dir)
+			gen, missing := r.Missing()
+			if !missing {
+				t.Fatal("the recipe lacks every compile, and Missing says nothing")
+			}
+			r.DryStarted(gen)
+			testkit.WriteFile(t, lib, strings.Replace(testkit.LibModule["lib/lib.go"], `"a"`, `"b"`, 1))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			bin := filepath.Join(t.TempDir(), "prog")
+			built := make(chan error, 1)
+			go func() { built <- r.Build(ctx, []string{lib}, bin) }()
+			if err := buildHolds(t, r, built); err != nil {
+				t.Fatalf("the edit saved while the dry run ran: %v, want a replay that waits for it", err)
+			}
+			switch end {
+			case "answers":
+				r.Dry(gen, string(out))
+				r.DryEnded(gen)
+			case "fails":
+				r.DryEnded(gen)
+			case "newer save":
+				cancel()
+			}
+			err := <-built
+			if end == "answers" {
+				if err != nil {
+					t.Fatalf("the edit saved while the dry run ran: %v, want a replay", err)
+				}
+				if got := testkit.Output(t, bin); got != "B v1" {
+					t.Fatalf("the replayed program printed %q, want %q", got, "B v1")
+				}
+				return
+			}
+			if !errors.Is(err, ErrNoReplay) {
+				t.Fatalf("after the dry run %s: %v, want go build", end, err)
+			}
+		})
+	}
+}
+
+// dryRunOf is the output of the go command's dry run in dir.
+func dryRunOf(t *testing.T, dir string) []byte {
+	t.Helper()
+	cmd := exec.Command("go", DryArgs([]string{"build", "-o", filepath.Join(t.TempDir(), "prog"), "."})...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	return out
+}
+
+// buildHolds waits until the build that reports on built holds the
+// recipe (it waits for the dry run), or returns what it reported.
+func buildHolds(t *testing.T, r *Replayer, built chan error) error {
+	t.Helper()
+	var err error
+	testkit.Until(t, 0, "the build holding the recipe", func() bool {
+		select {
+		case err = <-built:
+			return true
+		default:
+		}
+		if r.mu.TryLock() {
+			r.mu.Unlock()
+			return false
+		}
+		return true
+	})
+	return err
 }
 
 // TestReplayLeavesToGoBuild lists the edits only go build may build.
