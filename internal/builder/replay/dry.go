@@ -124,27 +124,35 @@ func (r *Replayer) awaitDry(ctx context.Context, changed []string) {
 		ended = nil
 	}
 	r.dry.mu.Unlock()
-	if ended == nil {
-		return
+	if ended != nil {
+		select {
+		case <-ended:
+		case <-ctx.Done():
+			return
+		}
 	}
-	select {
-	case <-ended:
-		r.takeDry()
-	case <-ctx.Done():
-	}
+	r.takeDry() // also an answer that came since build's first take
 }
 
-// lacksAny reports whether a changed file is in a package directory of
-// the build whose compile the recipe lacks and a dry run may teach.
+// lacksAny reports whether a changed Go file is in a package directory
+// of the build whose compile the recipe lacks and a dry run may teach.
 func (r *Replayer) lacksAny(changed []string) bool {
 	rec := r.rec
 	if rec == nil {
 		return false
 	}
-	dirs := setOf(rec.dirs)
+	var dirs map[string]bool
 	for _, f := range changed {
-		d := filepath.Dir(f)
-		if rec.pkgs[f] == nil && dirs[d] && !rec.untaught[d] {
+		if _, stamped := rec.snap.files[f]; !strings.HasSuffix(f, ".go") || rec.pkgs[f] != nil || !stamped {
+			continue // not a Go file the dry run can place (a new file goes to go build)
+		}
+		if dirs == nil {
+			dirs = setOf(rec.dirs)
+			for known := range rec.pkgs {
+				delete(dirs, filepath.Dir(known))
+			}
+		}
+		if d := filepath.Dir(f); dirs[d] && !rec.untaught[d] {
 			return true
 		}
 	}

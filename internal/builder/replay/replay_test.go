@@ -274,6 +274,32 @@ func TestReplayWaitsForTheDryRun(t *testing.T) {
 	}
 }
 
+// TestReplayWaitsOnlyForAGoFile: while the dry run runs, a save of a file
+// it cannot place (go.mod, a new Go file) goes to go build at once.
+func TestReplayWaitsOnlyForAGoFile(t *testing.T) {
+	t.Parallel()
+	dir := testkit.WriteModule(t, testkit.LibModule)
+	learnedReplayer(t, dir) // compiles every package: the cache is warm now
+	r := learnedReplayer(t, dir)
+	gen, _ := r.Missing()
+	r.DryStarted(gen) // and never ends
+	for name, src := range map[string]string{
+		"go.mod":     testkit.LibModule["go.mod"] + "\n",
+		"lib/new.go": "package lib\n",
+	} {
+		f := filepath.Join(dir, filepath.FromSlash(name))
+		testkit.WriteFile(t, f, src)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Timeout)
+		err := r.Build(ctx, []string{f}, filepath.Join(t.TempDir(), "prog"))
+		if ctx.Err() != nil {
+			t.Errorf("%s saved: the build waited for the dry run, which cannot teach it", name)
+		} else if !errors.Is(err, ErrNoReplay) {
+			t.Errorf("%s saved: %v, want go build", name, err)
+		}
+		cancel()
+	}
+}
+
 // dryRunOf is the output of the go command's dry run in dir.
 func dryRunOf(t *testing.T, dir string) []byte {
 	t.Helper()
