@@ -53,20 +53,23 @@ type dryCompiles struct {
 func (r *Replayer) Missing() (int, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rec := r.rec
-	if rec == nil {
+	if r.rec == nil {
 		return r.gen, false
 	}
-	have := map[string]bool{}
+	return r.gen, len(r.rec.teachable()) > 0
+}
+
+// teachable returns the package directories of the build whose compile
+// the recipe lacks and a dry run may teach.
+func (rec *recipe) teachable() map[string]bool {
+	dirs := setOf(rec.dirs)
 	for f := range rec.pkgs {
-		have[filepath.Dir(f)] = true
+		delete(dirs, filepath.Dir(f))
 	}
-	for _, d := range rec.dirs {
-		if !have[d] && !rec.untaught[d] {
-			return r.gen, true
-		}
+	for d := range rec.untaught {
+		delete(dirs, d)
 	}
-	return r.gen, false
+	return dirs
 }
 
 // Dry hands over the output of the dry run asked for the recipe of
@@ -141,18 +144,17 @@ func (r *Replayer) lacksAny(changed []string) bool {
 	if rec == nil {
 		return false
 	}
-	var dirs map[string]bool
+	var teachable map[string]bool
 	for _, f := range changed {
-		if _, stamped := rec.snap.files[f]; !strings.HasSuffix(f, ".go") || rec.pkgs[f] != nil || !stamped {
-			continue // not a Go file the dry run can place (a new file goes to go build)
+		// Only a Go file the last build read: a new one goes to go build.
+		_, read := rec.snap.files[f]
+		if !read || !strings.HasSuffix(f, ".go") || rec.pkgs[f] != nil {
+			continue
 		}
-		if dirs == nil {
-			dirs = setOf(rec.dirs)
-			for known := range rec.pkgs {
-				delete(dirs, filepath.Dir(known))
-			}
+		if teachable == nil {
+			teachable = rec.teachable()
 		}
-		if d := filepath.Dir(f); dirs[d] && !rec.untaught[d] {
+		if teachable[filepath.Dir(f)] {
 			return true
 		}
 	}
